@@ -1,0 +1,514 @@
+/*
+ * mcdisc.h - multicast discovery: the one public header of libmcdisc.
+ *
+ * Three layers, one prefix (mcd_):
+ *   - values and pure rules (addresses, the wire codec): no I/O at all;
+ *   - the protocol cores (responder, query): state machines driven by a
+ *     `now` argument, no sockets, no heap; they run on a device unchanged;
+ *   - the POSIX layer (mcd_responder, mcd_query): sockets, joins, pktinfo,
+ *     exposing file descriptors and a timeout so any event loop can drive it.
+ *
+ * Errors: functions return int, negative on failure. OS failures are -errno;
+ * library failures come from the MCD_E_* block below. mcd_strerror() names
+ * either kind.
+ */
+#ifndef MCDISC_H
+#define MCDISC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+
+/* One table generates the enum, mcd_strerror() and mcd_errname(). */
+#define MCD_ERRNO_MAP(X)                                                     \
+    X(BADADDR, "not a valid IPv4 or IPv6 address")                           \
+    X(NOTMCAST, "not a multicast address")                                   \
+    X(FAMILY, "address families do not match")                               \
+    X(BADPORT, "port must be 1-65535")                                       \
+    X(TOOLONG, "text too long")                                              \
+    X(BADTEXT, "text holds a control character or is empty")                 \
+    X(BADNAME, "name would make an unparseable reply")                       \
+    X(BADPROTO, "protocol must be a letter followed by letters, digits, "    \
+                "'+', '-' or '.'")                                           \
+    X(BADREPLY, "datagram is not a valid reply")                             \
+    X(NOIFACE, "no such interface")                                          \
+    X(IFNOMCAST, "interface is not up or not multicast-capable")             \
+    X(IFNOADDR, "interface has no address of the group's family")            \
+    X(NOIFACES, "no usable interface: none is up, multicast-capable, "       \
+                "non-loopback and addressed in the group's family")          \
+    X(FULL, "table full")                                                    \
+    X(INVAL, "invalid argument")
+
+#define MCD_E_BASE (-30000)
+
+enum mcd_error {
+    MCD_E_FIRST_ = MCD_E_BASE,
+#define MCD_ERR_ENUM_(name, msg) MCD_E_##name,
+    MCD_ERRNO_MAP(MCD_ERR_ENUM_)
+#undef MCD_ERR_ENUM_
+    MCD_E_LAST_
+};
+
+/* A message for `err` (an MCD_E_* value or -errno). Never NULL; static. */
+const char *mcd_strerror(int err);
+/* The symbolic name ("MCD_E_NOIFACE", "ENODEV", ...). Never NULL; static. */
+const char *mcd_errname(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Addresses (src/core/addr.c): strict text form, classification            */
+
+enum mcd_family { MCD_AF_NONE = 0, MCD_AF_INET4 = 4, MCD_AF_INET6 = 6 };
+
+/* An IPv4 or IPv6 address as a plain value. IPv4 uses b[0..3]. */
+typedef struct mcd_addr {
+    uint8_t family;    /* enum mcd_family */
+    uint8_t b[16];     /* network byte order */
+    uint32_t scope_id; /* IPv6 zone (interface index), 0 when none */
+} mcd_addr;
+
+/* An address and a UDP port. */
+typedef struct mcd_endpoint {
+    mcd_addr addr;
+    uint16_t port; /* host byte order */
+} mcd_endpoint;
+
+/* Longest text mcd_addr_format() writes, with its NUL (an IPv6 address with
+ * an embedded IPv4 part and a %zone of up to 10 digits). */
+#define MCD_ADDR_STRLEN 58
+
+/* Parse `text` strictly: dotted-quad IPv4 (four decimal parts, no leading
+ * zeros, no spaces, nothing after) or IPv6 text (RFC 4291 section 2.2),
+ * IPv6 optionally followed by "%" and a decimal zone index (1-4294967295,
+ * no leading zero). Named zones ("%eth0") need the OS: mcd_addr_resolve()
+ * in the POSIX layer. Unused bytes of out->b are zeroed.
+ * Returns 0 and fills *out, or MCD_E_BADADDR (MCD_E_INVAL when out is
+ * NULL). */
+int mcd_addr_parse(const char *text, mcd_addr *out);
+
+/* Like mcd_addr_parse() for the first `len` bytes of `text` (no NUL
+ * needed), but the zone is not read: on success `*zone_at` receives the
+ * index of the '%' (the zone text follows it, non-empty, for the caller
+ * to resolve), or len if there is none, and out->scope_id is 0. Text with
+ * a '%' is refused when zone_at is NULL (the zone would be lost) and
+ * after an IPv4 address. Returns 0, MCD_E_BADADDR, or MCD_E_INVAL when out
+ * is NULL. */
+int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
+                     size_t *zone_at);
+
+/* Write the canonical text of `a` (RFC 5952 for IPv6, "%N" zone when
+ * an IPv6 scope_id is set) into buf. Returns the length written (without
+ * the NUL) or MCD_E_TOOLONG when cap is too small (buf is then left
+ * untouched), MCD_E_INVAL for a bad family. */
+int mcd_addr_format(const mcd_addr *a, char *buf, size_t cap);
+
+/* Same family and address bytes (b[0..3] for IPv4, all 16 for IPv6) and,
+ * for IPv6, the same scope_id. False when either is NULL. */
+bool mcd_addr_equal(const mcd_addr *a, const mcd_addr *b);
+/* In 224.0.0.0/4 or ff00::/8. False for NULL or MCD_AF_NONE. */
+bool mcd_addr_is_multicast(const mcd_addr *a);
+
+/* What mcd_addr_classify() knows about an address. Every string is static
+ * and NULL where it does not apply. */
+typedef struct mcd_addr_info {
+    bool multicast;
+    /* The chapter's four IPv4 classes: "reserved", "public", "user",
+     * "local". NULL for IPv6 and for unicast. */
+    const char *chapter_class;
+    /* The IANA registry block, e.g. "Source-Specific Multicast Block",
+     * with the RFC that defines it. For unicast: the special-purpose
+     * block ("Private-Use", "Loopback", ...) or "Global unicast". */
+    const char *block;
+    const char *block_rfc;
+    /* A sub-block worth naming (RFC 2365 scopes inside 239/8,
+     * MCAST-TEST-NET inside AD-HOC III, ...). */
+    const char *sub_block;
+    const char *sub_block_rfc;
+    /* A well-known assignment ("All Systems on this Subnet", "mDNS"). */
+    const char *assignment;
+    /* Scope: "interface-local", "link-local", "realm-local", "admin-local",
+     * "site-local", "organization-local", "global", or "reserved"/
+     * "unassigned" for IPv6 scope values without a name. */
+    const char *scope;
+    /* Whether an any-source (*,G) join is appropriate: false in the SSM
+     * ranges (232/8, ff3x::/32) and for non-multicast addresses. */
+    bool asm_ok;
+    /* Ethernet MAC the group maps to (RFC 1112 section 6.4, RFC 2464
+     * section 7), and how many other groups share it: 31 for IPv4;
+     * for IPv6 2^96 - 1, given as mac_shared_log2 = 96. */
+    bool has_mac;
+    uint8_t mac[6];
+    uint32_t mac_shared_log2; /* other groups sharing = 2^log2 - 1 */
+    /* GLOP (RFC 3180): the AS number encoded in 233.x.y.0/24. */
+    bool glop;
+    uint32_t glop_as;
+    /* IPv6 multicast: flags (RFC 4291 2.7, RFC 3306, RFC 3956), scope. */
+    uint8_t v6_flags; /* high nibble of byte 1: 0RPT */
+    uint8_t v6_scope; /* low nibble of byte 1 */
+    bool flag_r, flag_p, flag_t;
+    /* Unicast-prefix-based (RFC 3306) and embedded-RP (RFC 3956). */
+    bool prefix_based;
+    uint8_t prefix_len; /* bits */
+    mcd_addr prefix;    /* the network prefix, zero-padded */
+    uint32_t group_id;
+    bool embedded_rp;
+    mcd_addr rp; /* the rendezvous point address */
+    bool solicited_node; /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
+    /* Why a multicast address breaks its own format's rules, e.g. an
+     * Embedded-RP plen outside 1-64 (RFC 3956). NULL when it does not. */
+    const char *note;
+} mcd_addr_info;
+
+/* Classify `a` (pure; no I/O). Returns 0, or MCD_E_INVAL for a bad
+ * family. */
+int mcd_addr_classify(const mcd_addr *a, mcd_addr_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* The chapter's exchange (see docs/PROTOCOL.md)                              */
+
+#define MCD_DEFAULT_GROUP "232.10.11.12"
+#define MCD_DEFAULT_PORT 3333
+#define MCD_DEFAULT_TTL 1
+#define MCD_DEFAULT_QUERY "Are you Espressif IOT Smart Light"
+#define MCD_DEFAULT_NAME "ESP32-C3 Smart Light"
+#define MCD_DEFAULT_PROTO "https"
+#define MCD_DEFAULT_SERVICE_PORT 443
+
+/* Bounds of the wire codec. */
+#define MCD_QUERY_MAX 512 /* longest query text */
+#define MCD_NAME_MAX 200  /* longest device name, bytes */
+#define MCD_PROTO_MAX 32  /* longest protocol token */
+#define MCD_REPLY_MAX (MCD_NAME_MAX + 1 + MCD_PROTO_MAX + 1 + 5)
+
+/* A parsed reply: "<name> <protocol> <port>", the name may hold spaces. */
+typedef struct mcd_reply {
+    char name[MCD_NAME_MAX + 1];   /* NUL-terminated */
+    char proto[MCD_PROTO_MAX + 1]; /* NUL-terminated */
+    uint16_t port;                 /* 1-65535 */
+} mcd_reply;
+
+/* How a datagram compares with the expected query. */
+enum mcd_match {
+    MCD_MATCH_EXACT = 0,       /* the query's bytes, nothing else */
+    MCD_MATCH_NUL = 1,         /* the query plus one trailing NUL */
+    MCD_MATCH_EMPTY = -1,      /* a zero-byte datagram */
+    MCD_MATCH_PREFIX = -2,     /* a proper prefix of the query */
+    MCD_MATCH_TRAILING = -3,   /* the query plus other bytes */
+    MCD_MATCH_DIFFERENT = -4   /* anything else */
+};
+
+/* Compare a datagram with the query, by length and bytes (never as a C
+ * string). A result >= 0 is answered; see docs/PROTOCOL.md for why the
+ * single trailing NUL is accepted. */
+enum mcd_match mcd_query_match(const uint8_t *data, size_t len,
+                               const uint8_t *query, size_t query_len);
+
+/* Check a query text for use: 1..MCD_QUERY_MAX bytes, no NUL.
+ * Returns 0, MCD_E_TOOLONG or MCD_E_BADTEXT. */
+int mcd_query_check(const uint8_t *query, size_t len);
+
+/* Write "<name> <proto> <port>" into out (no NUL). The result is checked
+ * to parse back to the same fields. Returns its length, or MCD_E_BADNAME,
+ * MCD_E_BADPROTO, MCD_E_BADPORT, MCD_E_TOOLONG (cap too small). */
+int mcd_reply_format(const char *name, const char *proto, uint16_t port,
+                     uint8_t *out, size_t cap);
+
+/* Parse a reply datagram strictly. Rules (docs/PROTOCOL.md): bytes
+ * 0x20-0x7e or >= 0x80 only; the last space-separated token is a decimal
+ * port 1-65535 without leading zeros; the one before it a protocol token;
+ * the rest, non-empty and not starting or ending with a space, the name.
+ * Returns 0, or MCD_E_BADREPLY. */
+int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                       */
+
+/* The cores take time as an argument: microseconds on any monotonic clock
+ * the caller chooses. */
+typedef uint64_t mcd_time;
+#define MCD_TIME_NEVER UINT64_MAX
+
+/* ------------------------------------------------------------------------ */
+/* Responder core (src/core/responder.c): no sockets, no heap                */
+
+/* Why a datagram was not answered. */
+#define MCD_IGNORE_MAP(X)                                                    \
+    X(NONE, "answered")                                                      \
+    X(EMPTY, "zero-byte datagram")                                           \
+    X(OVERSIZE, "datagram larger than any query")                            \
+    X(PREFIX, "a prefix of the query")                                       \
+    X(TRAILING, "the query followed by other bytes")                         \
+    X(OTHER, "not the query")                                                \
+    X(NOT_GROUP, "not sent to the group")                                    \
+    X(BAD_SOURCE, "source is not a unicast address")                         \
+    X(FULL, "too many replies pending")
+
+enum mcd_ignore {
+#define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
+    MCD_IGNORE_MAP(MCD_IGN_ENUM_)
+#undef MCD_IGN_ENUM_
+    MCD_IGNORE_COUNT_
+};
+
+const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
+const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
+
+#define MCD_RESP_PENDING 16 /* pending replies held at most */
+
+typedef struct mcd_rcore_config {
+    const uint8_t *query; /* borrowed; must outlive the core */
+    size_t query_len;
+    const uint8_t *reply; /* borrowed; formatted by mcd_reply_format() */
+    size_t reply_len;
+    mcd_addr group;      /* queries must be sent to it... */
+    bool allow_unicast;  /* ...unless this is set */
+    uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
+    uint32_t delay_max_ms;
+} mcd_rcore_config;
+
+/* One reply to send. */
+typedef struct mcd_rcore_tx {
+    mcd_endpoint to;
+    uint32_t ifindex; /* send out of the interface the query came in on */
+    const uint8_t *data;
+    size_t len;
+} mcd_rcore_tx;
+
+typedef struct mcd_rcore_pending_ {
+    mcd_rcore_tx tx;
+    mcd_time due;
+    bool used;
+} mcd_rcore_pending_;
+
+/* The responder core. Plain struct so it can live in static memory on a
+ * device; treat its fields as private. */
+typedef struct mcd_rcore {
+    mcd_rcore_config cfg;
+    mcd_rcore_pending_ pending[MCD_RESP_PENDING];
+    uint64_t answered;
+    uint64_t ignored[MCD_IGNORE_COUNT_];
+} mcd_rcore;
+
+/* Set up `rc`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad query,
+ * MCD_E_NOTMCAST for a group that is not multicast, MCD_E_INVAL. */
+int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg);
+
+/* Feed one datagram: `len` is its true length even when the caller's
+ * buffer held less (only min(len, data_cap) bytes of `data` are read).
+ * `dst` is where it was sent (NULL when unknown), `ifindex` where it
+ * arrived. `rnd` is a random number for the reply delay. Returns
+ * MCD_IGNORE_NONE when a reply was scheduled, else the reason. */
+enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
+                                const uint8_t *data, size_t data_cap,
+                                size_t len, const mcd_endpoint *src,
+                                const mcd_addr *dst, uint32_t ifindex,
+                                uint32_t rnd);
+
+/* Take the next reply due at `now`. Returns true and fills *tx (valid
+ * until the next call on rc), or false when none is due. */
+bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
+
+/* When the next pending reply is due, or MCD_TIME_NEVER. */
+mcd_time mcd_rcore_next(const mcd_rcore *rc);
+
+/* ------------------------------------------------------------------------ */
+/* Query core (src/core/query.c): no sockets, no heap                        */
+
+/* A device found by a query. */
+typedef struct mcd_device {
+    mcd_endpoint from; /* who answered */
+    uint32_t ifindex;  /* where the reply arrived */
+    mcd_reply reply;   /* its parsed fields */
+    mcd_time rtt;      /* since the most recent query sent before it */
+    mcd_time at;       /* when it arrived */
+    uint32_t hash_;    /* private */
+} mcd_device;
+
+typedef struct mcd_qcore_config {
+    const uint8_t *query; /* borrowed; must outlive the core */
+    size_t query_len;
+    uint32_t timeout_ms;  /* collect replies this long */
+    uint32_t sends;       /* copies of the query, >= 1 */
+    uint32_t interval_ms; /* first gap between copies; doubles each time */
+    uint32_t count;       /* stop after this many devices; 0: no limit */
+} mcd_qcore_config;
+
+/* What mcd_qcore_input() made of a datagram. */
+enum mcd_qresult {
+    MCD_Q_NEW = 0,       /* a device seen for the first time */
+    MCD_Q_DUPLICATE = 1, /* a device already listed */
+    MCD_Q_FULL = 2,      /* a new device, but the table is full */
+    MCD_Q_QUERY = -1,    /* a copy of the query (ours or another client's) */
+    MCD_Q_MULTICAST = -2,/* sent to a group, not to us */
+    MCD_Q_MALFORMED = -3 /* does not parse as a reply */
+};
+
+typedef struct mcd_qcore {
+    mcd_qcore_config cfg;
+    mcd_device *devices; /* caller's table */
+    size_t cap, n;
+    mcd_time start, deadline, next_send, last_send;
+    uint32_t sent, gap_ms;
+    uint64_t dropped; /* replies that were not devices (any reason) */
+} mcd_qcore;
+
+/* Start a query at `now` with a caller-owned device table of `cap`
+ * entries. Returns 0, or MCD_E_INVAL / a query check error. */
+int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
+                   mcd_device *table, size_t cap, mcd_time now);
+
+/* True when a copy of the query is due at `now`; the caller sends it on
+ * every interface and the core counts it. */
+bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
+
+/* Feed one datagram received by the client. `dst_is_group` tells if its
+ * destination was a multicast address. On MCD_Q_NEW, *dev (if not NULL)
+ * points at the new table entry. */
+enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
+                                 const uint8_t *data, size_t len,
+                                 const mcd_endpoint *from,
+                                 bool dst_is_group, uint32_t ifindex,
+                                 const mcd_device **dev);
+
+/* The next time anything happens (a send or the deadline). */
+mcd_time mcd_qcore_next(const mcd_qcore *q);
+
+/* True when the deadline passed or `count` devices answered. */
+bool mcd_qcore_done(const mcd_qcore *q, mcd_time now);
+
+/* ------------------------------------------------------------------------ */
+/* POSIX layer (src/net): sockets around the cores                           */
+
+/* Resolve address text with a named or numeric zone ("fe80::1%eth0"). */
+int mcd_addr_resolve(const char *text, mcd_addr *out);
+
+/* An interface given by name, index or one of its addresses. */
+typedef struct mcd_iface {
+    uint32_t index;
+    char name[32];
+    bool up, multicast, loopback;
+    bool has_v4, has_v6;
+    mcd_addr v4; /* first IPv4 address, when has_v4 */
+} mcd_iface;
+
+/* Look up `spec` (name, decimal index or address) and fill *out.
+ * Returns 0 or MCD_E_NOIFACE, -errno. */
+int mcd_iface_lookup(const char *spec, mcd_iface *out);
+
+/* Choose interfaces for `family`: each spec in `specs` (must be up,
+ * multicast-capable, and hold an address of that family), or, when
+ * n_specs is 0, every such interface that is not loopback. Fills up to
+ * cap entries of out. Returns the count, or an error naming the first bad
+ * spec through *bad (index into specs) when not NULL. */
+int mcd_iface_select(enum mcd_family family, const char *const *specs,
+                     size_t n_specs, mcd_iface *out, size_t cap,
+                     size_t *bad);
+
+/* Something the POSIX layer reports to the application (for logs). */
+typedef struct mcd_event {
+    enum {
+        MCD_EV_DATAGRAM, /* a datagram was handled */
+        MCD_EV_ERROR     /* a send or receive failed; the object goes on */
+    } kind;
+    const mcd_endpoint *from; /* EV_DATAGRAM */
+    const mcd_addr *dst;      /* EV_DATAGRAM, NULL when unknown */
+    uint32_t ifindex;
+    size_t len;
+    enum mcd_ignore why; /* MCD_IGNORE_NONE: answered */
+    int err;             /* EV_ERROR: -errno */
+    const char *what;    /* EV_ERROR: which call */
+} mcd_event;
+
+typedef void (*mcd_event_fn)(void *ctx, const mcd_event *ev);
+
+#define MCD_MAX_IFACES 32
+
+/* --- responder ---------------------------------------------------------- */
+
+typedef struct mcd_responder_config {
+    const char *group;       /* NULL: MCD_DEFAULT_GROUP */
+    uint16_t port;           /* 0: MCD_DEFAULT_PORT */
+    const char *const *ifaces; /* NULL/0: every usable interface */
+    size_t n_ifaces;
+    const char *name;        /* NULL: MCD_DEFAULT_NAME */
+    const char *proto;       /* NULL: MCD_DEFAULT_PROTO */
+    uint16_t service_port;   /* 0: MCD_DEFAULT_SERVICE_PORT */
+    const char *query;       /* NULL: MCD_DEFAULT_QUERY */
+    bool allow_unicast;      /* answer queries not sent to the group */
+    mcd_event_fn on_event;   /* may be NULL */
+    void *ctx;
+} mcd_responder_config;
+
+typedef struct mcd_responder mcd_responder;
+
+/* Open sockets, join the group on each interface and start answering.
+ * On failure *bad_iface (if not NULL) gets the index of the interface spec
+ * at fault, or SIZE_MAX. Returns 0 or a negative error. */
+int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
+                       size_t *bad_iface);
+/* The descriptor to poll for reading (one per responder). */
+int mcd_responder_fd(const mcd_responder *r);
+/* Milliseconds until mcd_responder_process() must run again, -1: none. */
+int mcd_responder_timeout(const mcd_responder *r);
+/* Read every waiting datagram and send what is due. Never fails on bad
+ * input; returns 0 or a negative error of the socket itself. */
+int mcd_responder_process(mcd_responder *r);
+/* Counters so far. */
+uint64_t mcd_responder_answered(const mcd_responder *r);
+uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
+void mcd_responder_close(mcd_responder *r);
+
+/* --- query (client) ----------------------------------------------------- */
+
+typedef struct mcd_query_config {
+    const char *group;         /* NULL: MCD_DEFAULT_GROUP */
+    uint16_t port;             /* 0: MCD_DEFAULT_PORT */
+    const char *const *ifaces; /* NULL/0: every usable interface */
+    size_t n_ifaces;
+    int ttl;                   /* 0: MCD_DEFAULT_TTL */
+    uint32_t timeout_ms;       /* 0: 2000 */
+    uint32_t sends;            /* 0: 3 */
+    uint32_t interval_ms;      /* 0: 250 */
+    uint32_t count;            /* 0: no limit */
+    const char *query;         /* NULL: MCD_DEFAULT_QUERY */
+    size_t max_devices;        /* 0: 4096 */
+} mcd_query_config;
+
+typedef struct mcd_query mcd_query;
+typedef void (*mcd_device_fn)(void *ctx, const mcd_device *dev);
+
+/* Open one socket per interface and schedule the first query at once.
+ * Returns 0 or a negative error (*bad_iface as for the responder). */
+int mcd_query_open(mcd_query **out, const mcd_query_config *cfg,
+                   size_t *bad_iface);
+/* Descriptors to poll for reading: fills up to cap, returns the count. */
+size_t mcd_query_fds(const mcd_query *q, int *fds, size_t cap);
+/* Milliseconds until mcd_query_process() must run again (>= 0). */
+int mcd_query_timeout(const mcd_query *q);
+/* Send what is due, read every waiting reply, call `fn` once per new
+ * device. Returns 0, or a negative error. */
+int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx);
+bool mcd_query_done(const mcd_query *q);
+/* Name of an interface the query uses, by index ("?" when unknown). */
+const char *mcd_query_ifname(const mcd_query *q, uint32_t ifindex);
+size_t mcd_query_found(const mcd_query *q);
+void mcd_query_close(mcd_query *q);
+
+/* Blocking convenience: run a whole query, calling fn per device.
+ * Returns the number of devices found, or a negative error. */
+int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
+
+/* The library version, "MAJOR.MINOR.PATCH". */
+const char *mcd_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MCDISC_H */

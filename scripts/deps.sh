@@ -1,0 +1,50 @@
+#!/bin/sh
+# deps.sh - the one list of Debian packages that building, testing and the
+# demo need, and the one place that installs them.
+#
+#   scripts/deps.sh          install what is missing (as root), or print
+#                            the exact apt-get line and exit 1 (not root)
+#   scripts/deps.sh --list   print the package names
+set -u
+
+PACKAGES="
+cmake
+gcc
+libc6-dev
+make
+pkg-config
+libcmocka-dev
+iproute2
+tcpdump
+jq
+socat
+procps
+"
+
+if [ "${1:-}" = "--list" ]; then
+    echo $PACKAGES
+    exit 0
+fi
+
+missing=""
+for p in $PACKAGES; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+    case "$status" in
+        *"install ok installed"*) ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+line="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "mcdisc needs Debian packages that are missing. Run as root:" >&2
+    echo "  apt-get update && $line" >&2
+    exit 1
+fi
+echo "deps.sh: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2 || { echo "deps.sh: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2 ||
+    { echo "deps.sh: '$line' failed" >&2; exit 1; }

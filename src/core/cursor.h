@@ -1,0 +1,87 @@
+/*
+ * cursor.h - the one way the core reads and writes wire bytes.
+ *
+ * Every access is bounds-checked; a writer that runs out of room sets
+ * `err` and writes nothing more, so callers check once at the end.
+ */
+#ifndef MCD_CURSOR_H
+#define MCD_CURSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct mcd_wcur {
+    uint8_t *buf;
+    size_t cap, len;
+    bool err;
+} mcd_wcur;
+
+static inline void mcd_wcur_put(mcd_wcur *w, const void *src, size_t n)
+{
+    if (w->err || n > w->cap - w->len) {
+        w->err = true;
+        return;
+    }
+    memcpy(w->buf + w->len, src, n);
+    w->len += n;
+}
+
+static inline void mcd_wcur_str(mcd_wcur *w, const char *s)
+{
+    mcd_wcur_put(w, s, strlen(s));
+}
+
+static inline void mcd_wcur_byte(mcd_wcur *w, uint8_t b)
+{
+    mcd_wcur_put(w, &b, 1);
+}
+
+/* Decimal text of v, no leading zeros. */
+static inline void mcd_wcur_u32(mcd_wcur *w, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof tmp);
+    mcd_wcur_put(w, tmp + sizeof tmp - n, n);
+}
+
+/* A read-only view [lo, hi) of a datagram. */
+typedef struct mcd_rspan {
+    const uint8_t *p;
+    size_t lo, hi;
+} mcd_rspan;
+
+static inline size_t mcd_rspan_len(const mcd_rspan *s)
+{
+    return s->hi - s->lo;
+}
+
+static inline uint8_t mcd_rspan_at(const mcd_rspan *s, size_t i)
+{
+    return i < s->hi - s->lo ? s->p[s->lo + i] : 0;
+}
+
+/* Split off the last space-separated token: *tok gets it, *s keeps what
+ * precedes the separating space. False when there is no space. */
+static inline bool mcd_rspan_pop_token(mcd_rspan *s, mcd_rspan *tok)
+{
+    size_t i = s->hi;
+
+    while (i > s->lo && s->p[i - 1] != ' ')
+        i--;
+    if (i == s->lo)
+        return false;
+    tok->p = s->p;
+    tok->lo = i;
+    tok->hi = s->hi;
+    s->hi = i - 1;
+    return true;
+}
+
+#endif

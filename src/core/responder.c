@@ -1,0 +1,168 @@
+/*
+ * responder.c - the device side: which datagrams get the reply, and when.
+ *
+ * Driven by the caller's clock and its sockets: a datagram goes in with its
+ * source, destination and ingress interface; replies come out of
+ * mcd_rcore_poll() when due. No sockets, no heap: the core is a plain
+ * struct a device can keep in static memory.
+ */
+#include "mcdisc.h"
+
+#include <string.h>
+
+int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg)
+{
+    int err;
+
+    if (rc == NULL || cfg == NULL || cfg->reply == NULL || cfg->reply_len == 0)
+        return MCD_E_INVAL;
+    if (cfg->delay_max_ms < cfg->delay_min_ms)
+        return MCD_E_INVAL;
+    err = mcd_query_check(cfg->query, cfg->query_len);
+    if (err < 0)
+        return err;
+    if (!mcd_addr_is_multicast(&cfg->group))
+        return MCD_E_NOTMCAST;
+    memset(rc, 0, sizeof *rc);
+    rc->cfg = *cfg;
+    return 0;
+}
+
+static enum mcd_ignore match_reason(enum mcd_match m)
+{
+    switch (m) {
+    case MCD_MATCH_EXACT:
+    case MCD_MATCH_NUL:
+        return MCD_IGNORE_NONE;
+    case MCD_MATCH_EMPTY:
+        return MCD_IGNORE_EMPTY;
+    case MCD_MATCH_PREFIX:
+        return MCD_IGNORE_PREFIX;
+    case MCD_MATCH_TRAILING:
+        return MCD_IGNORE_TRAILING;
+    case MCD_MATCH_DIFFERENT:
+        break;
+    }
+    return MCD_IGNORE_OTHER;
+}
+
+/* A query's source must be somebody we can answer: not a group, not the
+ * unspecified address, not port 0 (RFC 1122 3.2.1.3 / RFC 4291 2.7). */
+static bool source_ok(const mcd_endpoint *src)
+{
+    static const uint8_t zero[16];
+    size_t n = src->addr.family == MCD_AF_INET4 ? 4 : 16;
+
+    if (src->port == 0 || mcd_addr_is_multicast(&src->addr))
+        return false;
+    if (src->addr.family != MCD_AF_INET4 && src->addr.family != MCD_AF_INET6)
+        return false;
+    if (memcmp(src->addr.b, zero, n) == 0)
+        return false;
+    return !(src->addr.family == MCD_AF_INET4 && src->addr.b[0] == 255 &&
+             src->addr.b[1] == 255 && src->addr.b[2] == 255 &&
+             src->addr.b[3] == 255);
+}
+
+static enum mcd_ignore classify(const mcd_rcore *rc, const uint8_t *data,
+                                size_t data_cap, size_t len,
+                                const mcd_endpoint *src, const mcd_addr *dst)
+{
+    const mcd_rcore_config *c = &rc->cfg;
+
+    if (len == 0)
+        return MCD_IGNORE_EMPTY;
+    /* Longer than any query: the caller's buffer may not even hold it
+     * all, so decide on the length alone and never look at a cut copy. */
+    if (len > data_cap || len > MCD_QUERY_MAX + 1)
+        return MCD_IGNORE_OVERSIZE;
+    enum mcd_ignore why =
+        match_reason(mcd_query_match(data, len, c->query, c->query_len));
+    if (why != MCD_IGNORE_NONE)
+        return why;
+    if (dst != NULL && !c->allow_unicast && !mcd_addr_equal(dst, &c->group))
+        return MCD_IGNORE_NOT_GROUP;
+    if (!source_ok(src))
+        return MCD_IGNORE_BAD_SOURCE;
+    return MCD_IGNORE_NONE;
+}
+
+static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
+{
+    for (size_t i = 0; i < MCD_RESP_PENDING; i++)
+        if (!rc->pending[i].used)
+            return &rc->pending[i];
+    return NULL;
+}
+
+static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
+{
+    uint32_t span = c->delay_max_ms - c->delay_min_ms;
+    uint32_t ms = c->delay_min_ms;
+
+    if (span > 0)
+        ms += rnd % (span + 1);
+    return (mcd_time)ms * 1000u;
+}
+
+enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
+                                const uint8_t *data, size_t data_cap,
+                                size_t len, const mcd_endpoint *src,
+                                const mcd_addr *dst, uint32_t ifindex,
+                                uint32_t rnd)
+{
+    enum mcd_ignore why = classify(rc, data, data_cap, len, src, dst);
+    mcd_rcore_pending_ *slot = NULL;
+
+    if (why == MCD_IGNORE_NONE) {
+        slot = free_slot(rc);
+        if (slot == NULL)
+            why = MCD_IGNORE_FULL;
+    }
+    if (why != MCD_IGNORE_NONE) {
+        rc->ignored[why]++;
+        return why;
+    }
+    slot->used = true;
+    slot->due = now + reply_delay(&rc->cfg, rnd);
+    slot->tx.to = *src;
+    slot->tx.ifindex = ifindex;
+    slot->tx.data = rc->cfg.reply;
+    slot->tx.len = rc->cfg.reply_len;
+    return MCD_IGNORE_NONE;
+}
+
+static mcd_rcore_pending_ *earliest(mcd_rcore *rc)
+{
+    mcd_rcore_pending_ *best = NULL;
+
+    for (size_t i = 0; i < MCD_RESP_PENDING; i++) {
+        mcd_rcore_pending_ *p = &rc->pending[i];
+
+        if (p->used && (best == NULL || p->due < best->due))
+            best = p;
+    }
+    return best;
+}
+
+bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
+{
+    mcd_rcore_pending_ *p = earliest(rc);
+
+    if (p == NULL || p->due > now)
+        return false;
+    *tx = p->tx;
+    p->used = false;
+    rc->answered++;
+    return true;
+}
+
+mcd_time mcd_rcore_next(const mcd_rcore *rc)
+{
+    mcd_time next = MCD_TIME_NEVER;
+
+    for (size_t i = 0; i < MCD_RESP_PENDING; i++)
+        if (rc->pending[i].used && rc->pending[i].due < next)
+            next = rc->pending[i].due;
+    return next;
+}

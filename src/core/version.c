@@ -1,0 +1,13 @@
+/*
+ * version.c - the library version, set by the build (CMakeLists.txt).
+ */
+#include "mcdisc.h"
+
+#ifndef MCD_VERSION_STRING
+#error "MCD_VERSION_STRING must be defined by the build"
+#endif
+
+const char *mcd_version(void)
+{
+    return MCD_VERSION_STRING;
+}

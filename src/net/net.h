@@ -1,0 +1,56 @@
+/*
+ * net.h - the POSIX socket layer's internal helpers (not installed).
+ */
+#ifndef MCD_NET_H
+#define MCD_NET_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "mcdisc.h"
+
+/* Monotonic clock in microseconds: the `now` the cores are driven with. */
+mcd_time mcd_now_(void);
+/* A random number from the kernel's generator (getrandom). */
+uint32_t mcd_random_(void);
+
+/* Conversions between the cores' values and sockaddrs. */
+socklen_t mcd_to_sockaddr_(const mcd_endpoint *ep, struct sockaddr_storage *ss);
+int mcd_from_sockaddr_(const struct sockaddr *sa, mcd_endpoint *ep);
+int mcd_family_af_(enum mcd_family f);
+
+/* What arrived with a datagram. */
+typedef struct mcd_rx {
+    mcd_endpoint from;
+    mcd_addr dst;
+    bool has_dst;
+    uint32_t ifindex;
+    size_t len; /* true length, even when larger than the buffer */
+} mcd_rx;
+
+/* A UDP socket of `family`, non-blocking, close-on-exec, with pktinfo on.
+ * Returns the descriptor or -errno. */
+int mcd_sock_udp_(enum mcd_family family);
+/* Bind to the wildcard address and `port` (0: ephemeral). */
+int mcd_sock_bind_any_(int fd, enum mcd_family family, uint16_t port);
+/* Share the port with other programs (SO_REUSEADDR and SO_REUSEPORT). */
+int mcd_sock_reuse_(int fd);
+/* Deliver only groups this socket joined (IP_MULTICAST_ALL = 0). */
+int mcd_sock_mcast_all_off_(int fd, enum mcd_family family);
+/* Join `group` on interface `ifindex` (RFC 3678 MCAST_JOIN_GROUP). */
+int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex);
+/* Outgoing multicast: interface, TTL / hop limit, loopback. */
+int mcd_sock_mcast_out_(int fd, enum mcd_family family, uint32_t ifindex,
+                        int ttl, bool loop);
+/* Ask for a receive buffer of `bytes`, forced past rmem_max when allowed.
+ * Returns the size granted (>0) or -errno. */
+int mcd_sock_rcvbuf_(int fd, int bytes);
+/* Receive one datagram into buf. Returns 0, -EAGAIN when none waits, or
+ * -errno. */
+int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx);
+/* Send `len` bytes to `to`, out of interface `ifindex` (0: routing
+ * decides). Returns 0 or -errno. */
+int mcd_sock_send_(int fd, const uint8_t *data, size_t len,
+                   const mcd_endpoint *to, uint32_t ifindex);
+
+#endif

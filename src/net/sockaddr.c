@@ -1,0 +1,86 @@
+/*
+ * sockaddr.c - between the cores' plain values and the OS's sockaddrs.
+ */
+#define _GNU_SOURCE
+#include "net.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+
+socklen_t mcd_to_sockaddr_(const mcd_endpoint *ep, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (ep->addr.family == MCD_AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(ep->port);
+        memcpy(&s6->sin6_addr, ep->addr.b, 16);
+        s6->sin6_scope_id = ep->addr.scope_id;
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(ep->port);
+    memcpy(&s4->sin_addr, ep->addr.b, 4);
+    return sizeof *s4;
+}
+
+int mcd_from_sockaddr_(const struct sockaddr *sa, mcd_endpoint *ep)
+{
+    memset(ep, 0, sizeof *ep);
+    if (sa->sa_family == AF_INET6) {
+        struct sockaddr_in6 s6;
+
+        memcpy(&s6, sa, sizeof s6);
+        ep->addr.family = MCD_AF_INET6;
+        memcpy(ep->addr.b, &s6.sin6_addr, 16);
+        ep->addr.scope_id = s6.sin6_scope_id;
+        ep->port = ntohs(s6.sin6_port);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET) {
+        struct sockaddr_in s4;
+
+        memcpy(&s4, sa, sizeof s4);
+        ep->addr.family = MCD_AF_INET4;
+        memcpy(ep->addr.b, &s4.sin_addr, 4);
+        ep->port = ntohs(s4.sin_port);
+        return 0;
+    }
+    return MCD_E_FAMILY;
+}
+
+int mcd_addr_resolve(const char *text, mcd_addr *out)
+{
+    size_t len = strlen(text), zone_at = len;
+    char zone[IF_NAMESIZE];
+    unsigned idx;
+    int err = mcd_addr_parse_n(text, len, out, &zone_at);
+
+    if (err == 0 || zone_at >= len)
+        return err;
+    /* "addr%zone": the address part must parse on its own. */
+    err = mcd_addr_parse_n(text, zone_at, out, NULL);
+    if (err < 0 || out->family != MCD_AF_INET6)
+        return MCD_E_BADADDR;
+    if (len - zone_at - 1 == 0 || len - zone_at - 1 >= sizeof zone)
+        return MCD_E_NOIFACE;
+    memcpy(zone, text + zone_at + 1, len - zone_at - 1);
+    zone[len - zone_at - 1] = '\0';
+    idx = if_nametoindex(zone);
+    if (idx == 0) {
+        mcd_addr tmp;
+
+        /* A numeric zone parses in the core. */
+        if (mcd_addr_parse(text, &tmp) == 0) {
+            *out = tmp;
+            return 0;
+        }
+        return MCD_E_NOIFACE;
+    }
+    out->scope_id = idx;
+    return 0;
+}

@@ -1,0 +1,188 @@
+# lab.sh - a private LAN of network namespaces for mcdisc's network tests,
+# demo and benchmarks. Source it; nothing here touches this machine's own
+# interfaces.
+#
+#   lab_require "$@"      root, or an unprivileged user+net namespace, or
+#                         fail naming the cause (call first, at top level)
+#   lab_up N              N hosts h1..hN, each its own namespace with eth0,
+#                         198.18.x.y/16 (RFC 2544 benchmarking range) and
+#                         2001:db8:1::i/64, a default route on eth0; all
+#                         plugged into a bridge living in a namespace of
+#                         its own, with no uplink. Removed on exit, failure
+#                         or Ctrl-C.
+#   lab_ns I / lab_ip I / lab_ip6 I   name and addresses of host I
+#   lab_exec I CMD...     run CMD in host I
+#   lab_bg I LOG CMD...   start CMD in host I in the background, output to
+#                         LOG; killed by lab_down
+#   lab_down              kill what runs in the lab, delete its namespaces
+#
+# Names are "mcd-<pid>-<random>-..." so two runs never collide.
+
+LAB_ID="mcd-$$-${RANDOM}"
+LAB_N=0
+LAB_BR="${LAB_ID}-br"
+LAB_UP=0
+
+lab_die() {
+    echo "lab: $*" >&2
+    exit 1
+}
+
+lab_require() {
+    command -v ip >/dev/null 2>&1 ||
+        lab_die "FAIL: 'ip' (iproute2) is missing: run scripts/deps.sh as root"
+    [ "$(id -u)" -eq 0 ] && return 0
+    if [ -z "${MCD_LAB_USERNS:-}" ]; then
+        # Not root: an unprivileged user namespace with its own network and
+        # mount namespaces can hold the lab; /run is private to it.
+        if unshare --user --map-root-user --net --mount true 2>/dev/null; then
+            exec unshare --user --map-root-user --net --mount \
+                env MCD_LAB_USERNS=1 bash -c \
+                'mount -t tmpfs mcdlab /run && exec bash "$0" "$@"' "$0" "$@"
+        fi
+    fi
+    lab_die "FAIL: network tests need root, or unprivileged user namespaces" \
+        "(unshare --user --map-root-user --net failed here: see" \
+        "kernel.unprivileged_userns_clone / user.max_user_namespaces)"
+}
+
+lab_ns() { echo "${LAB_ID}-h$1"; }
+lab_ip() { echo "198.18.$(($1 / 250)).$(($1 % 250 + 1))"; }
+lab_ip6() { printf '2001:db8:1::%x\n' "$1"; }
+lab_exec() {
+    local i=$1
+    shift
+    ip netns exec "$(lab_ns "$i")" "$@"
+}
+
+lab_bg() {
+    local i=$1 log=$2
+    shift 2
+    ip netns exec "$(lab_ns "$i")" "$@" >"$log" 2>&1 &
+}
+
+# One host: its namespace, a veth pair from the bridge namespace, addresses.
+lab_add_host() {
+    local i=$1 ns
+    ns=$(lab_ns "$i")
+    ip netns add "$ns" || return 1
+    # Before eth0 exists: no duplicate address detection, so IPv6
+    # addresses are usable at once.
+    ip netns exec "$ns" sh -c 'sysctl -qw net.ipv6.conf.all.accept_dad=0 &&
+        sysctl -qw net.ipv6.conf.default.accept_dad=0' || return 1
+    ip -n "$LAB_BR" link add "p$i" type veth peer name eth0 netns "$ns" ||
+        return 1
+    ip -n "$LAB_BR" link set "p$i" master br0 up || return 1
+    ip -n "$ns" link set lo up &&
+        ip -n "$ns" link set eth0 up &&
+        ip -n "$ns" addr add "$(lab_ip "$i")/16" dev eth0 &&
+        ip -n "$ns" -6 addr add "$(lab_ip6 "$i")/64" dev eth0 nodad &&
+        ip -n "$ns" route add default dev eth0 &&
+        ip -n "$ns" -6 route add default dev eth0
+}
+
+lab_up() {
+    local n=$1 i
+    LAB_N=$n
+    LAB_UP=1
+    trap lab_down EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    ip netns add "$LAB_BR" || lab_die "FAIL: cannot create namespace $LAB_BR"
+    # Snooping off: the bridge floods multicast like a plain switch, so a
+    # test never depends on when a membership report was seen.
+    ip -n "$LAB_BR" link add br0 type bridge mcast_snooping 0 &&
+        ip -n "$LAB_BR" link set br0 up ||
+        lab_die "FAIL: cannot create the lab bridge"
+    for i in $(seq 1 "$n"); do
+        lab_add_host "$i" || lab_die "FAIL: cannot create lab host $i"
+    done
+    lab_wait_links
+}
+
+# Wait until every eth0 is up with its link-local IPv6 address in place.
+lab_wait_links() {
+    local i tries
+    for i in $(seq 1 "$LAB_N"); do
+        tries=0
+        until ip -n "$(lab_ns "$i")" -6 addr show dev eth0 scope link |
+            grep -q inet6; do
+            tries=$((tries + 1))
+            [ "$tries" -gt 100 ] && lab_die "FAIL: host $i link never came up"
+            sleep 0.05
+        done
+    done
+}
+
+lab_list() {
+    ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAB_ID}-" || true
+}
+
+lab_down() {
+    local ns pids
+    [ "$LAB_UP" = 1 ] || return 0
+    LAB_UP=0
+    for ns in $(lab_list); do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+    done
+    sleep 0.2
+    for ns in $(lab_list); do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
+    wait 2>/dev/null
+    return 0
+}
+
+# --- test helpers ----------------------------------------------------------
+
+T_PASS=0
+T_FAIL=0
+
+t_ok() {
+    T_PASS=$((T_PASS + 1))
+    echo "ok - $*"
+}
+
+t_fail() {
+    T_FAIL=$((T_FAIL + 1))
+    echo "not ok - $*"
+}
+
+# t_check DESCRIPTION CMD...: pass when CMD succeeds.
+t_check() {
+    local what=$1
+    shift
+    if "$@"; then t_ok "$what"; else t_fail "$what"; fi
+}
+
+t_done() {
+    echo "${T_PASS} passed, ${T_FAIL} failed"
+    [ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
+}
+
+# wait_for FILE PATTERN [SECONDS]: until a line of FILE matches PATTERN.
+wait_for() {
+    local file=$1 pat=$2 secs=${3:-10} i=0
+    while [ "$i" -lt $((secs * 20)) ]; do
+        grep -q -- "$pat" "$file" 2>/dev/null && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    echo "timed out after ${secs}s waiting for '$pat' in $file:" >&2
+    sed 's/^/  | /' "$file" >&2 2>/dev/null
+    return 1
+}
+
+# t_jq DESCRIPTION FILTER FILE: pass when jq -e -s FILTER holds for the
+# JSON lines of FILE.
+t_jq() {
+    if jq -e -s "$2" "$3" >/dev/null 2>&1; then
+        t_ok "$1"
+    else
+        t_fail "$1"
+        sed 's/^/  | /' "$3"
+    fi
+}

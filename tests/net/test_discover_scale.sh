@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One discover run finds all of 100 devices on one segment: 80 mcdisc
+# responders and 20 book-style receivers (issue "Discovery", done-when 4).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lab.sh"
+lab_require "$@"
+: "${MCDISC:?path to mcdisc}" "${BOOK_RECEIVER:?}"
+tmp=$(mktemp -d)
+trap 'lab_down; rm -rf "$tmp"' EXIT
+N=100
+G=232.10.11.12
+
+lab_up $((N + 1))
+for i in $(seq 2 $((N + 1))); do
+    if [ $((i % 5)) -eq 0 ]; then
+        lab_bg "$i" "$tmp/dev$i.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip "$i")" \
+            "Book device $i http 80"
+    else
+        lab_bg "$i" "$tmp/dev$i.log" "$MCDISC" respond --name "Device $i" \
+            --proto http --service-port $((8000 + i))
+    fi
+done
+for i in $(seq 2 $((N + 1))); do
+    wait_for "$tmp/dev$i.log" "answering\|ready" 20 >/dev/null ||
+        { t_fail "device $i started"; t_done; exit 1; }
+done
+t_ok "$N devices started"
+
+lab_exec 1 "$MCDISC" discover --json >"$tmp/found.json" 2>"$tmp/found.err"
+t_check "discover exits 0" test $? -eq 0
+t_jq "one run with default options finds all $N devices, each once" \
+    "length == $N and ([.[].address] | unique | length) == $N" "$tmp/found.json"
+t_jq "each mcdisc responder's fields are its own" \
+    '[.[] | select(.name | startswith("Device ")) |
+      select(.service_port == 8000 + (.name | ltrimstr("Device ") | tonumber))]
+     | length == 80' "$tmp/found.json"
+t_jq "each book-style receiver is listed with its reply" \
+    '[.[] | select(.name | startswith("Book device "))] | length == 20' \
+    "$tmp/found.json"
+t_done

@@ -1,0 +1,188 @@
+/*
+ * test_query.c - the query core with a fake clock: resend schedule,
+ * de-duplication, what is never taken for a device, when it is done.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mcdisc.h"
+
+static const char Q[] = MCD_DEFAULT_QUERY;
+#define QLEN (sizeof Q - 1)
+#define MS 1000u
+
+static mcd_device table[8];
+
+static void start(mcd_qcore *q, uint32_t count)
+{
+    mcd_qcore_config cfg = {
+        .query = (const uint8_t *)Q, .query_len = QLEN,
+        .timeout_ms = 2000, .sends = 3, .interval_ms = 250, .count = count,
+    };
+    assert_int_equal(mcd_qcore_init(q, &cfg, table, 8, 10 * MS), 0);
+}
+
+static mcd_endpoint dev(uint8_t last, uint16_t port)
+{
+    mcd_endpoint ep = {.addr = {.family = MCD_AF_INET4,
+                                .b = {198, 18, 0, last}},
+                       .port = port};
+    return ep;
+}
+
+static enum mcd_qresult feed(mcd_qcore *q, mcd_time now, const char *s,
+                             const mcd_endpoint *from, bool to_group)
+{
+    return mcd_qcore_input(q, now, (const uint8_t *)s, strlen(s), from,
+                           to_group, 2, NULL);
+}
+
+static void resend_schedule(void **state)
+{
+    mcd_qcore q;
+    mcd_time sends[8];
+    int n = 0;
+
+    (void)state;
+    start(&q, 0);
+    /* Step the fake clock 1 ms at a time through the whole timeout. */
+    for (mcd_time t = 10 * MS; t <= 2100 * MS && n < 8; t += MS) {
+        if (mcd_qcore_send_due(&q, t))
+            sends[n++] = t;
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(sends[0], 10 * MS);
+    assert_int_equal(sends[1], 260 * MS);  /* +250 */
+    assert_int_equal(sends[2], 760 * MS);  /* +500, doubled */
+    assert_int_equal(mcd_qcore_next(&q), 2010 * MS);
+    assert_false(mcd_qcore_done(&q, 2009 * MS));
+    assert_true(mcd_qcore_done(&q, 2010 * MS));
+}
+
+static void next_wakeup(void **state)
+{
+    mcd_qcore q;
+
+    (void)state;
+    start(&q, 0);
+    assert_int_equal(mcd_qcore_next(&q), 10 * MS);
+    assert_true(mcd_qcore_send_due(&q, 10 * MS));
+    assert_int_equal(mcd_qcore_next(&q), 260 * MS);
+    assert_false(mcd_qcore_send_due(&q, 259 * MS));
+}
+
+static void devices_listed_once(void **state)
+{
+    mcd_qcore q;
+    mcd_endpoint a = dev(2, 3333), b = dev(3, 3333);
+    const mcd_device *d = NULL;
+    const char *r = "ESP32-C3 Smart Light https 443";
+
+    (void)state;
+    start(&q, 0);
+    assert_true(mcd_qcore_send_due(&q, 10 * MS));
+    assert_int_equal(mcd_qcore_input(&q, 11 * MS, (const uint8_t *)r,
+                                     strlen(r), &a, false, 2, &d),
+                     MCD_Q_NEW);
+    assert_non_null(d);
+    assert_string_equal(d->reply.name, "ESP32-C3 Smart Light");
+    assert_string_equal(d->reply.proto, "https");
+    assert_int_equal(d->reply.port, 443);
+    assert_int_equal(d->rtt, 1 * MS);
+    assert_int_equal(d->ifindex, 2);
+    /* The answer to a resent query is the same device. */
+    assert_true(mcd_qcore_send_due(&q, 260 * MS));
+    assert_int_equal(feed(&q, 261 * MS, r, &a, false), MCD_Q_DUPLICATE);
+    assert_int_equal(feed(&q, 261 * MS, r, &b, false), MCD_Q_NEW);
+    /* Two responders on one host and port, told apart by what they say. */
+    assert_int_equal(feed(&q, 262 * MS, "Lamp two http 80", &a, false),
+                     MCD_Q_NEW);
+    assert_int_equal(q.n, 3);
+}
+
+static void never_devices(void **state)
+{
+    mcd_qcore q;
+    mcd_endpoint a = dev(2, 3333);
+    char withnul[40];
+
+    (void)state;
+    start(&q, 0);
+    /* Our own query, or another client's, looped back or not. */
+    assert_int_equal(feed(&q, 0, Q, &a, false), MCD_Q_QUERY);
+    memcpy(withnul, Q, QLEN + 1);
+    assert_int_equal(mcd_qcore_input(&q, 0, (const uint8_t *)withnul, QLEN + 1,
+                                     &a, false, 2, NULL),
+                     MCD_Q_QUERY);
+    /* A well-formed reply sent to a group is somebody else's traffic. */
+    assert_int_equal(feed(&q, 0, "Lamp http 80", &a, true), MCD_Q_MULTICAST);
+    assert_int_equal(feed(&q, 0, "garbage", &a, false), MCD_Q_MALFORMED);
+    assert_int_equal(mcd_qcore_input(&q, 0, (const uint8_t *)"", 0, &a, false,
+                                     2, NULL),
+                     MCD_Q_MALFORMED);
+    assert_int_equal(q.n, 0);
+    assert_int_equal(q.dropped, 5);
+}
+
+static void count_stops_early(void **state)
+{
+    mcd_qcore q;
+    mcd_endpoint a = dev(2, 3333), b = dev(3, 3333);
+
+    (void)state;
+    start(&q, 2);
+    assert_int_equal(feed(&q, 20 * MS, "A http 80", &a, false), MCD_Q_NEW);
+    assert_false(mcd_qcore_done(&q, 20 * MS));
+    assert_int_equal(feed(&q, 21 * MS, "B http 80", &b, false), MCD_Q_NEW);
+    assert_true(mcd_qcore_done(&q, 21 * MS));
+}
+
+static void table_full(void **state)
+{
+    mcd_qcore q;
+    char r[32];
+
+    (void)state;
+    start(&q, 0);
+    for (uint8_t i = 0; i < 8; i++) {
+        mcd_endpoint e = dev((uint8_t)(10 + i), 3333);
+        snprintf(r, sizeof r, "D%u http 80", i);
+        assert_int_equal(feed(&q, 0, r, &e, false), MCD_Q_NEW);
+    }
+    mcd_endpoint e = dev(99, 3333);
+    assert_int_equal(feed(&q, 0, "late http 80", &e, false), MCD_Q_FULL);
+    assert_int_equal(q.n, 8);
+}
+
+static void init_rejects(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {
+        .query = (const uint8_t *)Q, .query_len = QLEN,
+        .timeout_ms = 1000, .sends = 0, .interval_ms = 100,
+    };
+
+    (void)state;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), MCD_E_INVAL);
+    cfg.sends = 1;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 0, 0), MCD_E_INVAL);
+    cfg.query_len = 0;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), MCD_E_BADTEXT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(resend_schedule),  cmocka_unit_test(next_wakeup),
+        cmocka_unit_test(devices_listed_once), cmocka_unit_test(never_devices),
+        cmocka_unit_test(count_stops_early), cmocka_unit_test(table_full),
+        cmocka_unit_test(init_rejects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

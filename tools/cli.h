@@ -1,0 +1,63 @@
+/*
+ * cli.h - what the subcommands of the mcdisc program share.
+ *
+ * Exit codes (documented in README.md and mcdisc(1)):
+ *   0  success (every address multicast; a device answered; ...)
+ *   1  a valid "no" (a unicast address; no device answered)
+ *   2  usage or system error, with a one-line message on stderr
+ */
+#ifndef MCDISC_CLI_H
+#define MCDISC_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mcdisc.h"
+
+enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_USAGE = 2 };
+
+/* Print "mcdisc: <message>\n" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a decimal integer in [min, max], the whole string, no sign unless
+ * min < 0. Returns 0 or -1 (and prints "mcdisc: <what>: ..."). */
+int cli_parse_long(const char *what, const char *text, long min, long max,
+                   long *out);
+
+/* Write `s` as a JSON string literal, quotes included. */
+void json_str(FILE *f, const char *s);
+/* Same for `len` bytes that may hold any value (invalid UTF-8 and control
+ * bytes are escaped as \u00XX). */
+void json_strn(FILE *f, const char *s, size_t len);
+
+/* Report a getopt_long() failure (`c` is '?' or ':') in one line. */
+void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,
+                   int optopt_now);
+/* A UDP port 1-65535, or -1 with a message. */
+int cli_port(const char *what, const char *text, uint16_t *out);
+/* 0 when `group` is a multicast address, else -1 with a message. */
+int cli_check_group(const char *cmd, const char *group);
+/* One line for a failure to open a responder or a query. */
+void cli_open_error(const char *cmd, int err, const char *group,
+                    uint16_t port, const char *const *ifaces, size_t bad);
+/* Address text with the zone as an interface name ("fe80::1%eth0"). */
+#define CLI_ADDR_STRLEN (MCD_ADDR_STRLEN + 16)
+void cli_format_addr(const mcd_addr *a, char *buf, size_t cap);
+/* Endpoint text: "a.b.c.d:port" or "[v6%zone]:port". */
+#define CLI_ENDPOINT_STRLEN (CLI_ADDR_STRLEN + 8)
+void cli_format_endpoint(const mcd_endpoint *ep, char *buf, size_t cap);
+
+/* Each subcommand: argv[0] is the subcommand's name. Returns an exit code. */
+int cmd_addr(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
+int cmd_respond(int argc, char **argv);
+
+/* Help text of each subcommand, printed by `mcdisc help NAME` and
+ * `mcdisc NAME --help`. */
+extern const char cmd_addr_usage[];
+extern const char cmd_discover_usage[];
+extern const char cmd_respond_usage[];
+
+#endif

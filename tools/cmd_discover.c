@@ -1,0 +1,218 @@
+/*
+ * cmd_discover.c - `mcdisc discover`: multicast the query, list devices.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <string.h>
+
+const char cmd_discover_usage[] =
+    "usage: mcdisc discover [options]\n\n"
+    "Multicast the query and print each device that answers, once, as it\n"
+    "arrives: address, port, interface, name, protocol, service port and\n"
+    "round-trip time.\n\n"
+    "  -i, --iface IF      send on IF (name, index or address); repeatable.\n"
+    "                      Default: every interface that is up, multicast-\n"
+    "                      capable, not loopback, with an address of the\n"
+    "                      group's family\n"
+    "  -g, --group G       multicast group (default " MCD_DEFAULT_GROUP ")\n"
+    "  -p, --port P        UDP port of the group (default 3333)\n"
+    "      --ttl N         multicast TTL / hop limit, 1-255 (default 1)\n"
+    "  -t, --timeout MS    collect replies for MS milliseconds (default 2000)\n"
+    "      --retries N     send N more copies of the query (default 2)\n"
+    "      --interval MS   gap before the first copy, doubling (default 250)\n"
+    "  -q, --query TEXT    the query (default \"" MCD_DEFAULT_QUERY "\")\n"
+    "  -c, --count N       stop as soon as N devices answered\n"
+    "  -j, --json          one JSON object per device per line\n"
+    "  -h, --help          this help\n\n"
+    "Exit: 0 when at least one device (or N with --count) answered, 1 when\n"
+    "fewer did before the timeout, 2 on a usage or system error.\n";
+
+typedef struct dopts {
+    mcd_query_config cfg;
+    const char *ifaces[MCD_MAX_IFACES];
+    bool json;
+} dopts;
+
+static int parse_num(const char *opt, const char *arg, long min, long max,
+                     uint32_t *out)
+{
+    long v;
+
+    if (cli_parse_long(opt, arg, min, max, &v) < 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int parse_opt(dopts *o, int c, const char *arg)
+{
+    uint32_t v;
+
+    switch (c) {
+    case 'i':
+        if (o->cfg.n_ifaces == MCD_MAX_IFACES) {
+            cli_error("discover: at most %d --iface", MCD_MAX_IFACES);
+            return -1;
+        }
+        o->ifaces[o->cfg.n_ifaces++] = arg;
+        return 0;
+    case 'g':
+        o->cfg.group = arg;
+        return cli_check_group("discover", arg);
+    case 'p':
+        return cli_port("discover: --port", arg, &o->cfg.port);
+    case 'T':
+        if (parse_num("discover: --ttl", arg, 1, 255, &v) < 0)
+            return -1;
+        o->cfg.ttl = (int)v;
+        return 0;
+    case 't':
+        return parse_num("discover: --timeout", arg, 1, 3600000,
+                         &o->cfg.timeout_ms);
+    case 'r':
+        if (parse_num("discover: --retries", arg, 0, 100, &v) < 0)
+            return -1;
+        o->cfg.sends = v + 1;
+        return 0;
+    case 'I':
+        return parse_num("discover: --interval", arg, 1, 600000,
+                         &o->cfg.interval_ms);
+    case 'q':
+        o->cfg.query = arg;
+        if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
+            cli_error("discover: --query must be 1-%d bytes", MCD_QUERY_MAX);
+            return -1;
+        }
+        return 0;
+    case 'c':
+        return parse_num("discover: --count", arg, 1, 1000000, &o->cfg.count);
+    case 'j':
+        o->json = true;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_args(dopts *o, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"iface", required_argument, NULL, 'i'},
+        {"group", required_argument, NULL, 'g'},
+        {"port", required_argument, NULL, 'p'},
+        {"ttl", required_argument, NULL, 'T'},
+        {"timeout", required_argument, NULL, 't'},
+        {"retries", required_argument, NULL, 'r'},
+        {"interval", required_argument, NULL, 'I'},
+        {"query", required_argument, NULL, 'q'},
+        {"count", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:g:p:t:q:c:jh", longs, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(cmd_discover_usage, stdout);
+            return 1;
+        }
+        if (c == '?' || c == ':') {
+            cli_opt_error("discover", c, argv, optind, optopt);
+            return -1;
+        }
+        if (parse_opt(o, c, optarg) < 0)
+            return -1;
+    }
+    if (optind < argc) {
+        cli_error("discover: unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    o->cfg.ifaces = o->ifaces;
+    return 0;
+}
+
+typedef struct dctx {
+    const dopts *o;
+    const mcd_query *q;
+} dctx;
+
+static void print_device(void *ctx, const mcd_device *d)
+{
+    const dopts *o = ((const dctx *)ctx)->o;
+    const char *ifname = mcd_query_ifname(((const dctx *)ctx)->q, d->ifindex);
+    char ep[CLI_ENDPOINT_STRLEN], addr[CLI_ADDR_STRLEN];
+    double rtt_ms = (double)d->rtt / 1000.0;
+
+    if (!o->json) {
+        cli_format_endpoint(&d->from, ep, sizeof ep);
+        printf("%-22s %-8s %s  %s %u  %.2f ms\n", ep, ifname, d->reply.name,
+               d->reply.proto, d->reply.port, rtt_ms);
+    } else {
+        cli_format_addr(&d->from.addr, addr, sizeof addr);
+        fputs("{\"address\":", stdout);
+        json_str(stdout, addr);
+        printf(",\"port\":%u,\"iface\":", d->from.port);
+        json_str(stdout, ifname);
+        fputs(",\"name\":", stdout);
+        json_str(stdout, d->reply.name);
+        fputs(",\"proto\":", stdout);
+        json_str(stdout, d->reply.proto);
+        printf(",\"service_port\":%u,\"rtt_ms\":%.3f}\n", d->reply.port,
+               rtt_ms);
+    }
+    fflush(stdout);
+}
+
+static int run(dopts *o, mcd_query *q)
+{
+    struct pollfd pfd[MCD_MAX_IFACES];
+    int fds[MCD_MAX_IFACES];
+    dctx ctx = {o, q};
+    size_t n = mcd_query_fds(q, fds, MCD_MAX_IFACES);
+
+    for (size_t i = 0; i < n; i++)
+        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    while (!mcd_query_done(q)) {
+        int err = mcd_query_process(q, print_device, &ctx);
+
+        if (err < 0) {
+            cli_error("discover: sending the query: %s", mcd_strerror(err));
+            return EXIT_USAGE;
+        }
+        if (!mcd_query_done(q) &&
+            poll(pfd, (nfds_t)n, mcd_query_timeout(q)) < 0 && errno != EINTR) {
+            cli_error("discover: poll: %s", strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int cmd_discover(int argc, char **argv)
+{
+    dopts o = {.cfg = {.group = MCD_DEFAULT_GROUP, .port = MCD_DEFAULT_PORT}};
+    mcd_query *q;
+    size_t bad;
+    int rc = parse_args(&o, argc, argv);
+
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    int err = mcd_query_open(&q, &o.cfg, &bad);
+    if (err < 0) {
+        cli_open_error("discover", err, o.cfg.group, o.cfg.port, o.ifaces, bad);
+        return EXIT_USAGE;
+    }
+    rc = run(&o, q);
+    size_t found = mcd_query_found(q);
+    if (rc == EXIT_OK && !o.json)
+        fprintf(stderr, "%zu device%s answered\n", found, found == 1 ? "" : "s");
+    if (rc == EXIT_OK && (found == 0 || (o.cfg.count && found < o.cfg.count)))
+        rc = EXIT_NO;
+    mcd_query_close(q);
+    return rc;
+}

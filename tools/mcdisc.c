@@ -1,0 +1,96 @@
+/*
+ * mcdisc.c - the mcdisc program: one binary, several subcommands.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} command;
+
+static const command commands[] = {
+    {"addr", "classify multicast addresses (scope, block, MAC, ...)",
+     cmd_addr, cmd_addr_usage},
+    {"discover", "multicast a query and list the devices that answer",
+     cmd_discover, cmd_discover_usage},
+    {"respond", "answer queries as a device until stopped", cmd_respond,
+     cmd_respond_usage},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fputs("usage: mcdisc [--help] [--version] COMMAND [ARGS...]\n\n"
+          "Multicast discovery: query a group, list the devices that answer\n"
+          "(compatible with the ESP32-C3 chapter's exchange by default).\n\n"
+          "Commands:\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("  help       show a command's help: mcdisc help COMMAND\n\n"
+          "Exit codes: 0 success, 1 a valid \"no\" (nothing answered, not\n"
+          "multicast), 2 usage or system error.\n", f);
+}
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int help(int argc, char **argv)
+{
+    const command *c;
+
+    if (argc < 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (argc > 2) {
+        cli_error("help: takes one command name");
+        return EXIT_USAGE;
+    }
+    c = find(argv[1]);
+    if (c == NULL) {
+        cli_error("help: unknown command '%s' (see mcdisc --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    fputs(c->usage, stdout);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const command *c;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("mcdisc %s\n", mcd_version());
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc - 1, argv + 1);
+    if (argv[1][0] == '-') {
+        cli_error("unknown option '%s' (see mcdisc --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    c = find(argv[1]);
+    if (c == NULL) {
+        cli_error("unknown command '%s' (see mcdisc --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}
