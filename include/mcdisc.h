@@ -93,12 +93,12 @@ typedef struct mcd_endpoint {
 int mcd_addr_parse(const char *text, mcd_addr *out);
 
 /* Like mcd_addr_parse() for the first `len` bytes of `text` (no NUL
- * needed), but the zone is not read: on success `*zone_at` receives the
- * index of the '%' (the zone text follows it, non-empty, for the caller
- * to resolve), or len if there is none, and out->scope_id is 0. Text with
- * a '%' is refused when zone_at is NULL (the zone would be lost) and
- * after an IPv4 address. Returns 0, MCD_E_BADADDR, or MCD_E_INVAL when out
- * is NULL. */
+ * needed), but a zone is never accepted: text holding a '%' gives
+ * MCD_E_BADADDR. When zone_at is not NULL, `*zone_at` receives the index
+ * of the first '%', or len if there is none (on failure too), so the
+ * caller can parse text[0..*zone_at) and resolve the zone itself.
+ * Returns 0 (out->scope_id is then 0), MCD_E_BADADDR, or MCD_E_INVAL when
+ * out is NULL. */
 int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
                      size_t *zone_at);
 

@@ -19,13 +19,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void die(const char *what)
+static inline void die(const char *what)
 {
     fprintf(stderr, "book peer: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static void print_bytes(const unsigned char *p, size_t n)
+static inline void print_bytes(const unsigned char *p, size_t n)
 {
     putchar('"');
     for (size_t i = 0; i < n; i++) {
@@ -37,7 +37,7 @@ static void print_bytes(const unsigned char *p, size_t n)
     putchar('"');
 }
 
-static void print_from(const struct sockaddr_storage *ss)
+static inline void print_from(const struct sockaddr_storage *ss)
 {
     char a[INET6_ADDRSTRLEN] = "?";
 
@@ -54,7 +54,7 @@ static void print_from(const struct sockaddr_storage *ss)
 
 /* The chapter's sequence: socket, bind wildcard:port, TTL 1, outgoing
  * interface, join. IPv6 is our extension of it (same steps). */
-static int book_socket(const char *group, int port, const char *ifspec,
+static inline int book_socket(const char *group, int port, const char *ifspec,
                        struct sockaddr_storage *dst, socklen_t *dstlen)
 {
     struct in_addr g4;

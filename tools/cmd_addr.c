@@ -1,0 +1,457 @@
+/*
+ * cmd_addr.c - `mcdisc addr [--json] ADDRESS...`: what an address is.
+ *
+ * Pure: parses and classifies with the core, opens no socket. Exit code
+ * 0 when every address is multicast, 1 when a valid one is not, 2 when
+ * any input is not an address (or on a usage error).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cmd_addr_usage[] =
+    "usage: mcdisc addr [--json] ADDRESS...\n"
+    "\n"
+    "Say what each IPv4 or IPv6 address is: multicast or not, its IANA\n"
+    "block and RFC, scope, well-known assignment, whether an any-source\n"
+    "join suits it, and the Ethernet MAC a group maps to. Sends nothing.\n"
+    "\n"
+    "  --json      one JSON object per address, one per line\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0 every address is multicast, 1 a valid address is not\n"
+    "multicast, 2 an input is not an address or the usage is wrong.\n";
+
+enum { OPT_JSON = 256, OPT_HELP };
+
+static const struct option addr_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+#define INPUT_SHOWN 64 /* bytes of a bad input quoted in a message */
+
+/* Untrusted text made safe for a one-line message: printable ASCII as
+ * is, anything else (and ' and \) as \xNN, cut after INPUT_SHOWN bytes. */
+static const char *quote_input(const char *s, char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0, i = 0;
+
+    for (; s[i] != '\0' && i < INPUT_SHOWN && n + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
+            buf[n++] = (char)c;
+            continue;
+        }
+        buf[n++] = '\\';
+        buf[n++] = 'x';
+        buf[n++] = hex[c >> 4];
+        buf[n++] = hex[c & 0xf];
+    }
+    if (s[i] != '\0' && n + 4 < cap) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Human output                                                              */
+
+static void field(const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void field(const char *label, const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("  %-14s ", label);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+}
+
+/* "Name (RFC n)", or the name alone. */
+static void field_rfc(const char *label, const char *name, const char *rfc)
+{
+    if (name == NULL)
+        return;
+    if (rfc != NULL)
+        field(label, "%s (%s)", name, rfc);
+    else
+        field(label, "%s", name);
+}
+
+/* The ranges of the chapter's four classes. */
+static const char *class_range(const char *cls)
+{
+    static const char *const ranges[][2] = {
+        {"reserved", "224.0.0.0/24"},
+        {"public", "224.0.1.0/24"},
+        {"user", "224.0.2.0-238.255.255.255"},
+        {"local", "239.0.0.0/8"},
+    };
+
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (strcmp(ranges[i][0], cls) == 0)
+            return ranges[i][1];
+    return "?";
+}
+
+static void print_any_source(const mcd_addr *a, const mcd_addr_info *in)
+{
+    if (in->asm_ok)
+        field("any-source", "yes");
+    else if (a->family == MCD_AF_INET4)
+        field("any-source", "no: 232/8 is for source-specific joins "
+                            "(RFC 4607); prefer 239.255.0.0/16 for a "
+                            "private group");
+    else
+        field("any-source", "no: ff3x::/32 is for source-specific joins "
+                            "(RFC 4607); prefer an ff05:: or ff08:: group "
+                            "for a private group");
+}
+
+static void print_mac(const mcd_addr_info *in)
+{
+    const uint8_t *m = in->mac;
+
+    if (!in->has_mac)
+        return;
+    if (in->mac_shared_log2 < 32)
+        field("mac", "%02x:%02x:%02x:%02x:%02x:%02x (shared with %lu other "
+                     "groups)", m[0], m[1], m[2], m[3], m[4], m[5],
+              (1UL << in->mac_shared_log2) - 1);
+    else
+        field("mac", "%02x:%02x:%02x:%02x:%02x:%02x (shared with 2^%u-1 "
+                     "other groups)", m[0], m[1], m[2], m[3], m[4], m[5],
+              (unsigned)in->mac_shared_log2);
+}
+
+static void print_v6_flags(const mcd_addr_info *in)
+{
+    char names[16] = "";
+
+    if (in->v6_flags & 0x8)
+        strcat(names, " X");
+    if (in->flag_r)
+        strcat(names, " R");
+    if (in->flag_p)
+        strcat(names, " P");
+    if (in->flag_t)
+        strcat(names, " T");
+    field("flags", "%x (%s)", (unsigned)in->v6_flags,
+          names[0] != '\0' ? names + 1 : "none");
+}
+
+static void print_v6_prefix(const mcd_addr_info *in)
+{
+    char text[MCD_ADDR_STRLEN];
+
+    if (!in->prefix_based)
+        return;
+    if (mcd_addr_format(&in->prefix, text, sizeof text) > 0)
+        field("prefix", "%s/%u", text, (unsigned)in->prefix_len);
+    field("group id", "0x%08lx", (unsigned long)in->group_id);
+    if (in->embedded_rp &&
+        mcd_addr_format(&in->rp, text, sizeof text) > 0)
+        field("rp", "%s (RIID %u)", text, (unsigned)(in->rp.b[15] & 0xf));
+}
+
+static void print_v6_multicast(const mcd_addr_info *in)
+{
+    print_v6_flags(in);
+    print_v6_prefix(in);
+    if (in->solicited_node)
+        field("solicited-node", "yes");
+}
+
+static void print_scope(const mcd_addr *a, const mcd_addr_info *in)
+{
+    if (in->scope == NULL)
+        return;
+    if (a->family == MCD_AF_INET6 && in->multicast)
+        field("scope", "%s (%x)", in->scope, (unsigned)in->v6_scope);
+    else
+        field("scope", "%s", in->scope);
+}
+
+static void print_human(const char *input, const mcd_addr *a,
+                        const mcd_addr_info *in)
+{
+    char text[MCD_ADDR_STRLEN];
+    bool v6 = a->family == MCD_AF_INET6;
+
+    if (mcd_addr_format(a, text, sizeof text) < 0)
+        text[0] = '\0';
+    printf("%s\n", text);
+    if (strcmp(text, input) != 0)
+        field("input", "%s", input); /* it parsed: plain ASCII */
+    field("multicast", "%s (%s)", in->multicast ? "yes" : "no",
+          v6 ? "IPv6" : "IPv4");
+    if (in->chapter_class != NULL)
+        field("class", "%s (%s, chapter)", in->chapter_class,
+              class_range(in->chapter_class));
+    field_rfc("block", in->block, in->block_rfc);
+    field_rfc("sub-block", in->sub_block, in->sub_block_rfc);
+    if (in->note != NULL)
+        field("note", "%s", in->note);
+    if (in->assignment != NULL)
+        field("assignment", "%s", in->assignment);
+    if (in->glop)
+        field("glop AS", "%lu", (unsigned long)in->glop_as);
+    print_scope(a, in);
+    if (in->multicast)
+        print_any_source(a, in);
+    if (in->multicast && v6)
+        print_v6_multicast(in);
+    print_mac(in);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON output                                                               */
+
+static void json_key(const char *key)
+{
+    printf(",\"%s\":", key);
+}
+
+static void json_kv_str(const char *key, const char *value)
+{
+    json_key(key);
+    if (value != NULL)
+        json_str(stdout, value);
+    else
+        fputs("null", stdout);
+}
+
+static void json_kv_bool(const char *key, bool value)
+{
+    json_key(key);
+    fputs(value ? "true" : "false", stdout);
+}
+
+static void json_kv_addr(const char *key, const mcd_addr *a, bool present)
+{
+    char text[MCD_ADDR_STRLEN];
+
+    json_kv_str(key, present && mcd_addr_format(a, text, sizeof text) > 0
+                         ? text
+                         : NULL);
+}
+
+static void json_mac(const mcd_addr_info *in)
+{
+    const uint8_t *m = in->mac;
+    char text[18];
+
+    if (!in->has_mac) {
+        json_kv_str("mac", NULL);
+        json_kv_str("mac_shared_with", NULL);
+        return;
+    }
+    snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+             m[2], m[3], m[4], m[5]);
+    json_kv_str("mac", text);
+    json_key("mac_shared_with");
+    if (in->mac_shared_log2 < 32)
+        printf("%lu", (1UL << in->mac_shared_log2) - 1);
+    else
+        printf("\"2^%u-1\"", (unsigned)in->mac_shared_log2);
+}
+
+static void json_v6_multicast(const mcd_addr_info *in)
+{
+    printf(",\"flags\":{\"R\":%s,\"P\":%s,\"T\":%s}",
+           in->flag_r ? "true" : "false", in->flag_p ? "true" : "false",
+           in->flag_t ? "true" : "false");
+    json_key("scope_value");
+    printf("%u", (unsigned)in->v6_scope);
+    json_kv_addr("prefix", &in->prefix, in->prefix_based);
+    json_key("prefix_len");
+    if (in->prefix_based)
+        printf("%u", (unsigned)in->prefix_len);
+    else
+        fputs("null", stdout);
+    json_key("group_id");
+    if (in->prefix_based)
+        printf("%lu", (unsigned long)in->group_id);
+    else
+        fputs("null", stdout);
+    json_kv_addr("rp", &in->rp, in->embedded_rp);
+    json_kv_bool("solicited_node", in->solicited_node);
+}
+
+static void print_json(const char *input, const mcd_addr *a,
+                       const mcd_addr_info *in)
+{
+    char text[MCD_ADDR_STRLEN];
+
+    if (mcd_addr_format(a, text, sizeof text) < 0)
+        text[0] = '\0';
+    fputs("{\"address\":", stdout);
+    json_str(stdout, text);
+    json_key("input");
+    json_strn(stdout, input, strlen(input));
+    json_kv_bool("valid", true);
+    json_kv_str("family", a->family == MCD_AF_INET6 ? "ipv6" : "ipv4");
+    json_kv_bool("multicast", in->multicast);
+    json_kv_str("class", in->chapter_class);
+    json_kv_str("block", in->block);
+    json_kv_str("rfc", in->block_rfc);
+    json_kv_str("sub_block", in->sub_block);
+    json_kv_str("sub_block_rfc", in->sub_block_rfc);
+    json_kv_str("assignment", in->assignment);
+    json_kv_str("scope", in->scope);
+    json_kv_str("note", in->note);
+    json_kv_bool("asm_ok", in->asm_ok);
+    json_mac(in);
+    if (in->glop)
+        printf(",\"glop_as\":%lu", (unsigned long)in->glop_as);
+    if (in->multicast && a->family == MCD_AF_INET6)
+        json_v6_multicast(in);
+    fputs("}\n", stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bad input                                                                 */
+
+#define NOT_AN_ADDRESS "not an IPv4 or IPv6 address"
+#define BAD_ZONE "zone must be an interface index (a number such as %2)"
+
+/* True when the address part is fine and only the zone is not: a named
+ * zone ("fe80::1%eth0") gets its own message. */
+static bool only_zone_bad(const char *input)
+{
+    mcd_addr a;
+    size_t len = strlen(input), zone_at;
+
+    (void)mcd_addr_parse_n(input, len, &a, &zone_at);
+    return zone_at < len && mcd_addr_parse_n(input, zone_at, &a, NULL) == 0 &&
+           a.family == MCD_AF_INET6;
+}
+
+static void report_invalid(const char *input, bool json)
+{
+    char shown[INPUT_SHOWN * 4 + 8];
+    bool zone = only_zone_bad(input);
+
+    quote_input(input, shown, sizeof shown);
+    if (zone)
+        cli_error("addr: '%s': %s", shown, BAD_ZONE);
+    else
+        cli_error("addr: '%s' is %s", shown, NOT_AN_ADDRESS);
+    if (!json)
+        return;
+    fputs("{\"input\":", stdout);
+    json_strn(stdout, input, strlen(input));
+    json_kv_bool("valid", false);
+    json_kv_str("error", zone ? BAD_ZONE : NOT_AN_ADDRESS);
+    fputs("}\n", stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command                                                               */
+
+/* getopt_long leaves an unknown short option in optopt, the val of a
+ * long one given an argument it does not take in optopt too, and an
+ * unknown long one (optopt 0) in argv[optind - 1]. */
+static void report_bad_option(char **argv)
+{
+    char shown[INPUT_SHOWN * 4 + 8];
+
+    if (optopt == OPT_JSON || optopt == OPT_HELP)
+        cli_error("addr: option '--%s' takes no argument",
+                  optopt == OPT_JSON ? "json" : "help");
+    else if (optopt > 0x20 && optopt < 0x7f && optopt != '\'' &&
+             optopt != '\\')
+        cli_error("addr: unknown option '-%c' (see mcdisc addr --help)",
+                  optopt);
+    else if (optopt != 0)
+        cli_error("addr: unknown option '-\\x%02x' (see mcdisc addr "
+                  "--help)", (unsigned)(unsigned char)optopt);
+    else
+        cli_error("addr: unknown option '%s' (see mcdisc addr --help)",
+                  quote_input(argv[optind - 1], shown, sizeof shown));
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_options(int argc, char **argv, bool *json)
+{
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", addr_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON:
+            *json = true;
+            break;
+        case 'h':
+        case OPT_HELP:
+            fputs(cmd_addr_usage, stdout);
+            return EXIT_OK;
+        default:
+            report_bad_option(argv);
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+/* One argument: returns 2 invalid, 1 not multicast, 0 multicast. */
+static int do_one(const char *input, bool json, bool blank_line)
+{
+    mcd_addr a;
+    mcd_addr_info info;
+
+    if (mcd_addr_parse(input, &a) != 0 ||
+        mcd_addr_classify(&a, &info) != 0) {
+        report_invalid(input, json);
+        return EXIT_USAGE;
+    }
+    if (json) {
+        print_json(input, &a, &info);
+    } else {
+        if (blank_line)
+            putchar('\n');
+        print_human(input, &a, &info);
+    }
+    return info.multicast ? EXIT_OK : EXIT_NO;
+}
+
+int cmd_addr(int argc, char **argv)
+{
+    bool json = false;
+    int rc = parse_options(argc, argv, &json);
+    int worst = EXIT_OK;
+    bool printed = false;
+
+    if (rc >= 0)
+        return rc;
+    if (optind >= argc) {
+        cli_error("addr: no address given (usage: mcdisc addr [--json] "
+                  "ADDRESS...)");
+        return EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
+        int r = do_one(argv[i], json, printed);
+        if (r != EXIT_USAGE)
+            printed = true;
+        if (r > worst)
+            worst = r;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("addr: cannot write the output: %s", strerror(errno));
+        return EXIT_USAGE;
+    }
+    return worst;
+}
