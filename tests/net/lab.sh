@@ -13,7 +13,8 @@
 #   lab_ns I / lab_ip I / lab_ip6 I   name and addresses of host I
 #   lab_exec I CMD...     run CMD in host I
 #   lab_bg I LOG CMD...   start CMD in host I in the background, output to
-#                         LOG; killed by lab_down
+#                         LOG, its pid in LAB_PID (for wait); killed by
+#                         lab_down
 #   lab_down              kill what runs in the lab, delete its namespaces
 #
 # Names are "mcd-<pid>-<random>-..." so two runs never collide.
@@ -59,6 +60,7 @@ lab_bg() {
     local i=$1 log=$2
     shift 2
     ip netns exec "$(lab_ns "$i")" "$@" >"$log" 2>&1 &
+    LAB_PID=$!
 }
 
 # One host: its namespace, a veth pair from the bridge namespace, addresses.

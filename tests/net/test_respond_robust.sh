@@ -15,6 +15,7 @@ QHEX=$(printf 'Are you Espressif IOT Smart Light' | od -An -tx1 -v | tr -d ' \n'
 
 lab_up 3
 lab_bg 1 "$tmp/r1.log" "$MCDISC" respond --verbose
+r1_pid=$LAB_PID
 wait_for "$tmp/r1.log" "answering" || { t_fail "responder started"; t_done; exit 1; }
 
 # send NAME ARGS...: one datagram from h2 with the book sender; its output
@@ -69,9 +70,13 @@ sleep 0.3
 t_check "a unicast query is ignored (not sent to the group)" \
     grep -q "$(lab_ip 1) on eth0, 33 bytes: ignored: not sent to the group" "$tmp/r1.log"
 
-kill -TERM "$(lab_exec 1 pgrep -f "$MCDISC respond --verbose")" 2>/dev/null
-sleep 0.5
-t_check "SIGTERM: the responder exits and prints its counters" \
+kill -TERM "$r1_pid"
+wait "$r1_pid"
+rc=$?
+t_check "SIGTERM: the responder exits 0 (exit $rc)" test "$rc" -eq 0
+t_check "no sanitizer or valgrind report in the responder's log" \
+    sh -c "! grep -q -E 'Sanitizer|runtime error|ERROR SUMMARY: [1-9]' '$tmp/r1.log'"
+t_check "SIGTERM: the responder prints its counters" \
     grep -q "answered [0-9]*, empty 1, oversize 1, prefix 2, trailing 2, other 1, not-group 1" "$tmp/r1.log"
 
 # Start-up errors: exit 2 and exactly one line on stderr naming the cause.
