@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
+: "${EXAMPLE_DISCOVER:?path to the library example}"
 tmp=$(mktemp -d)
 trap 'lab_down; rm -rf "$tmp"' EXIT
 G=232.10.11.12
@@ -16,7 +17,7 @@ lab_up 5
 # h3: the book-style receiver; h4: the client; h5: book sender / capture.
 lab_bg 1 "$tmp/r1.log" "$MCDISC" respond --verbose
 lab_bg 2 "$tmp/r2.log" "$MCDISC" respond --name "Kitchen Lamp" --proto coap \
-    --service-port 5683
+    --service-port 5683 --iface "$(lab_ip 2)"
 lab_bg 3 "$tmp/b3.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip 3)"
 wait_for "$tmp/r1.log" "answering" && wait_for "$tmp/r2.log" "answering" &&
     wait_for "$tmp/b3.log" "ready" || { t_fail "devices started"; t_done; exit 1; }
@@ -56,6 +57,20 @@ t_check "human output lists 3 devices, each once" \
     test "$(grep -c -E '^198\.18\.0\.[0-9]+:3333 +eth0 ' "$tmp/d4.txt")" -eq 3
 t_check "human output ends with a count on stderr" \
     grep -qx "3 devices answered" "$tmp/d4h.err"
+
+# Interfaces by index and by address.
+idx=$(lab_exec 4 ip -o link show dev eth0 | cut -d: -f1)
+lab_exec 4 "$MCDISC" discover --iface "$idx" --timeout 600 >"$tmp/i1.out" 2>/dev/null
+t_check "--iface by index ($idx) finds the 3 devices" \
+    test "$(grep -c ' eth0 ' "$tmp/i1.out")" -eq 3
+lab_exec 4 "$MCDISC" discover --iface "$(lab_ip 4)" --timeout 600 >"$tmp/i2.out" 2>/dev/null
+t_check "--iface by address finds the 3 devices" \
+    test "$(grep -c ' eth0 ' "$tmp/i2.out")" -eq 3
+
+# The library's blocking call, as the README's example uses it.
+lab_exec 4 "$EXAMPLE_DISCOVER" >"$tmp/ex.out" 2>&1
+t_check "the library example (mcd_discover) finds the 3 devices" \
+    test $? -eq 0 -a "$(grep -c ' from 198\.18\.' "$tmp/ex.out")" -eq 3
 
 # --count stops early.
 start=$(date +%s%N)
