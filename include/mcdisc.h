@@ -43,8 +43,12 @@ extern "C" {
     X(IFNOADDR, "interface has no address of the group's family")            \
     X(NOIFACES, "no usable interface: none is up, multicast-capable, "       \
                 "non-loopback and addressed in the group's family")          \
+    X(ZONE, "interface is not the group's zone")                            \
+    X(AMPLIFY, "reply longer than the query (an amplifier for spoofed "    \
+               "queries)")                                                   \
     X(FULL, "table full")                                                    \
-    X(INVAL, "invalid argument")
+    X(INVAL, "invalid argument")                                             \
+    X(NOTPROBE, "datagram carries no mcdisc test header")
 
 #define MCD_E_BASE (-30000)
 
@@ -268,6 +272,7 @@ typedef struct mcd_rcore_config {
     size_t reply_len;
     mcd_addr group;      /* queries must be sent to it... */
     bool allow_unicast;  /* ...unless this is set */
+    bool allow_amplification; /* a reply longer than query + 1 byte */
     uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
     uint32_t delay_max_ms;
 } mcd_rcore_config;
@@ -296,7 +301,8 @@ typedef struct mcd_rcore {
 } mcd_rcore;
 
 /* Set up `rc`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad query,
- * MCD_E_NOTMCAST for a group that is not multicast, MCD_E_INVAL. */
+ * MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY for a
+ * reply longer than the query (+ 1 NUL) unless allowed, MCD_E_INVAL. */
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg);
 
 /* Feed one datagram: `len` is its true length even when the caller's
@@ -383,6 +389,85 @@ mcd_time mcd_qcore_next(const mcd_qcore *q);
 bool mcd_qcore_done(const mcd_qcore *q, mcd_time now);
 
 /* ------------------------------------------------------------------------ */
+/* Test traffic (src/core/probe.c, docs/PROBE.md): what `mcdisc send` puts   */
+/* in each datagram and how `mcdisc recv` accounts for it. No sockets.       */
+
+#define MCD_PROBE_MAGIC 0x4d434450u /* "MCDP" */
+#define MCD_PROBE_VERSION 1
+#define MCD_PROBE_LEN 32 /* header bytes; a datagram may be longer */
+
+/* The test header, host byte order here, network byte order on the wire. */
+typedef struct mcd_probe {
+    uint32_t sender_id; /* random per sender run: tells restarts apart */
+    uint64_t seq;       /* 0, 1, 2, ... per sender run */
+    uint64_t sent_us;   /* send time, microseconds since 1970 (realtime) */
+    uint32_t total;     /* datagrams the sender plans to send; 0: unknown */
+} mcd_probe;
+
+/* Write the header into buf. Returns MCD_PROBE_LEN or MCD_E_TOOLONG. */
+int mcd_probe_encode(const mcd_probe *p, uint8_t *buf, size_t cap);
+/* Read a header from a datagram. Returns 0, or MCD_E_NOTPROBE (too short,
+ * wrong magic, version or header length). */
+int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p);
+
+/* Sequence numbers remembered per flow to tell duplicates from late
+ * datagrams. */
+#define MCD_FLOW_WINDOW 4096
+
+/* One sender as a receiver sees it: a source endpoint, and for test
+ * traffic its sender id. Counters are cumulative. */
+typedef struct mcd_flow {
+    mcd_endpoint src;
+    bool probe;         /* carries the test header */
+    uint32_t sender_id; /* when probe */
+    bool restarted;     /* a new run of a sender heard before */
+    uint64_t received;  /* datagrams, duplicates included */
+    uint64_t bytes;
+    uint64_t unique, duplicates, reordered;
+    uint64_t min_seq, max_seq;
+    mcd_time first_at, last_at; /* caller's monotonic clock */
+    /* One-way delay (receive realtime - send realtime), microseconds:
+     * meaningful when both ends share a clock. Jitter per RFC 3550 6.4.1. */
+    uint64_t delay_n;
+    int64_t delay_min_us, delay_max_us, delay_sum_us;
+    int64_t last_transit_us;
+    uint64_t jitter_us16; /* jitter * 16, as RFC 3550 A.8 keeps it */
+    uint64_t win_base;    /* private: duplicate window */
+    uint64_t win[MCD_FLOW_WINDOW / 64];
+} mcd_flow;
+
+/* What one datagram was to its flow. */
+enum mcd_flow_event {
+    MCD_FLOW_NEW,       /* first datagram of a new flow */
+    MCD_FLOW_RESTART,   /* first datagram of a sender's new run */
+    MCD_FLOW_NEXT,      /* in sequence, or a gap (loss) before it */
+    MCD_FLOW_LATE,      /* older than the newest: reordered */
+    MCD_FLOW_DUPLICATE, /* a sequence number seen before */
+    MCD_FLOW_RAW,       /* no test header: counted only */
+    MCD_FLOW_FULL       /* a new flow, but the table is full: dropped */
+};
+
+typedef struct mcd_flows {
+    mcd_flow *tab; /* caller's table */
+    size_t cap, n;
+} mcd_flows;
+
+void mcd_flows_init(mcd_flows *f, mcd_flow *table, size_t cap);
+/* Account for one datagram from `src` received at `now` (monotonic) and
+ * `now_real_us` (realtime, for delay). *flow gets its flow (NULL on
+ * MCD_FLOW_FULL); *hdr the decoded header when not NULL and present. */
+enum mcd_flow_event mcd_flows_input(mcd_flows *f, mcd_time now,
+                                    uint64_t now_real_us,
+                                    const mcd_endpoint *src,
+                                    const uint8_t *data, size_t len,
+                                    mcd_flow **flow, mcd_probe *hdr);
+/* Datagrams missing between the lowest and highest sequence numbers
+ * seen (losses after the last one received cannot be seen). */
+uint64_t mcd_flow_lost(const mcd_flow *fl);
+/* Jitter in microseconds. */
+uint64_t mcd_flow_jitter_us(const mcd_flow *fl);
+
+/* ------------------------------------------------------------------------ */
 /* POSIX layer (src/net): sockets around the cores                           */
 
 /* Resolve address text with a named or numeric zone ("fe80::1%eth0"). */
@@ -395,26 +480,30 @@ typedef struct mcd_iface {
     bool up, multicast, loopback;
     bool has_v4, has_v6;
     mcd_addr v4; /* first IPv4 address, when has_v4 */
+    size_t spec; /* mcd_iface_select(): the spec it came from, or SIZE_MAX */
 } mcd_iface;
 
 /* Look up `spec` (name, decimal index or address) and fill *out.
  * Returns 0 or MCD_E_NOIFACE, -errno. */
 int mcd_iface_lookup(const char *spec, mcd_iface *out);
 
-/* Choose interfaces for `family`: each spec in `specs` (must be up,
- * multicast-capable, and hold an address of that family), or, when
- * n_specs is 0, every such interface that is not loopback. Fills up to
- * cap entries of out. Returns the count, or an error naming the first bad
- * spec through *bad (index into specs) when not NULL. */
-int mcd_iface_select(enum mcd_family family, const char *const *specs,
-                     size_t n_specs, mcd_iface *out, size_t cap,
-                     size_t *bad);
+/* Choose interfaces for `group`: each spec in `specs` (must be up,
+ * multicast-capable, and hold an address of the group's family); when
+ * n_specs is 0, the group's zone if it has one (ff02::1%eth0), else every
+ * such interface that is not loopback. A zoned group with specs requires
+ * each to be the zone. Fills up to cap entries of out, duplicates once.
+ * Returns the count, or an error with *bad (when not NULL) the index of the
+ * spec at fault, SIZE_MAX when no spec is. */
+int mcd_iface_select(const mcd_addr *group, const char *const *specs,
+                     size_t n_specs, mcd_iface *out, size_t cap, size_t *bad);
 
 /* Something the POSIX layer reports to the application (for logs). */
 typedef struct mcd_event {
     enum {
         MCD_EV_DATAGRAM, /* a datagram was handled */
-        MCD_EV_ERROR     /* a send or receive failed; the object goes on */
+        MCD_EV_ERROR,    /* a send or receive failed; the object goes on */
+        MCD_EV_JOIN_ERROR /* a join failed on an interface that was not
+                             named; it is skipped (`what`: its name) */
     } kind;
     const mcd_endpoint *from; /* EV_DATAGRAM */
     const mcd_addr *dst;      /* EV_DATAGRAM, NULL when unknown */
@@ -441,6 +530,7 @@ typedef struct mcd_responder_config {
     uint16_t service_port;   /* 0: MCD_DEFAULT_SERVICE_PORT */
     const char *query;       /* NULL: MCD_DEFAULT_QUERY */
     bool allow_unicast;      /* answer queries not sent to the group */
+    bool allow_amplification; /* a reply longer than the query */
     mcd_event_fn on_event;   /* may be NULL */
     void *ctx;
 } mcd_responder_config;
@@ -503,6 +593,79 @@ void mcd_query_close(mcd_query *q);
 /* Blocking convenience: run a whole query, calling fn per device.
  * Returns the number of devices found, or a negative error. */
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
+
+/* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */
+
+/* A group to receive or send to, optionally source-specific. */
+typedef struct mcd_group_spec {
+    mcd_addr group;  /* scope_id: the zone of an IPv6 group, 0 if none */
+    mcd_addr source; /* family MCD_AF_NONE: any source (*,G) */
+    uint16_t port;
+} mcd_group_spec;
+
+/* Parse "GROUP", "GROUP:PORT" (IPv4) or "[GROUP]:PORT" (IPv6, with an
+ * optional %zone, by name or index). The port defaults to default_port.
+ * Returns 0, MCD_E_BADADDR, MCD_E_NOTMCAST, MCD_E_BADPORT or
+ * MCD_E_NOIFACE (unknown zone). */
+int mcd_group_spec_parse(const char *text, uint16_t default_port,
+                         mcd_group_spec *out);
+
+/* One received datagram. `data` holds min(len, MCD_RX_KEEP) bytes. */
+#define MCD_RX_KEEP 2048
+typedef struct mcd_datagram {
+    const uint8_t *data;
+    size_t len; /* its true length */
+    mcd_endpoint from;
+    mcd_endpoint dst; /* the group and port it was sent to */
+    uint32_t ifindex;
+    mcd_time at;         /* monotonic, microseconds */
+    uint64_t at_real_us; /* realtime, microseconds since 1970 */
+} mcd_datagram;
+
+typedef void (*mcd_datagram_fn)(void *ctx, const mcd_datagram *dg);
+
+typedef struct mcd_receiver mcd_receiver;
+
+/* Join each group (any-source, or source-specific when source is set) on
+ * each interface (every usable one of the family when n_ifaces is 0), on
+ * sockets bound to wildcard:port with IP_MULTICAST_ALL off. Only
+ * datagrams sent to one of the groups (and from its source, for SSM) are
+ * delivered. Returns 0 or a negative error; *bad_iface as for the
+ * responder. */
+int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
+                      size_t n_groups, const char *const *ifaces,
+                      size_t n_ifaces, size_t *bad_iface);
+size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap);
+/* Read what waits on every socket (recvmmsg batches), calling fn per
+ * datagram of the groups. Returns the number delivered, or -errno. */
+int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx);
+/* Datagrams that reached the sockets but not for the groups (unicast to
+ * the port, another group, another source). */
+uint64_t mcd_receiver_foreign(const mcd_receiver *r);
+/* Interfaces joined, by index (fills up to cap; returns the count). */
+size_t mcd_receiver_ifaces(const mcd_receiver *r, uint32_t *idx, size_t cap);
+void mcd_receiver_close(mcd_receiver *r);
+
+typedef struct mcd_sender mcd_sender;
+
+/* A socket to send to `dest` out of interface `iface` (name, index or
+ * address; NULL: the first usable interface of the family), with TTL /
+ * hop limit `ttl` and multicast loopback on or off. */
+int mcd_sender_open(mcd_sender **out, const mcd_group_spec *dest,
+                    const char *iface, int ttl, bool loop);
+/* The interface the sender uses. */
+const mcd_iface *mcd_sender_iface(const mcd_sender *s);
+/* Send n datagrams, batched in one system call where the OS has one
+ * (sendmmsg). Blocks while the socket buffer is full. Returns how many
+ * were sent (all of them unless an error came first) or -errno. */
+int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
+                    const size_t *lens, size_t n);
+void mcd_sender_close(mcd_sender *s);
+
+/* Clocks the POSIX layer drives the cores with: monotonic and realtime,
+ * in microseconds. */
+mcd_time mcd_clock_mono(void);
+uint64_t mcd_clock_real_us(void);
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *mcd_version(void);

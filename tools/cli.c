@@ -26,8 +26,9 @@ int cli_parse_long(const char *what, const char *text, long min, long max,
     char *end;
     long v;
 
-    if (text[0] == '\0' || text[0] == ' ' || (text[0] == '-' && min >= 0) ||
-        text[0] == '+') {
+    /* Digits only (strtol would skip blanks and take a '+'). */
+    if (!((text[0] >= '0' && text[0] <= '9') ||
+          (text[0] == '-' && min < 0 && text[1] >= '0' && text[1] <= '9'))) {
         cli_error("%s: '%s' is not a number in %ld-%ld", what, text, min, max);
         return -1;
     }
@@ -96,6 +97,39 @@ void json_strn(FILE *f, const char *s, size_t len)
     fputc('"', f);
 }
 
+/* Code points a terminal must never receive raw from the network: C1
+ * controls and the bidirectional overrides that reorder what is shown. */
+static bool unsafe_cp(const unsigned char *p, size_t n)
+{
+    unsigned cp = n == 2 ? ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu)
+                  : n == 3 ? ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) |
+                                 (p[2] & 0x3fu)
+                           : 0;
+
+    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void cli_print_safe(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_len(p + i, len - i);
+
+        if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+            fputc(p[i], f);
+        } else if (n > 1 && !unsafe_cp(p + i, n)) {
+            fwrite(p + i, 1, n, f);
+        } else {
+            n = n == 0 ? 1 : n;
+            for (size_t k = 0; k < n; k++)
+                fprintf(f, "\\x%02x", p[i + k]);
+        }
+        i += n;
+    }
+}
+
 void json_str(FILE *f, const char *s)
 {
     if (s == NULL)
@@ -111,7 +145,11 @@ void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,
 
     if (c == ':')
         cli_error("%s: option '%s' needs a value", cmd, arg);
-    else if (optopt_now != 0)
+    else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL &&
+             optopt_now != 0)
+        cli_error("%s: option '%.*s' takes no value", cmd,
+                  (int)(strchr(arg, '=') - arg), arg);
+    else if (optopt_now != 0 && strncmp(arg, "--", 2) != 0)
         cli_error("%s: unknown option '-%c' (see mcdisc help %s)", cmd,
                   optopt_now, cmd);
     else
@@ -194,4 +232,17 @@ void cli_format_endpoint(const mcd_endpoint *ep, char *buf, size_t cap)
         snprintf(buf, cap, "[%s]:%u", a, ep->port);
     else
         snprintf(buf, cap, "%s:%u", a, ep->port);
+}
+
+void cli_group_error(const char *cmd, const char *text, int err)
+{
+    if (err == MCD_E_NOTMCAST)
+        cli_error("%s: '%s' is not a multicast group", cmd, text);
+    else if (err == MCD_E_BADPORT)
+        cli_error("%s: '%s': port must be 1-65535", cmd, text);
+    else if (err == MCD_E_NOIFACE)
+        cli_error("%s: '%s': no such interface for the zone", cmd, text);
+    else
+        cli_error("%s: '%s' is not a group (GROUP, GROUP:PORT or "
+                  "[IPV6-GROUP%%ZONE]:PORT)", cmd, text);
 }

@@ -10,6 +10,7 @@
 #define MCDISC_CLI_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,6 +33,11 @@ void json_str(FILE *f, const char *s);
  * bytes are escaped as \u00XX). */
 void json_strn(FILE *f, const char *s, size_t len);
 
+/* Write len bytes for a terminal: printable ASCII and valid UTF-8 as they
+ * are; control bytes, invalid UTF-8, C1 controls, bidi overrides and '\\'
+ * as \\xNN. Text from the network goes through this, never raw. */
+void cli_print_safe(FILE *f, const char *s, size_t len);
+
 /* Report a getopt_long() failure (`c` is '?' or ':') in one line. */
 void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,
                    int optopt_now);
@@ -49,15 +55,26 @@ void cli_format_addr(const mcd_addr *a, char *buf, size_t cap);
 #define CLI_ENDPOINT_STRLEN (CLI_ADDR_STRLEN + 8)
 void cli_format_endpoint(const mcd_endpoint *ep, char *buf, size_t cap);
 
+/* One line for a GROUP[:PORT] argument that mcd_group_spec_parse() refused. */
+void cli_group_error(const char *cmd, const char *text, int err);
+
+/* What the machine shows of the usual reasons multicast does not arrive
+ * (tools/diag.c): rp_filter, IGMP/MLD version, membership, routes, flags. */
+void diag_print_iface(FILE *f, const mcd_iface *ifc, const mcd_addr *group);
+
 /* Each subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 int cmd_addr(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
 int cmd_respond(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
 
 /* Help text of each subcommand, printed by `mcdisc help NAME` and
  * `mcdisc NAME --help`. */
 extern const char cmd_addr_usage[];
 extern const char cmd_discover_usage[];
 extern const char cmd_respond_usage[];
+extern const char cmd_send_usage[];
+extern const char cmd_recv_usage[];
 
 #endif

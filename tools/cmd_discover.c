@@ -150,8 +150,9 @@ static void print_device(void *ctx, const mcd_device *d)
 
     if (!o->json) {
         cli_format_endpoint(&d->from, ep, sizeof ep);
-        printf("%-22s %-8s %s  %s %u  %.2f ms\n", ep, ifname, d->reply.name,
-               d->reply.proto, d->reply.port, rtt_ms);
+        printf("%-22s %-8s ", ep, ifname);
+        cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
+        printf("  %s %u  %.2f ms\n", d->reply.proto, d->reply.port, rtt_ms);
     } else {
         cli_format_addr(&d->from.addr, addr, sizeof addr);
         fputs("{\"address\":", stdout);

@@ -28,6 +28,9 @@ const char cmd_respond_usage[] =
     "  -q, --query TEXT      the query to answer (default \""
     MCD_DEFAULT_QUERY "\")\n"
     "      --allow-unicast   also answer queries not sent to the group\n"
+    "      --allow-amplification\n"
+    "                        allow a reply longer than the query (spoofed\n"
+    "                        queries then make this host an amplifier)\n"
     "  -v, --verbose         log every datagram: source, interface, answered\n"
     "                        or ignored and why\n"
     "  -h, --help            this help\n\n"
@@ -81,6 +84,9 @@ static int parse_opt(ropts *o, int c, const char *arg)
     case 'U':
         o->cfg.allow_unicast = true;
         return 0;
+    case 'A':
+        o->cfg.allow_amplification = true;
+        return 0;
     case 'v':
         o->verbose = true;
         return 0;
@@ -104,7 +110,17 @@ static int check_reply(const ropts *o)
                   mcd_strerror(err), MCD_PROTO_MAX);
     else if (err < 0)
         cli_error("respond: reply: %s", mcd_strerror(err));
-    return err < 0 ? -1 : 0;
+    if (err < 0)
+        return -1;
+    size_t qlen = strlen(o->cfg.query);
+    if ((size_t)err > qlen + 1 && !o->cfg.allow_amplification) {
+        cli_error("respond: the reply (%d bytes) is longer than the query "
+                  "(%zu bytes): spoofed queries would make this host an "
+                  "amplifier; shorten it or pass --allow-amplification",
+                  err, qlen);
+        return -1;
+    }
+    return 0;
 }
 
 static int parse_args(ropts *o, int argc, char **argv)
@@ -118,6 +134,7 @@ static int parse_args(ropts *o, int argc, char **argv)
         {"service-port", required_argument, NULL, 's'},
         {"query", required_argument, NULL, 'q'},
         {"allow-unicast", no_argument, NULL, 'U'},
+        {"allow-amplification", no_argument, NULL, 'A'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -153,6 +170,11 @@ static void log_event(void *ctx, const mcd_event *ev)
     char from[CLI_ENDPOINT_STRLEN], dst[CLI_ADDR_STRLEN] = "?";
     char ifname[IF_NAMESIZE] = "?";
 
+    if (ev->kind == MCD_EV_JOIN_ERROR) {
+        fprintf(stderr, "mcdisc: respond: cannot join on %s, skipping it: %s\n",
+                ev->what, mcd_strerror(ev->err));
+        return;
+    }
     if (ev->kind == MCD_EV_ERROR) {
         /* One line per failure; the responder goes on. */
         fprintf(stderr, "mcdisc: respond: %s: %s\n", ev->what,
@@ -179,6 +201,13 @@ static void announce(const ropts *o)
     fprintf(stderr, "mcdisc: respond: answering \"%s\" on %s port %u as "
             "\"%s %s %u\"\n", o->cfg.query, o->cfg.group, o->cfg.port,
             o->cfg.name, o->cfg.proto, o->cfg.service_port);
+    uint8_t reply[MCD_REPLY_MAX];
+    int rlen = mcd_reply_format(o->cfg.name, o->cfg.proto,
+                                o->cfg.service_port, reply, sizeof reply);
+    if (rlen > 0 && (size_t)rlen > strlen(o->cfg.query) + 1)
+        fprintf(stderr, "mcdisc: respond: warning: the reply is longer than "
+                "the query (--allow-amplification): spoofed queries make "
+                "this host an amplifier\n");
     if (mcd_addr_resolve(o->cfg.group, &g) == 0 && g.family == MCD_AF_INET4 &&
         g.b[0] == 232)
         fprintf(stderr, "mcdisc: respond: note: %s is in 232/8, the "
@@ -216,8 +245,11 @@ static int serve(mcd_responder *r, const sigset_t *waitmask)
             cli_error("respond: poll: %s", strerror(errno));
             return EXIT_USAGE;
         }
-        if (!stop_signal)
-            mcd_responder_process(r);
+        int err = stop_signal ? 0 : mcd_responder_process(r);
+        if (err < 0) {
+            cli_error("respond: the socket failed: %s", mcd_strerror(err));
+            return EXIT_USAGE;
+        }
     }
     return EXIT_OK;
 }

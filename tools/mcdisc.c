@@ -19,6 +19,10 @@ static const command commands[] = {
      cmd_discover, cmd_discover_usage},
     {"respond", "answer queries as a device until stopped", cmd_respond,
      cmd_respond_usage},
+    {"send", "send test traffic (or any bytes) to a group at a steady rate",
+     cmd_send, cmd_send_usage},
+    {"recv", "join groups; show, count and time what arrives", cmd_recv,
+     cmd_recv_usage},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

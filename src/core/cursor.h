@@ -51,6 +51,37 @@ static inline void mcd_wcur_u32(mcd_wcur *w, uint32_t v)
     mcd_wcur_put(w, tmp + sizeof tmp - n, n);
 }
 
+/* Big-endian integers (network byte order). */
+static inline void mcd_wcur_be(mcd_wcur *w, uint64_t v, size_t bytes)
+{
+    uint8_t tmp[8];
+
+    for (size_t i = 0; i < bytes; i++)
+        tmp[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    mcd_wcur_put(w, tmp, bytes);
+}
+
+/* A reader: a short read sets `err` and yields zeros. */
+typedef struct mcd_rcur {
+    const uint8_t *buf;
+    size_t len, pos;
+    bool err;
+} mcd_rcur;
+
+static inline uint64_t mcd_rcur_be(mcd_rcur *r, size_t bytes)
+{
+    uint64_t v = 0;
+
+    if (r->err || bytes > r->len - r->pos) {
+        r->err = true;
+        return 0;
+    }
+    for (size_t i = 0; i < bytes; i++)
+        v = (v << 8) | r->buf[r->pos + i];
+    r->pos += bytes;
+    return v;
+}
+
 /* A read-only view [lo, hi) of a datagram. */
 typedef struct mcd_rspan {
     const uint8_t *p;

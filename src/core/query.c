@@ -61,7 +61,8 @@ static uint32_t device_hash(const mcd_endpoint *from, const mcd_reply *r)
 {
     uint32_t h = 2166136261u;
 
-    h = fnv(h, from->addr.b, sizeof from->addr.b);
+    /* As much of the address as mcd_addr_equal() compares. */
+    h = fnv(h, from->addr.b, from->addr.family == MCD_AF_INET4 ? 4 : 16);
     h = fnv(h, &from->port, sizeof from->port);
     h = fnv(h, r->name, strlen(r->name));
     h = fnv(h, r->proto, strlen(r->proto));

@@ -23,6 +23,10 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg)
         return err;
     if (!mcd_addr_is_multicast(&cfg->group))
         return MCD_E_NOTMCAST;
+    /* A reply larger than the query turns spoofed queries into an
+     * amplifier (the SSDP and WS-Discovery reflection attacks). */
+    if (cfg->reply_len > cfg->query_len + 1 && !cfg->allow_amplification)
+        return MCD_E_AMPLIFY;
     memset(rc, 0, sizeof *rc);
     rc->cfg = *cfg;
     return 0;
@@ -97,8 +101,8 @@ static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
 
 static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
 {
-    uint32_t span = c->delay_max_ms - c->delay_min_ms;
-    uint32_t ms = c->delay_min_ms;
+    uint64_t span = (uint64_t)c->delay_max_ms - c->delay_min_ms;
+    uint64_t ms = c->delay_min_ms;
 
     if (span > 0)
         ms += rnd % (span + 1);

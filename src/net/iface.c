@@ -102,6 +102,8 @@ int mcd_iface_lookup(const char *spec, mcd_iface *out)
     idx = spec_index(list, spec);
     err = idx == 0 ? MCD_E_NOIFACE : describe(list, idx, out);
     freeifaddrs(list);
+    if (err == 0)
+        out->spec = SIZE_MAX;
     return err;
 }
 
@@ -119,31 +121,49 @@ static int check_usable(const mcd_iface *ifc, enum mcd_family f)
     return 0;
 }
 
-static int select_given(enum mcd_family f, const char *const *specs,
+static int select_given(const mcd_addr *g, const char *const *specs,
                         size_t n, mcd_iface *out, size_t cap, size_t *bad)
 {
     size_t count = 0;
 
     for (size_t i = 0; i < n; i++) {
         mcd_iface ifc;
+        bool dup = false;
         int err = mcd_iface_lookup(specs[i], &ifc);
 
         if (err == 0)
-            err = check_usable(&ifc, f);
-        if (err == 0 && count == cap)
+            err = check_usable(&ifc, g->family);
+        if (err == 0 && g->scope_id != 0 && ifc.index != g->scope_id)
+            err = MCD_E_ZONE;
+        for (size_t j = 0; err == 0 && j < count; j++)
+            dup = dup || out[j].index == ifc.index;
+        if (err == 0 && !dup && count == cap)
             err = MCD_E_FULL;
         if (err < 0) {
             if (bad != NULL)
                 *bad = i;
             return err;
         }
-        bool dup = false;
-        for (size_t j = 0; j < count; j++)
-            dup = dup || out[j].index == ifc.index;
+        ifc.spec = i;
         if (!dup)
             out[count++] = ifc;
     }
     return (int)count;
+}
+
+/* The zone of a link-scoped group is the one interface to use. */
+static int select_zone(const mcd_addr *g, mcd_iface *out)
+{
+    char name[IF_NAMESIZE];
+    int err;
+
+    if (if_indextoname(g->scope_id, name) == NULL)
+        return MCD_E_NOIFACE;
+    err = mcd_iface_lookup(name, out);
+    if (err == 0)
+        err = check_usable(out, g->family);
+    out->spec = SIZE_MAX;
+    return err < 0 ? err : 1;
 }
 
 static int select_all(enum mcd_family f, mcd_iface *out, size_t cap)
@@ -164,20 +184,26 @@ static int select_all(enum mcd_family f, mcd_iface *out, size_t cap)
         mcd_iface ifc;
 
         if (describe(list, p->if_index, &ifc) == 0 && !ifc.loopback &&
-            check_usable(&ifc, f) == 0)
+            check_usable(&ifc, f) == 0) {
+            ifc.spec = SIZE_MAX;
             out[count++] = ifc;
+        }
     }
     freeifaddrs(list);
     if_freenameindex(ni);
     return count == 0 ? MCD_E_NOIFACES : (int)count;
 }
 
-int mcd_iface_select(enum mcd_family family, const char *const *specs,
+int mcd_iface_select(const mcd_addr *group, const char *const *specs,
                      size_t n_specs, mcd_iface *out, size_t cap, size_t *bad)
 {
     if (bad != NULL)
         *bad = SIZE_MAX;
+    if (group == NULL || cap == 0)
+        return MCD_E_INVAL;
     if (n_specs > 0)
-        return select_given(family, specs, n_specs, out, cap, bad);
-    return select_all(family, out, cap);
+        return select_given(group, specs, n_specs, out, cap, bad);
+    if (group->scope_id != 0)
+        return select_zone(group, out);
+    return select_all((enum mcd_family)group->family, out, cap);
 }

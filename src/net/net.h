@@ -39,6 +39,12 @@ int mcd_sock_reuse_(int fd);
 int mcd_sock_mcast_all_off_(int fd, enum mcd_family family);
 /* Join `group` on interface `ifindex` (RFC 3678 MCAST_JOIN_GROUP). */
 int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex);
+/* Join `group` from `source` only (RFC 3678 MCAST_JOIN_SOURCE_GROUP). */
+int mcd_sock_join_source_(int fd, const mcd_addr *group,
+                          const mcd_addr *source, uint32_t ifindex);
+/* Fill rx's destination and interface from a received message's pktinfo. */
+struct msghdr;
+void mcd_sock_read_pktinfo_(struct msghdr *msg, mcd_rx *rx);
 /* Outgoing multicast: interface, TTL / hop limit, loopback. */
 int mcd_sock_mcast_out_(int fd, enum mcd_family family, uint32_t ifindex,
                         int ttl, bool loop);

@@ -63,16 +63,22 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());
 }
 
-static int open_one(qsock *s, enum mcd_family f, int ttl)
+/* One socket per interface. *iface_fault tells a failure of the
+ * interface itself (setting it as the multicast interface) from one of
+ * the machine (out of descriptors, memory). */
+static int open_one(qsock *s, enum mcd_family f, int ttl, bool *iface_fault)
 {
     int err;
 
+    *iface_fault = false;
     s->fd = mcd_sock_udp_(f);
     if (s->fd < 0)
         return s->fd;
     err = mcd_sock_mcast_all_off_(s->fd, f);
-    if (err == 0)
+    if (err == 0) {
         err = mcd_sock_mcast_out_(s->fd, f, s->ifc.index, ttl, true);
+        *iface_fault = err < 0;
+    }
     if (err == 0)
         err = mcd_sock_bind_any_(s->fd, f, 0);
     if (err == 0) {
@@ -87,19 +93,21 @@ static int open_sockets(mcd_query *q, const mcd_query_config *cfg,
 {
     mcd_iface ifs[MCD_MAX_IFACES];
     enum mcd_family f = q->dest.addr.family;
-    int n = mcd_iface_select(f, cfg->ifaces, cfg->n_ifaces, ifs,
+    int ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
+    int n = mcd_iface_select(&q->dest.addr, cfg->ifaces, cfg->n_ifaces, ifs,
                              MCD_MAX_IFACES, bad_iface);
 
     if (n < 0)
         return n;
     for (int i = 0; i < n; i++) {
         qsock *s = &q->socks[q->nsock++];
+        bool iface_fault;
 
         s->ifc = ifs[i];
-        int err = open_one(s, f, cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL);
+        int err = open_one(s, f, ttl, &iface_fault);
         if (err < 0) {
-            if (bad_iface != NULL && cfg->n_ifaces > 0)
-                *bad_iface = (size_t)i;
+            if (bad_iface != NULL && iface_fault)
+                *bad_iface = ifs[i].spec;
             return err;
         }
     }

@@ -27,12 +27,24 @@ struct mcd_responder {
     uint8_t reply[MCD_REPLY_MAX];
     mcd_event_fn on_event;
     void *ctx;
+    uint32_t joined[MCD_MAX_IFACES]; /* interfaces holding the membership */
+    size_t njoined;
     uint8_t rx[RX_BUF];
 };
 
 static void emit_error(const mcd_responder *r, const char *what, int err)
 {
     mcd_event ev = {.kind = MCD_EV_ERROR, .err = err, .what = what};
+
+    if (r->on_event != NULL)
+        r->on_event(r->ctx, &ev);
+}
+
+static void emit_join_error(const mcd_responder *r, const mcd_iface *ifc,
+                            int err)
+{
+    mcd_event ev = {.kind = MCD_EV_JOIN_ERROR, .err = err,
+                    .what = ifc->name, .ifindex = ifc->index};
 
     if (r->on_event != NULL)
         r->on_event(r->ctx, &ev);
@@ -66,9 +78,36 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
         .query = r->query, .query_len = qlen,
         .reply = r->reply, .reply_len = (size_t)rlen,
         .group = r->group, .allow_unicast = cfg->allow_unicast,
+        .allow_amplification = cfg->allow_amplification,
     };
     rc.group.scope_id = 0;
     return mcd_rcore_init(&r->core, &rc);
+}
+
+/* Join on each interface. When the user named the interfaces, any failure
+ * is theirs to fix; when we chose them, an interface that cannot join
+ * (ENOBUFS past igmp_max_memberships, a link going away) is reported and
+ * skipped, and only none joined at all is an error. */
+static int join_all(mcd_responder *r, const mcd_iface *ifs, int n, bool given,
+                    size_t *bad_iface)
+{
+    int joined = 0, err = 0;
+
+    for (int i = 0; i < n; i++) {
+        err = mcd_sock_join_(r->fd, &r->group, ifs[i].index);
+        if (err == 0) {
+            r->joined[r->njoined++] = ifs[i].index;
+            joined++;
+            continue;
+        }
+        if (given) {
+            if (bad_iface != NULL)
+                *bad_iface = ifs[i].spec;
+            return err;
+        }
+        emit_join_error(r, &ifs[i], err);
+    }
+    return joined > 0 ? 0 : err;
 }
 
 static int open_socket(mcd_responder *r, const mcd_responder_config *cfg,
@@ -78,8 +117,8 @@ static int open_socket(mcd_responder *r, const mcd_responder_config *cfg,
     enum mcd_family f = r->group.family;
     int n, err;
 
-    n = mcd_iface_select(f, cfg->ifaces, cfg->n_ifaces, ifs, MCD_MAX_IFACES,
-                         bad_iface);
+    n = mcd_iface_select(&r->group, cfg->ifaces, cfg->n_ifaces, ifs,
+                         MCD_MAX_IFACES, bad_iface);
     if (n < 0)
         return n;
     r->fd = mcd_sock_udp_(f);
@@ -91,11 +130,8 @@ static int open_socket(mcd_responder *r, const mcd_responder_config *cfg,
     if (err == 0)
         err = mcd_sock_bind_any_(r->fd, f, cfg->port ? cfg->port
                                                      : MCD_DEFAULT_PORT);
-    for (int i = 0; err == 0 && i < n; i++) {
-        err = mcd_sock_join_(r->fd, &r->group, ifs[i].index);
-        if (err < 0 && bad_iface != NULL && cfg->n_ifaces > 0)
-            *bad_iface = (size_t)i;
-    }
+    if (err == 0)
+        err = join_all(r, ifs, n, cfg->n_ifaces > 0, bad_iface);
     return err;
 }
 
@@ -144,11 +180,30 @@ int mcd_responder_timeout(const mcd_responder *r)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
+static bool joined_on(const mcd_responder *r, uint32_t ifindex)
+{
+    for (size_t i = 0; i < r->njoined; i++)
+        if (r->joined[i] == ifindex)
+            return true;
+    return false;
+}
+
 static void handle(mcd_responder *r, const mcd_rx *rx)
 {
-    enum mcd_ignore why = mcd_rcore_input(
-        &r->core, mcd_now_(), r->rx, sizeof r->rx, rx->len, &rx->from,
-        rx->has_dst ? &rx->dst : NULL, rx->ifindex, mcd_random_());
+    enum mcd_ignore why;
+
+    /* A group another program joined on another interface reaches this
+     * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
+    if (rx->has_dst && mcd_addr_is_multicast(&rx->dst) && rx->ifindex != 0 &&
+        !joined_on(r, rx->ifindex)) {
+        why = MCD_IGNORE_NOT_GROUP;
+        r->core.ignored[why]++;
+    } else {
+        why = mcd_rcore_input(&r->core, mcd_now_(), r->rx, sizeof r->rx,
+                              rx->len, &rx->from,
+                              rx->has_dst ? &rx->dst : NULL, rx->ifindex,
+                              mcd_random_());
+    }
     mcd_event ev = {.kind = MCD_EV_DATAGRAM, .from = &rx->from,
                     .dst = rx->has_dst ? &rx->dst : NULL,
                     .ifindex = rx->ifindex, .len = rx->len, .why = why};
@@ -172,6 +227,15 @@ static void send_due(mcd_responder *r)
     }
 }
 
+/* Errors a UDP socket reports for earlier sends (ICMP), or for a moment
+ * of memory pressure: the socket itself is fine. */
+static bool transient(int err)
+{
+    return err == -ECONNREFUSED || err == -EHOSTUNREACH ||
+           err == -ENETUNREACH || err == -EHOSTDOWN || err == -ENOBUFS ||
+           err == -ENOMEM || err == -EINTR;
+}
+
 int mcd_responder_process(mcd_responder *r)
 {
     /* Bounded so a flood cannot starve the replies that are due. */
@@ -182,9 +246,9 @@ int mcd_responder_process(mcd_responder *r)
         if (err == -EAGAIN)
             break;
         if (err < 0) {
-            /* ICMP errors of earlier sends surface here (ECONNREFUSED
-             * and kin): report them and go on reading. */
             emit_error(r, "recvmsg", err);
+            if (!transient(err))
+                return err;
             continue;
         }
         handle(r, &rx);

@@ -27,6 +27,19 @@ mcd_time mcd_now_(void)
     return (mcd_time)ts.tv_sec * 1000000u + (mcd_time)ts.tv_nsec / 1000u;
 }
 
+mcd_time mcd_clock_mono(void)
+{
+    return mcd_now_();
+}
+
+uint64_t mcd_clock_real_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 uint32_t mcd_random_(void)
 {
     uint32_t v = 0;
@@ -118,6 +131,20 @@ int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex)
     return opt(fd, level, MCAST_JOIN_GROUP, &req, sizeof req);
 }
 
+int mcd_sock_join_source_(int fd, const mcd_addr *group,
+                          const mcd_addr *source, uint32_t ifindex)
+{
+    struct group_source_req req;
+    mcd_endpoint g = {.addr = *group}, src = {.addr = *source};
+    int level = group->family == MCD_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+
+    memset(&req, 0, sizeof req);
+    req.gsr_interface = ifindex;
+    mcd_to_sockaddr_(&g, &req.gsr_group);
+    mcd_to_sockaddr_(&src, &req.gsr_source);
+    return opt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof req);
+}
+
 int mcd_sock_mcast_out_(int fd, enum mcd_family family, uint32_t ifindex,
                         int ttl, bool loop)
 {
@@ -160,7 +187,7 @@ int mcd_sock_rcvbuf_(int fd, int bytes)
     return got;
 }
 
-static void read_pktinfo(struct msghdr *msg, mcd_rx *rx)
+void mcd_sock_read_pktinfo_(struct msghdr *msg, mcd_rx *rx)
 {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -205,7 +232,7 @@ int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx)
     if (n < 0)
         return errno == EWOULDBLOCK ? -EAGAIN : -errno;
     rx->len = (size_t)n;
-    read_pktinfo(&msg, rx);
+    mcd_sock_read_pktinfo_(&msg, rx);
     if (mcd_from_sockaddr_((struct sockaddr *)&from, &rx->from) < 0)
         return -EAFNOSUPPORT;
     return 0;

@@ -1,0 +1,419 @@
+/*
+ * cmd_recv.c - `mcdisc recv`: join groups, show what arrives, and account
+ * per sender for loss, duplicates, reordering, rate, delay and jitter.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char cmd_recv_usage[] =
+    "usage: mcdisc recv [options] GROUP[:PORT]...\n\n"
+    "Join each group and print every datagram that arrives: source,\n"
+    "group, interface, size, and the test header's fields (from `mcdisc\n"
+    "send`) or a safe preview of the payload. At the end, a summary per\n"
+    "sender: received, lost, duplicated, reordered, rate, one-way delay and\n"
+    "jitter (delay is meaningful when both ends share a clock). IPv6 groups\n"
+    "take the [GROUP%ZONE]:PORT form.\n\n"
+    "  -i, --iface IF      join on IF (name, index or address); repeatable.\n"
+    "                      Default: every usable interface of the family\n"
+    "  -S, --source S      source-specific join: only datagrams from S\n"
+    "  -p, --port P        port for groups given without one (default 3333)\n"
+    "  -c, --count N       stop after N datagrams\n"
+    "  -d, --duration S    stop after S seconds (decimals allowed)\n"
+    "  -q, --quiet         print only the summary\n"
+    "  -j, --json          one JSON object per datagram and per summary\n"
+    "  -h, --help          this help\n\n"
+    "Ends at --count, --duration, SIGINT or SIGTERM. When nothing arrived\n"
+    "it prints what the machine shows of the usual causes.\n"
+    "Exit: 0 when something was received, 1 when nothing was, 2 on an error.\n";
+
+#define MAX_GROUPS 64
+#define MAX_FLOWS 1024
+
+typedef struct ropts {
+    const char *gtext[MAX_GROUPS];
+    mcd_group_spec groups[MAX_GROUPS];
+    size_t ngroups;
+    const char *ifaces[MCD_MAX_IFACES];
+    size_t nifaces;
+    const char *source;
+    uint16_t port;
+    uint64_t count;
+    double duration;
+    bool quiet, json;
+} ropts;
+
+typedef struct rstate {
+    const ropts *o;
+    mcd_flows flows;
+    mcd_flow table[MAX_FLOWS];
+    uint64_t total;
+} rstate;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int parse_opt(ropts *o, int c, const char *arg)
+{
+    long v;
+    char *end;
+
+    switch (c) {
+    case 'i':
+        if (o->nifaces == MCD_MAX_IFACES) {
+            cli_error("recv: at most %d --iface", MCD_MAX_IFACES);
+            return -1;
+        }
+        o->ifaces[o->nifaces++] = arg;
+        return 0;
+    case 'S': o->source = arg; return 0;
+    case 'p': return cli_port("recv: --port", arg, &o->port);
+    case 'c':
+        if (cli_parse_long("recv: --count", arg, 1, 2000000000L, &v) < 0)
+            return -1;
+        o->count = (uint64_t)v;
+        return 0;
+    case 'd':
+        errno = 0;
+        o->duration = strtod(arg, &end);
+        if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
+            !isfinite(o->duration) || o->duration <= 0 || o->duration > 1e7) {
+            cli_error("recv: --duration: '%s' must be a number of seconds "
+                      "in 0.001-10000000", arg);
+            return -1;
+        }
+        return 0;
+    case 'q': o->quiet = true; return 0;
+    case 'j': o->json = true; return 0;
+    }
+    return -1;
+}
+
+static int parse_groups(ropts *o, int argc, char **argv)
+{
+    mcd_addr src = {0};
+
+    if (o->source != NULL && mcd_addr_resolve(o->source, &src) < 0) {
+        cli_error("recv: --source '%s': not a valid IPv4 or IPv6 address",
+                  o->source);
+        return -1;
+    }
+    if (o->source != NULL && mcd_addr_is_multicast(&src)) {
+        cli_error("recv: --source '%s' is a group, not a sender", o->source);
+        return -1;
+    }
+    if (optind >= argc) {
+        cli_error("recv: which group? (mcdisc recv GROUP[:PORT]...)");
+        return -1;
+    }
+    for (int i = optind; i < argc; i++) {
+        mcd_group_spec *g = &o->groups[o->ngroups];
+        int err;
+
+        if (o->ngroups == MAX_GROUPS) {
+            cli_error("recv: at most %d groups", MAX_GROUPS);
+            return -1;
+        }
+        err = mcd_group_spec_parse(argv[i], o->port, g);
+        if (err < 0) {
+            cli_group_error("recv", argv[i], err);
+            return -1;
+        }
+        if (o->source != NULL && src.family != g->group.family) {
+            cli_error("recv: --source '%s' and group '%s' are not of one "
+                      "family", o->source, argv[i]);
+            return -1;
+        }
+        g->source = src;
+        o->gtext[o->ngroups++] = argv[i];
+    }
+    return 0;
+}
+
+static int parse_args(ropts *o, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"iface", required_argument, NULL, 'i'},
+        {"source", required_argument, NULL, 'S'},
+        {"port", required_argument, NULL, 'p'},
+        {"count", required_argument, NULL, 'c'},
+        {"duration", required_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:S:p:c:d:qjh", longs, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(cmd_recv_usage, stdout);
+            return 1;
+        }
+        if (c == '?' || c == ':') {
+            cli_opt_error("recv", c, argv, optind, optopt);
+            return -1;
+        }
+        if (parse_opt(o, c, optarg) < 0)
+            return -1;
+    }
+    return parse_groups(o, argc, argv);
+}
+
+static void ifname_of(uint32_t idx, char *buf)
+{
+    if (idx == 0 || if_indextoname(idx, buf) == NULL)
+        snprintf(buf, IF_NAMESIZE, "%u", idx);
+}
+
+static void print_human(const mcd_datagram *dg, const mcd_flow *fl,
+                        const mcd_probe *h, enum mcd_flow_event ev)
+{
+    char from[CLI_ENDPOINT_STRLEN], dst[CLI_ENDPOINT_STRLEN];
+    char ifname[IF_NAMESIZE];
+    size_t keep = dg->len < MCD_RX_KEEP ? dg->len : MCD_RX_KEEP;
+
+    cli_format_endpoint(&dg->from, from, sizeof from);
+    cli_format_endpoint(&dg->dst, dst, sizeof dst);
+    ifname_of(dg->ifindex, ifname);
+    printf("%s -> %s on %s, %zu bytes", from, dst, ifname, dg->len);
+    if (fl != NULL && fl->probe) {
+        printf(": id %08x seq %llu, delay %.3f ms%s\n", h->sender_id,
+               (unsigned long long)h->seq,
+               (double)fl->last_transit_us / 1000.0,
+               ev == MCD_FLOW_DUPLICATE ? " (duplicate)"
+               : ev == MCD_FLOW_LATE    ? " (late)"
+               : ev == MCD_FLOW_RESTART ? " (sender restarted)"
+                                        : "");
+        return;
+    }
+    fputs(": \"", stdout);
+    cli_print_safe(stdout, (const char *)dg->data, keep < 64 ? keep : 64);
+    printf("\"%s\n", keep > 64 ? "..." : "");
+}
+
+static void print_json(const mcd_datagram *dg, const mcd_flow *fl,
+                       const mcd_probe *h, enum mcd_flow_event ev)
+{
+    char a[CLI_ADDR_STRLEN], ifname[IF_NAMESIZE];
+    size_t keep = dg->len < MCD_RX_KEEP ? dg->len : MCD_RX_KEEP;
+
+    cli_format_addr(&dg->from.addr, a, sizeof a);
+    fputs("{\"type\":\"datagram\",\"from\":", stdout);
+    json_str(stdout, a);
+    cli_format_addr(&dg->dst.addr, a, sizeof a);
+    printf(",\"from_port\":%u,\"group\":", dg->from.port);
+    json_str(stdout, a);
+    ifname_of(dg->ifindex, ifname);
+    printf(",\"port\":%u,\"iface\":", dg->dst.port);
+    json_str(stdout, ifname);
+    printf(",\"size\":%zu", dg->len);
+    if (fl != NULL && fl->probe)
+        printf(",\"sender_id\":%u,\"seq\":%llu,\"delay_us\":%lld,"
+               "\"duplicate\":%s,\"late\":%s,\"restart\":%s}\n",
+               h->sender_id, (unsigned long long)h->seq,
+               (long long)fl->last_transit_us,
+               ev == MCD_FLOW_DUPLICATE ? "true" : "false",
+               ev == MCD_FLOW_LATE ? "true" : "false",
+               ev == MCD_FLOW_RESTART ? "true" : "false");
+    else {
+        fputs(",\"preview\":", stdout);
+        json_strn(stdout, (const char *)dg->data, keep < 64 ? keep : 64);
+        fputs("}\n", stdout);
+    }
+}
+
+static void on_datagram(void *ctx, const mcd_datagram *dg)
+{
+    rstate *st = ctx;
+    mcd_flow *fl;
+    mcd_probe h = {0};
+    size_t keep = dg->len < MCD_RX_KEEP ? dg->len : MCD_RX_KEEP;
+    enum mcd_flow_event ev = mcd_flows_input(&st->flows, dg->at, dg->at_real_us,
+                                             &dg->from, dg->data, keep, &fl, &h);
+
+    if (fl != NULL)
+        fl->bytes += dg->len - keep; /* count what the buffer did not keep */
+    st->total++;
+    if (st->o->quiet)
+        return;
+    if (st->o->json)
+        print_json(dg, fl, &h, ev);
+    else
+        print_human(dg, fl, &h, ev);
+}
+
+static void summary_human(const mcd_flow *fl)
+{
+    char from[CLI_ENDPOINT_STRLEN];
+    double secs = (double)(fl->last_at - fl->first_at) / 1e6;
+    /* Rates over the span between the first and the last datagram. */
+    double pps = secs > 0 ? (double)(fl->received - 1) / secs : 0;
+    double bps = secs > 0 ? (double)fl->bytes / secs : 0;
+
+    cli_format_endpoint(&fl->src, from, sizeof from);
+    printf("%s", from);
+    if (fl->probe)
+        printf(" id %08x%s", fl->sender_id,
+               fl->restarted ? " (restarted)" : "");
+    printf(": %llu received", (unsigned long long)fl->received);
+    if (fl->probe) {
+        uint64_t lost = mcd_flow_lost(fl);
+        double expected = (double)(lost + fl->unique);
+        printf(", %llu lost (%.1f%%), %llu duplicated, %llu reordered",
+               (unsigned long long)lost, 100.0 * (double)lost / expected,
+               (unsigned long long)fl->duplicates,
+               (unsigned long long)fl->reordered);
+    }
+    printf(", %.1f datagrams/s, %.1f bytes/s", pps, bps);
+    if (fl->probe && fl->delay_n > 0)
+        printf(", delay min/avg/max %.3f/%.3f/%.3f ms, jitter %.3f ms",
+               (double)fl->delay_min_us / 1000,
+               (double)fl->delay_sum_us / (double)fl->delay_n / 1000,
+               (double)fl->delay_max_us / 1000,
+               (double)mcd_flow_jitter_us(fl) / 1000);
+    putchar('\n');
+}
+
+static void summary_json(const mcd_flow *fl)
+{
+    char a[CLI_ADDR_STRLEN];
+    double secs = (double)(fl->last_at - fl->first_at) / 1e6;
+
+    cli_format_addr(&fl->src.addr, a, sizeof a);
+    fputs("{\"type\":\"summary\",\"from\":", stdout);
+    json_str(stdout, a);
+    printf(",\"from_port\":%u,\"probe\":%s,\"received\":%llu,\"bytes\":%llu,"
+           "\"seconds\":%.6f,\"rate_pps\":%.3f,\"rate_Bps\":%.3f",
+           fl->src.port, fl->probe ? "true" : "false",
+           (unsigned long long)fl->received, (unsigned long long)fl->bytes,
+           secs, secs > 0 ? (double)(fl->received - 1) / secs : 0,
+           secs > 0 ? (double)fl->bytes / secs : 0);
+    if (fl->probe)
+        printf(",\"sender_id\":%u,\"restarted\":%s,\"unique\":%llu,"
+               "\"lost\":%llu,\"duplicates\":%llu,\"reordered\":%llu,"
+               "\"first_seq\":%llu,\"last_seq\":%llu,\"delay_min_us\":%lld,"
+               "\"delay_avg_us\":%lld,\"delay_max_us\":%lld,\"jitter_us\":%llu",
+               fl->sender_id, fl->restarted ? "true" : "false",
+               (unsigned long long)fl->unique,
+               (unsigned long long)mcd_flow_lost(fl),
+               (unsigned long long)fl->duplicates,
+               (unsigned long long)fl->reordered,
+               (unsigned long long)fl->min_seq,
+               (unsigned long long)fl->max_seq, (long long)fl->delay_min_us,
+               (long long)(fl->delay_n ? fl->delay_sum_us / (int64_t)fl->delay_n
+                                       : 0),
+               (long long)fl->delay_max_us,
+               (unsigned long long)mcd_flow_jitter_us(fl));
+    puts("}");
+}
+
+static void diagnose(const mcd_receiver *r, const ropts *o)
+{
+    uint32_t idx[MCD_MAX_IFACES];
+    size_t n = mcd_receiver_ifaces(r, idx, MCD_MAX_IFACES);
+
+    fprintf(stderr, "mcdisc: recv: nothing arrived; what this host shows:\n");
+    for (size_t i = 0; i < n; i++) {
+        char name[IF_NAMESIZE];
+        mcd_iface ifc;
+
+        ifname_of(idx[i], name);
+        if (mcd_iface_lookup(name, &ifc) < 0)
+            continue;
+        for (size_t g = 0; g < o->ngroups; g++) {
+            const mcd_addr *grp = &o->groups[g].group;
+
+            if (grp->family == MCD_AF_INET4 ? ifc.has_v4 : ifc.has_v6)
+                diag_print_iface(stderr, &ifc, grp);
+        }
+    }
+    if (mcd_receiver_foreign(r) > 0)
+        fprintf(stderr, "mcdisc: recv: %llu datagrams reached the port but "
+                "were for another group or source\n",
+                (unsigned long long)mcd_receiver_foreign(r));
+}
+
+static int loop(mcd_receiver *r, rstate *st, const sigset_t *waitmask)
+{
+    struct pollfd pfd[MAX_GROUPS];
+    int fds[MAX_GROUPS];
+    size_t n = mcd_receiver_fds(r, fds, MAX_GROUPS);
+    mcd_time stop_at = st->o->duration > 0
+        ? mcd_clock_mono() + (mcd_time)(st->o->duration * 1e6) : MCD_TIME_NEVER;
+
+    for (size_t i = 0; i < n; i++)
+        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    while (!stop_signal && (st->o->count == 0 || st->total < st->o->count)) {
+        mcd_time now = mcd_clock_mono();
+        struct timespec ts, *tp = NULL;
+
+        if (now >= stop_at)
+            break;
+        if (stop_at != MCD_TIME_NEVER) {
+            ts.tv_sec = (time_t)((stop_at - now) / 1000000);
+            ts.tv_nsec = (long)((stop_at - now) % 1000000) * 1000;
+            tp = &ts;
+        }
+        if (ppoll(pfd, (nfds_t)n, tp, waitmask) < 0 && errno != EINTR) {
+            cli_error("recv: poll: %s", strerror(errno));
+            return EXIT_USAGE;
+        }
+        int got = mcd_receiver_process(r, on_datagram, st);
+        if (got < 0) /* reported, and the receiver goes on */
+            cli_error("recv: %s", mcd_strerror(got));
+        fflush(stdout);
+    }
+    return EXIT_OK;
+}
+
+int cmd_recv(int argc, char **argv)
+{
+    static rstate st;
+    ropts o = {.port = MCD_DEFAULT_PORT};
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigset_t stops, waitmask;
+    mcd_receiver *r;
+    size_t bad;
+    int rc = parse_args(&o, argc, argv), err;
+
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    err = mcd_receiver_open(&r, o.groups, o.ngroups, o.ifaces, o.nifaces, &bad);
+    if (err < 0) {
+        cli_open_error("recv", err, o.gtext[0], o.groups[0].port, o.ifaces, bad);
+        return EXIT_USAGE;
+    }
+    st.o = &o;
+    mcd_flows_init(&st.flows, st.table, MAX_FLOWS);
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, &waitmask);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    rc = loop(r, &st, &waitmask);
+    for (size_t i = 0; i < st.flows.n; i++)
+        (o.json ? summary_json : summary_human)(&st.table[i]);
+    if (rc == EXIT_OK && st.total == 0) {
+        diagnose(r, &o);
+        rc = EXIT_NO;
+    }
+    mcd_receiver_close(r);
+    return rc;
+}

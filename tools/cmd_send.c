@@ -1,0 +1,329 @@
+/*
+ * cmd_send.c - `mcdisc send`: paced multicast test traffic.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+const char cmd_send_usage[] =
+    "usage: mcdisc send [options] GROUP[:PORT]\n\n"
+    "Send datagrams to a multicast group at a steady rate. By default each\n"
+    "carries mcdisc's test header (docs/PROBE.md: sender id, sequence\n"
+    "number, send time) so `mcdisc recv` can count loss, duplicates,\n"
+    "reordering and delay. IPv6 groups take the [GROUP%ZONE]:PORT form.\n\n"
+    "  -i, --iface IF      send out of IF (name, index or address); default:\n"
+    "                      the first usable interface of the group's family\n"
+    "      --ttl N         TTL / hop limit 1-255 (default 1)\n"
+    "      --loop          loop datagrams back to this host (default)\n"
+    "      --no-loop       do not\n"
+    "  -c, --count N       send N datagrams (default: until --duration or\n"
+    "                      SIGINT)\n"
+    "  -r, --rate PPS      datagrams per second (default 10)\n"
+    "  -s, --size BYTES    datagram size with the header, 32-65507 (default 64)\n"
+    "  -d, --duration S    stop after S seconds (decimals allowed)\n"
+    "  -m, --message TEXT  send TEXT as it is instead of the test header\n"
+    "      --stdin         send what standard input holds, as it is\n"
+    "  -p, --port P        port when GROUP has none (default 3333)\n"
+    "  -j, --json          the summary as a JSON object\n"
+    "  -v, --verbose       print the interface's multicast state first\n"
+    "  -h, --help          this help\n\n"
+    "Exit: 0 when everything was sent, 2 on a usage or system error.\n";
+
+#define MAX_PAYLOAD 65507 /* IPv4: 65535 - 20 (IP) - 8 (UDP) */
+#define BATCH 64
+
+typedef struct sopts {
+    const char *iface;
+    int ttl;
+    bool loop, json, verbose;
+    uint64_t count; /* 0: no limit */
+    double rate, duration;
+    long size;
+    const char *message;
+    bool use_stdin;
+    uint16_t port;
+    const char *group;
+} sopts;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static int parse_double(const char *what, const char *arg, double min,
+                        double max, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(arg, &end);
+    if (arg[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
+        v < min || v > max) {
+        cli_error("send: %s: '%s' must be a number in %g-%g", what, arg, min,
+                  max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_opt(sopts *o, int c, const char *arg)
+{
+    long v;
+
+    switch (c) {
+    case 'i': o->iface = arg; return 0;
+    case 'T':
+        if (cli_parse_long("send: --ttl", arg, 1, 255, &v) < 0)
+            return -1;
+        o->ttl = (int)v;
+        return 0;
+    case 'L': o->loop = true; return 0;
+    case 'N': o->loop = false; return 0;
+    case 'c':
+        if (cli_parse_long("send: --count", arg, 1, LONG_MAX, &v) < 0)
+            return -1;
+        o->count = (uint64_t)v;
+        return 0;
+    case 'r': return parse_double("--rate", arg, 0.001, 1e7, &o->rate);
+    case 's':
+        return cli_parse_long("send: --size", arg, MCD_PROBE_LEN, MAX_PAYLOAD,
+                              &o->size);
+    case 'd': return parse_double("--duration", arg, 0.001, 1e7, &o->duration);
+    case 'm': o->message = arg; return 0;
+    case 'S': o->use_stdin = true; return 0;
+    case 'p': return cli_port("send: --port", arg, &o->port);
+    case 'j': o->json = true; return 0;
+    case 'v': o->verbose = true; return 0;
+    }
+    return -1;
+}
+
+static int parse_args(sopts *o, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"iface", required_argument, NULL, 'i'},
+        {"ttl", required_argument, NULL, 'T'},
+        {"loop", no_argument, NULL, 'L'},
+        {"no-loop", no_argument, NULL, 'N'},
+        {"count", required_argument, NULL, 'c'},
+        {"rate", required_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 's'},
+        {"duration", required_argument, NULL, 'd'},
+        {"message", required_argument, NULL, 'm'},
+        {"stdin", no_argument, NULL, 'S'},
+        {"port", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:c:r:s:d:m:p:jvh", longs, NULL)) !=
+           -1) {
+        if (c == 'h') {
+            fputs(cmd_send_usage, stdout);
+            return 1;
+        }
+        if (c == '?' || c == ':') {
+            cli_opt_error("send", c, argv, optind, optopt);
+            return -1;
+        }
+        if (parse_opt(o, c, optarg) < 0)
+            return -1;
+    }
+    if (optind != argc - 1) {
+        cli_error(optind >= argc ? "send: which group? (mcdisc send GROUP[:PORT])"
+                                 : "send: one group only; unexpected '%s'",
+                  optind < argc ? argv[optind + 1] : "");
+        return -1;
+    }
+    if (o->message != NULL && o->use_stdin) {
+        cli_error("send: --message and --stdin exclude each other");
+        return -1;
+    }
+    o->group = argv[optind];
+    return 0;
+}
+
+/* The payload: raw bytes (--message, --stdin), or a template whose first
+ * MCD_PROBE_LEN bytes are rewritten per datagram. */
+static int load_payload(const sopts *o, uint8_t *buf, size_t *len)
+{
+    if (o->message != NULL) {
+        *len = strlen(o->message);
+        if (*len > MAX_PAYLOAD) {
+            cli_error("send: --message is longer than %d bytes", MAX_PAYLOAD);
+            return -1;
+        }
+        memcpy(buf, o->message, *len);
+        return 0;
+    }
+    if (o->use_stdin) {
+        size_t n = fread(buf, 1, MAX_PAYLOAD + 1, stdin);
+
+        if (ferror(stdin) || n > MAX_PAYLOAD) {
+            cli_error("send: standard input: %s",
+                      n > MAX_PAYLOAD ? "longer than 65507 bytes"
+                                      : strerror(errno));
+            return -1;
+        }
+        *len = n;
+        return 0;
+    }
+    *len = (size_t)o->size;
+    for (size_t i = MCD_PROBE_LEN; i < *len; i++)
+        buf[i] = (uint8_t)i; /* a recognisable, non-zero filler */
+    return 0;
+}
+
+typedef struct sstate {
+    uint64_t sent, bytes;
+    mcd_time start, end;
+} sstate;
+
+static void sleep_until(mcd_time due)
+{
+    mcd_time now = mcd_clock_mono();
+
+    if (due > now) {
+        /* In slices of at most 100 ms, so a signal is never waited out. */
+        mcd_time us = due - now < 100000 ? due - now : 100000;
+        struct timespec ts = {0, (long)us * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Send datagram after datagram at `rate`, in batches when the rate is
+ * higher than one system call per datagram can follow. */
+static int run(const sopts *o, mcd_sender *snd, uint8_t *tmpl, size_t len,
+               sstate *st)
+{
+    static uint8_t bufs[BATCH][MAX_PAYLOAD];
+    const uint8_t *ptrs[BATCH];
+    size_t lens[BATCH];
+    mcd_probe p = {.total = o->count <= UINT32_MAX ? (uint32_t)o->count : 0};
+    bool raw = o->message != NULL || o->use_stdin;
+    double gap_us = 1e6 / o->rate;
+    mcd_time stop_at = o->duration > 0 ? st->start + (mcd_time)(o->duration * 1e6)
+                                       : MCD_TIME_NEVER;
+
+    /* A new id per run lets receivers see a restart. */
+    if (getrandom(&p.sender_id, sizeof p.sender_id, 0) != sizeof p.sender_id)
+        p.sender_id = (uint32_t)(mcd_clock_real_us() ^ (uint64_t)getpid());
+    for (size_t i = 0; i < BATCH; i++) {
+        memcpy(bufs[i], tmpl, len);
+        ptrs[i] = bufs[i];
+        lens[i] = len;
+    }
+    while (!stop_signal && (o->count == 0 || st->sent < o->count)) {
+        mcd_time now = mcd_clock_mono();
+        if (now >= stop_at)
+            break;
+        /* How many are due by now, by the schedule start + i * gap. */
+        uint64_t due = (uint64_t)((double)(now - st->start) / gap_us) + 1;
+        uint64_t k = due > st->sent ? due - st->sent : 0;
+        if (k == 0) {
+            mcd_time next = st->start + (mcd_time)((double)st->sent * gap_us);
+            sleep_until(next < stop_at ? next : stop_at);
+            continue;
+        }
+        if (k > BATCH)
+            k = BATCH;
+        if (o->count > 0 && k > o->count - st->sent)
+            k = o->count - st->sent;
+        for (size_t i = 0; !raw && i < k; i++) {
+            p.seq = st->sent + i;
+            p.sent_us = mcd_clock_real_us();
+            mcd_probe_encode(&p, bufs[i], MCD_PROBE_LEN);
+        }
+        int n = mcd_sender_send(snd, ptrs, lens, (size_t)k);
+        if (n < 0) {
+            cli_error("send: %s", mcd_strerror(n));
+            return EXIT_USAGE;
+        }
+        st->sent += (uint64_t)n;
+        st->bytes += (uint64_t)n * len;
+    }
+    return EXIT_OK;
+}
+
+static void summary(const sopts *o, const mcd_sender *snd, const sstate *st)
+{
+    double secs = (double)(st->end - st->start) / 1e6;
+    double pps = secs > 0 ? (double)st->sent / secs : 0;
+    double bps = secs > 0 ? (double)st->bytes / secs : 0;
+
+    if (o->json) {
+        fputs("{\"type\":\"send_summary\",\"group\":", stdout);
+        json_str(stdout, o->group);
+        fputs(",\"iface\":", stdout);
+        json_str(stdout, mcd_sender_iface(snd)->name);
+        printf(",\"sent\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
+               "\"rate_pps\":%.1f,\"rate_Bps\":%.1f}\n",
+               (unsigned long long)st->sent, (unsigned long long)st->bytes,
+               secs, pps, bps);
+    } else {
+        printf("sent %llu datagrams (%llu bytes) to %s via %s in %.3f s: "
+               "%.1f datagrams/s, %.1f bytes/s\n",
+               (unsigned long long)st->sent, (unsigned long long)st->bytes,
+               o->group, mcd_sender_iface(snd)->name, secs, pps, bps);
+    }
+}
+
+int cmd_send(int argc, char **argv)
+{
+    static uint8_t tmpl[MAX_PAYLOAD];
+    sopts o = {.ttl = 1, .loop = true, .rate = 10, .size = 64,
+               .port = MCD_DEFAULT_PORT};
+    struct sigaction sa = {.sa_handler = on_signal};
+    mcd_group_spec dest;
+    mcd_sender *snd;
+    sstate st = {0};
+    size_t len;
+    int rc = parse_args(&o, argc, argv), err;
+
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    err = mcd_group_spec_parse(o.group, o.port, &dest);
+    if (err < 0) {
+        cli_group_error("send", o.group, err);
+        return EXIT_USAGE;
+    }
+    if (load_payload(&o, tmpl, &len) < 0)
+        return EXIT_USAGE;
+    err = mcd_sender_open(&snd, &dest, o.iface, o.ttl, o.loop);
+    if (err < 0) {
+        const char *ifs[1] = {o.iface};
+        cli_open_error("send", err, o.group, dest.port, ifs,
+                       o.iface && (err == MCD_E_NOIFACE || err == MCD_E_IFNOMCAST ||
+                                   err == MCD_E_IFNOADDR) ? 0 : SIZE_MAX);
+        return EXIT_USAGE;
+    }
+    if (o.verbose)
+        diag_print_iface(stderr, mcd_sender_iface(snd), &dest.group);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    st.start = mcd_clock_mono();
+    rc = run(&o, snd, tmpl, len, &st);
+    st.end = mcd_clock_mono();
+    summary(&o, snd, &st);
+    mcd_sender_close(snd);
+    return rc;
+}
