@@ -546,12 +546,14 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
 int mcd_responder_fd(const mcd_responder *r);
 /* Milliseconds until mcd_responder_process() must run again, -1: none. */
 int mcd_responder_timeout(const mcd_responder *r);
-/* Read every waiting datagram and send what is due. Never fails on bad
- * input; returns 0 or a negative error of the socket itself. */
+/* Read every waiting datagram and send what is due. Bad input never
+ * fails it; returns 0, or a negative error when the socket itself failed
+ * (not for ICMP errors of earlier sends, which are only reported). */
 int mcd_responder_process(mcd_responder *r);
-/* Counters so far. */
+/* Replies sent so far. */
 uint64_t mcd_responder_answered(const mcd_responder *r);
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
+/* Leave the group, close the socket, free r (NULL is fine). */
 void mcd_responder_close(mcd_responder *r);
 
 /* --- query (client) ----------------------------------------------------- */
@@ -584,10 +586,13 @@ int mcd_query_timeout(const mcd_query *q);
 /* Send what is due, read every waiting reply, call `fn` once per new
  * device. Returns 0, or a negative error. */
 int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx);
+/* True once the timeout passed or `count` devices answered. */
 bool mcd_query_done(const mcd_query *q);
 /* Name of an interface the query uses, by index ("?" when unknown). */
 const char *mcd_query_ifname(const mcd_query *q, uint32_t ifindex);
+/* Devices found so far. */
 size_t mcd_query_found(const mcd_query *q);
+/* Close the sockets and free q and its device table (NULL is fine). */
 void mcd_query_close(mcd_query *q);
 
 /* Blocking convenience: run a whole query, calling fn per device.
@@ -644,6 +649,7 @@ int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx);
 uint64_t mcd_receiver_foreign(const mcd_receiver *r);
 /* Interfaces joined, by index (fills up to cap; returns the count). */
 size_t mcd_receiver_ifaces(const mcd_receiver *r, uint32_t *idx, size_t cap);
+/* Close the sockets (memberships go with them) and free r. */
 void mcd_receiver_close(mcd_receiver *r);
 
 typedef struct mcd_sender mcd_sender;
@@ -660,6 +666,7 @@ const mcd_iface *mcd_sender_iface(const mcd_sender *s);
  * were sent (all of them unless an error came first) or -errno. */
 int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                     const size_t *lens, size_t n);
+/* Close the socket and free s (NULL is fine). */
 void mcd_sender_close(mcd_sender *s);
 
 /* Clocks the POSIX layer drives the cores with: monotonic and realtime,

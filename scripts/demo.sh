@@ -19,7 +19,8 @@ done
 . "$top/tests/net/lab.sh"
 lab_require "$@"
 tmp=$(mktemp -d)
-trap 'lab_down; rm -rf "$tmp"' EXIT
+LAB_ON_EXIT='rm -rf "$tmp"'
+trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*" 2>/dev/null || printf '\n%s\n' "$*"; }
 [ -t 1 ] || say() { printf '\n== %s\n' "$*"; }

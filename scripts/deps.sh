@@ -17,6 +17,7 @@ libcmocka-dev
 iproute2
 tcpdump
 jq
+iperf
 socat
 procps
 "

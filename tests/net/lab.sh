@@ -4,6 +4,8 @@
 #
 #   lab_require "$@"      root, or an unprivileged user+net namespace, or
 #                         fail naming the cause (call first, at top level)
+#   LAB_ON_EXIT='CMD'     what the caller wants done at exit after the lab
+#                         is gone (lab_up owns the EXIT trap)
 #   lab_up N              N hosts h1..hN, each its own namespace with eth0,
 #                         198.18.x.y/16 (RFC 2544 benchmarking range) and
 #                         2001:db8:1::i/64, a default route on eth0; all
@@ -87,7 +89,7 @@ lab_up() {
     local n=$1 i
     LAB_N=$n
     LAB_UP=1
-    trap lab_down EXIT
+    trap 'lab_down; eval "${LAB_ON_EXIT:-}"' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     ip netns add "$LAB_BR" || lab_die "FAIL: cannot create namespace $LAB_BR"

@@ -8,7 +8,8 @@ lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 : "${EXAMPLE_DISCOVER:?path to the library example}"
 tmp=$(mktemp -d)
-trap 'lab_down; rm -rf "$tmp"' EXIT
+LAB_ON_EXIT='rm -rf "$tmp"'
+trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 G=232.10.11.12
 REPLY='"ESP32-C3 Smart Light https 443"'
 
@@ -32,6 +33,7 @@ t_check "mcdisc respond logged the book sender's query as answered" \
 # 2. discover finds every device once, with its fields, and not itself,
 # while another client queries at the same time.
 lab_bg 5 "$tmp/d5.out" "$MCDISC" discover --json --timeout 1500
+d5_pid=$LAB_PID
 lab_exec 4 "$MCDISC" discover --json --timeout 1500 >"$tmp/d4.json" \
     2>"$tmp/d4.err"
 rc=$?
@@ -47,7 +49,7 @@ t_check "discover finds the book-style receiver h3" test \
     "$(count ".address==\"$(lab_ip 3)\" and .name==\"ESP32-C3 Smart Light\"")" -eq 1
 t_check "discover lists exactly those 3 (not itself, not the other client)" \
     test "$(count 'true')" -eq 3
-wait_for "$tmp/d5.out" "$(lab_ip 1)" 5 >/dev/null
+wait "$d5_pid"
 t_check "the concurrent client found the same 3 devices" \
     test "$(grep -c '"address"' "$tmp/d5.out")" -eq 3
 
@@ -93,11 +95,12 @@ t_jq "two responders on one host both answer" \
 
 # 6. A capture on the link shows TTL 1 and the exact bytes.
 lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/cap.pcap" udp port 3333
+tcpdump_pid=$LAB_PID
 wait_for "$tmp/tcpdump.log" "listening on" >/dev/null
 lab_exec 4 "$MCDISC" discover --timeout 600 --retries 0 >/dev/null 2>&1
 sleep 0.3
-pkill -INT -f "tcpdump -i eth0 -n -U --immediate-mode -w $tmp/cap.pcap"
-sleep 0.3
+kill -INT "$tcpdump_pid"
+wait "$tcpdump_pid"
 hexof() { od -An -tx1 -v | tr -d ' \n'; }
 tcpdump -r "$tmp/cap.pcap" -n -v "dst host $G" >"$tmp/q.txt" 2>/dev/null
 t_check "the query leaves with TTL 1" grep -q "ttl 1," "$tmp/q.txt"

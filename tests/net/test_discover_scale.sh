@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_RECEIVER:?}"
 tmp=$(mktemp -d)
-trap 'lab_down; rm -rf "$tmp"' EXIT
+LAB_ON_EXIT='rm -rf "$tmp"'
+trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 N=100
 G=232.10.11.12
 

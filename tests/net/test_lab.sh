@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 tmp=$(mktemp -d)
-trap 'lab_down; rm -rf "$tmp"' EXIT
+LAB_ON_EXIT='rm -rf "$tmp"'
+trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 
 # A child run that builds a lab of 2 and then does $1: exits 0, fails, or
 # is interrupted. It prints its lab id first.

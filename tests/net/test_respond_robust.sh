@@ -8,7 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 tmp=$(mktemp -d)
-trap 'lab_down; rm -rf "$tmp"' EXIT
+LAB_ON_EXIT='rm -rf "$tmp"'
+trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 G=232.10.11.12
 REPLY='"ESP32-C3 Smart Light https 443"'
 QHEX=$(printf 'Are you Espressif IOT Smart Light' | od -An -tx1 -v | tr -d ' \n')
@@ -41,7 +42,8 @@ n=1
 for c in "junk:${QHEX}6a756e6b:37:ignored: the query followed by other bytes" \
     "nulnul:${QHEX}0000:35:ignored: the query followed by other bytes" \
     "prefix:41726520796f75:7:ignored: a prefix of the query" \
-    "other:4172652079:5:ignored: a prefix of the query" \
+    "short:4172652079:5:ignored: a prefix of the query" \
+    "other:48656c6c6f:5:ignored: not the query" \
     "lower:$(printf 'are you Espressif IOT Smart Light' | od -An -tx1 -v | tr -d ' \n'):33:ignored: not the query"; do
     IFS=: read -r name hex len why <<<"$c"
     send "$name" --hex "$hex"
@@ -52,6 +54,7 @@ for c in "junk:${QHEX}6a756e6b:37:ignored: the query followed by other bytes" \
     n=$((n + 1))
 done
 
+n=$((n + 1))
 send empty --fill 0
 t_check "a 0-byte datagram is not answered" sh -c "! grep -q 'len 30' '$tmp/empty.out'"
 t_check "a 0-byte datagram is logged as such" logged 0 "ignored: zero-byte datagram"
@@ -66,9 +69,8 @@ t_check "the responder still answers after a 64 KiB datagram" still_answers 11
 # A query sent by unicast to the responder is not answered by default.
 lab_exec 2 sh -c "printf 'Are you Espressif IOT Smart Light' |
     socat -u - UDP4-DATAGRAM:$(lab_ip 1):3333"
-sleep 0.3
-t_check "a unicast query is ignored (not sent to the group)" \
-    grep -q "$(lab_ip 1) on eth0, 33 bytes: ignored: not sent to the group" "$tmp/r1.log"
+t_check "a unicast query is ignored (not sent to the group)" wait_for \
+    "$tmp/r1.log" "$(lab_ip 1) on eth0, 33 bytes: ignored: not sent to the group" 5
 
 kill -TERM "$r1_pid"
 wait "$r1_pid"
@@ -77,7 +79,7 @@ t_check "SIGTERM: the responder exits 0 (exit $rc)" test "$rc" -eq 0
 t_check "no sanitizer or valgrind report in the responder's log" \
     sh -c "! grep -q -E 'Sanitizer|runtime error|ERROR SUMMARY: [1-9]' '$tmp/r1.log'"
 t_check "SIGTERM: the responder prints its counters" \
-    grep -q "answered [0-9]*, empty 1, oversize 1, prefix 2, trailing 2, other 1, not-group 1" "$tmp/r1.log"
+    grep -q "answered [0-9]*, empty 1, oversize 1, prefix 2, trailing 2, other 2, not-group 1" "$tmp/r1.log"
 
 # Start-up errors: exit 2 and exactly one line on stderr naming the cause.
 # expect_error DESCRIPTION PATTERN HOST ARGS...
@@ -112,6 +114,8 @@ expect_error "empty name" "--name ''" 2 respond --name ""
 expect_error "protocol with a space" "--proto 'ht tp'" 2 respond --proto "ht tp"
 expect_error "service port 0" "service-port: '0'" 2 respond --service-port 0
 expect_error "unknown flag" "unknown option '--bogus'" 2 respond --bogus
+expect_error "a reply longer than the query" "longer than the query (33 bytes)" 2 respond --name "Living Room Ceiling Light Number Two"
+expect_error "a flag given a value it does not take" "'--verbose' takes no value" 2 respond --verbose=1
 expect_error "discover: missing interface" "'nosuch0': no such interface" 2 discover --iface nosuch0
 expect_error "discover: unicast group" "is not a multicast address" 2 discover --group 198.18.0.9
 expect_error "discover: timeout 0" "timeout: '0'" 2 discover --timeout 0

@@ -46,7 +46,9 @@ int main(int argc, char **argv)
             len = from_hex(argv[i + 1], msg, sizeof msg);
         else if (strcmp(argv[i], "--fill") == 0) {
             len = (size_t)atol(argv[i + 1]);
-            memset(msg, 'x', len > sizeof msg ? sizeof msg : len);
+            if (len > sizeof msg)
+                len = sizeof msg;
+            memset(msg, 'x', len);
         } else if (strcmp(argv[i], "--wait") == 0)
             wait_ms = atoi(argv[i + 1]);
     }

@@ -129,6 +129,21 @@ static void parse_bounds(void **state)
     assert_int_equal(strlen(rep.proto), MCD_PROTO_MAX);
     memmove(buf + 1, buf, n);
     assert_int_equal(mcd_reply_parse(buf, n + 1, &rep), MCD_E_BADREPLY);
+
+    /* The name's own limit, with short fields after it. */
+    memset(buf, 'n', MCD_NAME_MAX + 1);
+    memcpy(buf + MCD_NAME_MAX + 1, " a 1", 4);
+    assert_int_equal(mcd_reply_parse(buf, MCD_NAME_MAX + 5, &rep),
+                     MCD_E_BADREPLY);
+    memcpy(buf + MCD_NAME_MAX, " a 1", 4);
+    assert_int_equal(mcd_reply_parse(buf, MCD_NAME_MAX + 4, &rep), 0);
+    /* The protocol's own limit. */
+    memset(buf, 'p', sizeof buf);
+    buf[0] = 'n';
+    buf[1] = ' ';
+    memcpy(buf + 2 + MCD_PROTO_MAX + 1, " 1", 2);
+    assert_int_equal(mcd_reply_parse(buf, 2 + MCD_PROTO_MAX + 3, &rep),
+                     MCD_E_BADREPLY);
 }
 
 static void format_checks(void **state)
