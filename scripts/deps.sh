@@ -18,6 +18,7 @@ iproute2
 tcpdump
 jq
 iperf
+nftables
 socat
 procps
 "

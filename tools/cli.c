@@ -192,7 +192,7 @@ void cli_open_error(const char *cmd, int err, const char *group,
     }
     if (err == -EADDRINUSE) {
         cli_error("%s: port %u is in use by a program that does not share it "
-                  "(SO_REUSEADDR/SO_REUSEPORT)", cmd, port);
+                  "(SO_REUSEADDR)", cmd, port);
         return;
     }
     if (err == MCD_E_NOIFACES) {

@@ -33,7 +33,7 @@ typedef struct mcd_rx {
 int mcd_sock_udp_(enum mcd_family family);
 /* Bind to the wildcard address and `port` (0: ephemeral). */
 int mcd_sock_bind_any_(int fd, enum mcd_family family, uint16_t port);
-/* Share the port with other programs (SO_REUSEADDR and SO_REUSEPORT). */
+/* Share the port with other programs (SO_REUSEADDR; see sock.c). */
 int mcd_sock_reuse_(int fd);
 /* Deliver only groups this socket joined (IP_MULTICAST_ALL = 0). */
 int mcd_sock_mcast_all_off_(int fd, enum mcd_family family);

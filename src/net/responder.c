@@ -2,7 +2,7 @@
  * responder.c - mcd_responder: the responder core on a POSIX socket.
  *
  * One socket bound to wildcard:port (shared with other programs through
- * SO_REUSEADDR/SO_REUSEPORT), joined to the group on each interface by
+ * SO_REUSEADDR, see sock.c), joined to the group on each interface by
  * index, IP_MULTICAST_ALL off. Each datagram goes to the core with its
  * destination and ingress interface from pktinfo; each reply leaves by the
  * interface its query came in on.

@@ -100,10 +100,18 @@ int mcd_sock_bind_any_(int fd, enum mcd_family family, uint16_t port)
 
 int mcd_sock_reuse_(int fd)
 {
+    /* On Linux, SO_REUSEADDR alone lets UDP sockets share a port, and every
+     * one of them gets each multicast datagram it joined for. SO_REUSEPORT
+     * must not be added there: it puts the sockets in a reuseport group and
+     * the kernel then hands a multicast datagram to one member chosen by
+     * hash, whatever it joined (tests/net/test_toolbox.sh shows two
+     * receivers of two groups on one port swapping each other's traffic).
+     * BSDs give SO_REUSEPORT the multicast meaning, so set it there. */
     int err = opt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-
+#if !defined(__linux__) && defined(SO_REUSEPORT)
     if (err == 0)
         err = opt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+#endif
     return err;
 }
 
