@@ -663,9 +663,13 @@ int mcd_sender_open(mcd_sender **out, const mcd_group_spec *dest,
 const mcd_iface *mcd_sender_iface(const mcd_sender *s);
 /* Send n datagrams, batched in one system call where the OS has one
  * (sendmmsg). Blocks while the socket buffer is full. Returns how many
- * were sent (all of them unless an error came first) or -errno. */
+ * were handled (all of them unless an error came first; those a local
+ * firewall refused are counted by mcd_sender_refused()) or -errno. */
 int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                     const size_t *lens, size_t n);
+/* Datagrams a local firewall refused (EPERM); they count as sent by
+ * mcd_sender_send() but never left. */
+uint64_t mcd_sender_refused(const mcd_sender *s);
 /* Close the socket and free s (NULL is fine). */
 void mcd_sender_close(mcd_sender *s);
 

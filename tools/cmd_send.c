@@ -275,14 +275,18 @@ static void summary(const sopts *o, const mcd_sender *snd, const sstate *st)
         fputs(",\"iface\":", stdout);
         json_str(stdout, mcd_sender_iface(snd)->name);
         printf(",\"sent\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
-               "\"rate_pps\":%.1f,\"rate_Bps\":%.1f}\n",
+               "\"rate_pps\":%.1f,\"rate_Bps\":%.1f,\"refused\":%llu}\n",
                (unsigned long long)st->sent, (unsigned long long)st->bytes,
-               secs, pps, bps);
+               secs, pps, bps,
+               (unsigned long long)mcd_sender_refused(snd));
     } else {
         printf("sent %llu datagrams (%llu bytes) to %s via %s in %.3f s: "
                "%.1f datagrams/s, %.1f bytes/s\n",
                (unsigned long long)st->sent, (unsigned long long)st->bytes,
                o->group, mcd_sender_iface(snd)->name, secs, pps, bps);
+        if (mcd_sender_refused(snd) > 0)
+            printf("%llu of them refused by a local firewall (EPERM)\n",
+                   (unsigned long long)mcd_sender_refused(snd));
     }
 }
 

@@ -335,6 +335,7 @@ struct mcd_sender {
     int fd;
     mcd_iface ifc;
     mcd_endpoint dest;
+    uint64_t refused;
 };
 
 static int pick_iface(const mcd_group_spec *dest, const char *iface,
@@ -414,11 +415,23 @@ int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                 usleep(200);
                 continue;
             }
+            /* EPERM: a local firewall dropped this one; count it and go
+             * on, as a lossy link would. */
+            if (errno == EPERM) {
+                s->refused++;
+                done++;
+                continue;
+            }
             return done > 0 ? (int)done : -errno;
         }
         done += (size_t)sent;
     }
     return (int)done;
+}
+
+uint64_t mcd_sender_refused(const mcd_sender *s)
+{
+    return s->refused;
 }
 
 void mcd_sender_close(mcd_sender *s)

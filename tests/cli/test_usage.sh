@@ -30,8 +30,8 @@ check "--version prints the version and exits 0" \
     test "$rc" -eq 0 -a "$(echo "$out" | grep -cE '^mcdisc [0-9]+\.[0-9]+\.[0-9]+$')" -eq 1
 run --help
 check "--help lists every command and exits 0" \
-    test "$rc" -eq 0 -a "$(echo "$out" | grep -cE '^  (addr|discover|respond|help) ')" -eq 4
-for c in addr discover respond; do
+    test "$rc" -eq 0 -a "$(echo "$out" | grep -cE '^  (addr|discover|respond|send|recv|help) ')" -eq 6
+for c in addr discover respond send recv; do
     run help "$c"
     check "help $c shows its usage" test "$rc" -eq 0 -a -n "$(echo "$out" | grep "^usage: mcdisc $c")"
     run "$c" --help

@@ -63,6 +63,23 @@ t_check "loss: recv reports $lost lost, nftables dropped $dropped (equal but for
     test "$lost" -le "$dropped" -a "$((dropped - lost))" -le 10 -a "$((recvd + dropped))" -eq 2000
 lab_exec 2 nft delete table inet mcdloss
 
+# A local firewall refusing some datagrams: counted, and the sender goes on.
+lab_exec 1 nft -f - <<'NFT'
+table inet mcdfw {
+    chain out {
+        type filter hook output priority 0;
+        udp dport 5012 numgen random mod 4 == 0 counter drop
+    }
+}
+NFT
+lab_exec 1 "$MCDISC" send --count 400 --rate 4000 --json 239.1.1.1:5012 >"$tmp/fw.json"
+rc=$?
+refused=$(lab_exec 1 nft list ruleset | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+t_check "send exits 0 though a local firewall refused some datagrams" test "$rc" -eq 0
+t_jq "send reports the $refused datagrams the firewall refused" \
+    ".[0].sent == 400 and .[0].refused == $refused and $refused > 0" "$tmp/fw.json"
+lab_exec 1 nft delete table inet mcdfw
+
 # 2. Two receivers of two groups on one port, on one host.
 recv_bg 2 ga --duration 2 239.1.1.10:5002
 recv_bg 2 gb --duration 2 239.1.1.11:5002
