@@ -157,6 +157,17 @@ t_jq "iperf2 multicast traffic is counted by mcdisc recv" \
     '[.[] | select(.type=="summary")] | length == 1 and .[0].received > 100 and .[0].probe == false and (.[0].bytes == .[0].received * 200)' \
     "$tmp/iperf.json"
 
+# --quiet: the summary only. --verbose on send: the interface's state.
+recv_bg 2 quiet --duration 1.5 --quiet 239.1.1.50:5013
+lab_exec 1 "$MCDISC" send --count 3 --rate 100 --verbose 239.1.1.50:5013 \
+    >/dev/null 2>"$tmp/verbose.err"
+recv_done quiet
+t_jq "recv --quiet prints one summary and no datagram" \
+    'length == 1 and .[0].type == "summary" and .[0].received == 3' "$tmp/quiet.json"
+t_check "send --verbose prints the interface's multicast state" \
+    sh -c "grep -q 'diag: eth0 (index [0-9]*): up, MULTICAST flag set' '$tmp/verbose.err' &&
+           grep -q 'rp_filter' '$tmp/verbose.err'"
+
 # Nothing arrives: exit 1 and the diagnosis.
 lab_exec 2 "$MCDISC" recv --duration 0.5 239.1.1.99:5011 >"$tmp/none.out" 2>"$tmp/none.err"
 rc=$?
