@@ -251,6 +251,9 @@ typedef uint64_t mcd_time;
     X(OTHER, "not the query")                                                \
     X(NOT_GROUP, "not sent to the group")                                    \
     X(BAD_SOURCE, "source is not a unicast address")                         \
+    X(OFF_LINK, "source is not on the link the query came in on")            \
+    X(RATE_QUERIER, "this querier was answered moments ago")                 \
+    X(RATE_GLOBAL, "over the global reply rate")                             \
     X(FULL, "too many replies pending")
 
 enum mcd_ignore {
@@ -263,7 +266,8 @@ enum mcd_ignore {
 const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
 const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
 
-#define MCD_RESP_PENDING 16 /* pending replies held at most */
+#define MCD_RESP_PENDING 32  /* pending replies held at most */
+#define MCD_RESP_QUERIERS 64 /* queriers remembered for the per-querier rate */
 
 typedef struct mcd_rcore_config {
     const uint8_t *query; /* borrowed; must outlive the core */
@@ -273,9 +277,28 @@ typedef struct mcd_rcore_config {
     mcd_addr group;      /* queries must be sent to it... */
     bool allow_unicast;  /* ...unless this is set */
     bool allow_amplification; /* a reply longer than query + 1 byte */
+    bool allow_offlink;  /* answer sources off the ingress link */
     uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
     uint32_t delay_max_ms;
+    /* At most one reply per querier address per interval (0: no limit);
+     * the table of MCD_RESP_QUERIERS forgets the oldest first. */
+    uint32_t querier_interval_ms;
+    /* Global token bucket: replies per second and burst (0: no limit). */
+    uint32_t rate_per_s;
+    uint32_t rate_burst;
 } mcd_rcore_config;
+
+/* One datagram as the socket layer saw it. */
+typedef struct mcd_rcore_rx {
+    const uint8_t *data; /* min(len, data_cap) bytes are readable */
+    size_t data_cap;
+    size_t len;               /* its true length */
+    const mcd_endpoint *src;
+    const mcd_addr *dst;      /* where it was sent; NULL when unknown */
+    uint32_t ifindex;         /* where it arrived */
+    bool src_on_link;         /* source inside a prefix of that interface */
+    uint32_t rnd;             /* a random number, for the reply delay */
+} mcd_rcore_rx;
 
 /* One reply to send. */
 typedef struct mcd_rcore_tx {
@@ -291,30 +314,35 @@ typedef struct mcd_rcore_pending_ {
     bool used;
 } mcd_rcore_pending_;
 
+typedef struct mcd_rcore_querier_ {
+    mcd_addr addr;
+    mcd_time last; /* when it was last answered */
+    bool used;
+} mcd_rcore_querier_;
+
 /* The responder core. Plain struct so it can live in static memory on a
  * device; treat its fields as private. */
 typedef struct mcd_rcore {
     mcd_rcore_config cfg;
     mcd_rcore_pending_ pending[MCD_RESP_PENDING];
+    mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
+    uint64_t tokens_us;  /* token bucket, in microseconds of credit */
+    mcd_time bucket_at;  /* when tokens_us was last topped up */
     uint64_t answered;
     uint64_t ignored[MCD_IGNORE_COUNT_];
 } mcd_rcore;
 
-/* Set up `rc`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad query,
- * MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY for a
- * reply longer than the query (+ 1 NUL) unless allowed, MCD_E_INVAL. */
-int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg);
+/* Set up `rc` at time `now`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad
+ * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
+ * for a reply longer than the query (+ 1 NUL) unless allowed,
+ * MCD_E_INVAL. */
+int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
 
-/* Feed one datagram: `len` is its true length even when the caller's
- * buffer held less (only min(len, data_cap) bytes of `data` are read).
- * `dst` is where it was sent (NULL when unknown), `ifindex` where it
- * arrived. `rnd` is a random number for the reply delay. Returns
- * MCD_IGNORE_NONE when a reply was scheduled, else the reason. */
+/* Feed one datagram (see docs/PROTOCOL.md for what is answered). Returns
+ * MCD_IGNORE_NONE when a reply was scheduled, else the reason; every
+ * outcome is counted in rc->answered / rc->ignored[]. */
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
-                                const uint8_t *data, size_t data_cap,
-                                size_t len, const mcd_endpoint *src,
-                                const mcd_addr *dst, uint32_t ifindex,
-                                uint32_t rnd);
+                                const mcd_rcore_rx *rx);
 
 /* Take the next reply due at `now`. Returns true and fills *tx (valid
  * until the next call on rc), or false when none is due. */
@@ -502,8 +530,11 @@ typedef struct mcd_event {
     enum {
         MCD_EV_DATAGRAM, /* a datagram was handled */
         MCD_EV_ERROR,    /* a send or receive failed; the object goes on */
-        MCD_EV_JOIN_ERROR /* a join failed on an interface that was not
-                             named; it is skipped (`what`: its name) */
+        MCD_EV_JOIN_ERROR, /* a join failed on an interface that was not
+                              named; it is skipped (`what`: its name) */
+        MCD_EV_JOINED,     /* joined on an interface (`what`: its name) */
+        MCD_EV_LEFT,       /* an interface went away or down */
+        MCD_EV_LINK        /* a link or address changed (`what`: which) */
     } kind;
     const mcd_endpoint *from; /* EV_DATAGRAM */
     const mcd_addr *dst;      /* EV_DATAGRAM, NULL when unknown */
@@ -531,9 +562,27 @@ typedef struct mcd_responder_config {
     const char *query;       /* NULL: MCD_DEFAULT_QUERY */
     bool allow_unicast;      /* answer queries not sent to the group */
     bool allow_amplification; /* a reply longer than the query */
+    bool allow_offlink;      /* answer sources outside the ingress link */
+    bool wait_ifaces;        /* named interfaces that are missing or down
+                                are waited for instead of an error */
+    /* Limits: see mcd_rcore_config. mcd_responder_config_init() sets the
+     * defaults below; here 0 means 0 (no delay, no limit). */
+    uint32_t delay_min_ms, delay_max_ms;
+    uint32_t querier_interval_ms;
+    uint32_t rate_per_s, rate_burst;
     mcd_event_fn on_event;   /* may be NULL */
     void *ctx;
 } mcd_responder_config;
+
+#define MCD_DEFAULT_DELAY_MIN_MS 0
+#define MCD_DEFAULT_DELAY_MAX_MS 0
+#define MCD_DEFAULT_QUERIER_INTERVAL_MS 200
+#define MCD_DEFAULT_RATE_PER_S 1000
+#define MCD_DEFAULT_RATE_BURST 200
+
+/* Fill cfg with the defaults: the chapter's exchange, every usable
+ * interface, the MCD_DEFAULT_* limits. */
+void mcd_responder_config_init(mcd_responder_config *cfg);
 
 typedef struct mcd_responder mcd_responder;
 
@@ -542,18 +591,24 @@ typedef struct mcd_responder mcd_responder;
  * at fault, or SIZE_MAX. Returns 0 or a negative error. */
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
                        size_t *bad_iface);
-/* The descriptor to poll for reading (one per responder). */
-int mcd_responder_fd(const mcd_responder *r);
+/* Descriptors to poll for reading: the socket, and a netlink socket that
+ * tells of link and address changes. Fills up to cap; returns the count. */
+size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap);
 /* Milliseconds until mcd_responder_process() must run again, -1: none. */
 int mcd_responder_timeout(const mcd_responder *r);
-/* Read every waiting datagram and send what is due. Bad input never
- * fails it; returns 0, or a negative error when the socket itself failed
- * (not for ICMP errors of earlier sends, which are only reported). */
+/* Read every waiting datagram and link change, join where an interface
+ * appeared, and send what is due. Bad input never fails it; returns 0, or
+ * a negative error when the socket itself failed (not for ICMP errors of
+ * earlier sends, which are only reported). */
 int mcd_responder_process(mcd_responder *r);
 /* Replies sent so far. */
 uint64_t mcd_responder_answered(const mcd_responder *r);
+/* Datagrams ignored so far for reason `why`. */
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
-/* Leave the group, close the socket, free r (NULL is fine). */
+/* Interfaces holding the membership now (fills up to cap indexes). */
+size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
+                            size_t cap);
+/* Leave the group, close the sockets, free r (NULL is fine). */
 void mcd_responder_close(mcd_responder *r);
 
 /* --- query (client) ----------------------------------------------------- */

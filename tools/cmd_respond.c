@@ -8,17 +8,22 @@
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 const char cmd_respond_usage[] =
     "usage: mcdisc respond [options]\n\n"
     "Join the group and answer each query with \"NAME PROTO PORT\", sent by\n"
-    "unicast to the query's source, until SIGINT or SIGTERM.\n\n"
+    "unicast to the query's source, until SIGINT or SIGTERM. SIGUSR1 prints\n"
+    "the counters. Link and address changes are followed: the responder\n"
+    "joins again where an interface appears or comes back.\n\n"
     "  -i, --iface IF        join on IF (name, index or address); repeatable.\n"
     "                        Default: every interface that is up, multicast-\n"
     "                        capable, not loopback, with an address of the\n"
     "                        group's family\n"
+    "      --wait-iface      a named interface that is missing or down is\n"
+    "                        waited for instead of an error\n"
     "  -g, --group G         multicast group (default " MCD_DEFAULT_GROUP ")\n"
     "  -p, --port P          UDP port (default 3333)\n"
     "  -n, --name NAME       device name (default \"" MCD_DEFAULT_NAME "\")\n"
@@ -27,28 +32,93 @@ const char cmd_respond_usage[] =
     "  -s, --service-port N  application port (default 443)\n"
     "  -q, --query TEXT      the query to answer (default \""
     MCD_DEFAULT_QUERY "\")\n"
+    "      --delay MIN-MAX   reply after a random delay in MIN-MAX ms\n"
+    "                        (default 0-0: at once, as the chapter does)\n"
+    "      --querier-interval MS\n"
+    "                        answer one address at most once per MS ms\n"
+    "                        (default 200; 0: no limit)\n"
+    "      --rate N          at most N replies per second in all (default\n"
+    "                        1000; 0: no limit), bursts of --burst (200)\n"
+    "      --burst N\n"
     "      --allow-unicast   also answer queries not sent to the group\n"
+    "      --allow-offlink   also answer sources outside the link the query\n"
+    "                        came in on (routed setups)\n"
     "      --allow-amplification\n"
     "                        allow a reply longer than the query (spoofed\n"
     "                        queries then make this host an amplifier)\n"
     "  -v, --verbose         log every datagram: source, interface, answered\n"
     "                        or ignored and why\n"
+    "  -j, --json            log and counters as JSON objects, one per line\n"
     "  -h, --help            this help\n\n"
-    "Answered: the query's exact bytes, or the query plus one NUL byte.\n"
-    "Everything else is ignored (see docs/PROTOCOL.md).\n"
+    "Answered: the query's exact bytes, or the query plus one NUL byte,\n"
+    "sent to the group from a source on the link. Everything else is\n"
+    "ignored and counted (see docs/PROTOCOL.md).\n"
     "Exit: 0 after SIGINT/SIGTERM, 2 on a usage or system error.\n";
 
 typedef struct ropts {
     mcd_responder_config cfg;
     const char *ifaces[MCD_MAX_IFACES];
-    bool verbose;
+    bool verbose, json;
 } ropts;
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, counters_signal;
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    if (sig == SIGUSR1)
+        counters_signal = 1;
+    else
+        stop_signal = sig;
+}
+
+static int parse_u32(const char *what, const char *arg, long max,
+                     uint32_t *out)
+{
+    long v;
+
+    if (cli_parse_long(what, arg, 0, max, &v) < 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* "MIN-MAX" milliseconds, or a single value for both. */
+static int parse_delay(ropts *o, const char *arg)
+{
+    char lo[16], *dash = strchr(arg, '-');
+    size_t n = dash ? (size_t)(dash - arg) : strlen(arg);
+
+    if (n == 0 || n >= sizeof lo) {
+        cli_error("respond: --delay: '%s' must be MIN-MAX milliseconds", arg);
+        return -1;
+    }
+    memcpy(lo, arg, n);
+    lo[n] = '\0';
+    if (parse_u32("respond: --delay", lo, 60000, &o->cfg.delay_min_ms) < 0 ||
+        parse_u32("respond: --delay", dash ? dash + 1 : lo, 60000,
+                  &o->cfg.delay_max_ms) < 0)
+        return -1;
+    if (o->cfg.delay_max_ms < o->cfg.delay_min_ms) {
+        cli_error("respond: --delay: '%s': MIN is above MAX", arg);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_limit(ropts *o, int c, const char *arg)
+{
+    switch (c) {
+    case 'D':
+        return parse_delay(o, arg);
+    case 'Q':
+        return parse_u32("respond: --querier-interval", arg, 3600000,
+                         &o->cfg.querier_interval_ms);
+    case 'R':
+        return parse_u32("respond: --rate", arg, 1000000, &o->cfg.rate_per_s);
+    case 'B':
+        return parse_u32("respond: --burst", arg, 1000000, &o->cfg.rate_burst);
+    }
+    return -1;
 }
 
 static int parse_opt(ropts *o, int c, const char *arg)
@@ -66,12 +136,8 @@ static int parse_opt(ropts *o, int c, const char *arg)
         return cli_check_group("respond", arg);
     case 'p':
         return cli_port("respond: --port", arg, &o->cfg.port);
-    case 'n':
-        o->cfg.name = arg;
-        return 0;
-    case 'P':
-        o->cfg.proto = arg;
-        return 0;
+    case 'n': o->cfg.name = arg; return 0;
+    case 'P': o->cfg.proto = arg; return 0;
     case 's':
         return cli_port("respond: --service-port", arg, &o->cfg.service_port);
     case 'q':
@@ -81,25 +147,24 @@ static int parse_opt(ropts *o, int c, const char *arg)
             return -1;
         }
         return 0;
-    case 'U':
-        o->cfg.allow_unicast = true;
-        return 0;
-    case 'A':
-        o->cfg.allow_amplification = true;
-        return 0;
-    case 'v':
-        o->verbose = true;
-        return 0;
+    case 'U': o->cfg.allow_unicast = true; return 0;
+    case 'A': o->cfg.allow_amplification = true; return 0;
+    case 'O': o->cfg.allow_offlink = true; return 0;
+    case 'W': o->cfg.wait_ifaces = true; return 0;
+    case 'v': o->verbose = true; return 0;
+    case 'j': o->json = true; return 0;
     }
-    return -1;
+    return parse_limit(o, c, arg);
 }
 
-/* The reply must parse back on the client: say which field breaks it. */
+/* The reply must parse back on the client and must not make us an
+ * amplifier unless allowed: say which field breaks it. */
 static int check_reply(const ropts *o)
 {
     uint8_t buf[MCD_REPLY_MAX];
     int err = mcd_reply_format(o->cfg.name, o->cfg.proto, o->cfg.service_port,
                                buf, sizeof buf);
+    size_t qlen = strlen(o->cfg.query);
 
     if (err == MCD_E_BADNAME || err == MCD_E_TOOLONG)
         cli_error("respond: --name '%s': must be 1-%d bytes, no control "
@@ -112,7 +177,6 @@ static int check_reply(const ropts *o)
         cli_error("respond: reply: %s", mcd_strerror(err));
     if (err < 0)
         return -1;
-    size_t qlen = strlen(o->cfg.query);
     if ((size_t)err > qlen + 1 && !o->cfg.allow_amplification) {
         cli_error("respond: the reply (%d bytes) is longer than the query "
                   "(%zu bytes): spoofed queries would make this host an "
@@ -127,15 +191,22 @@ static int parse_args(ropts *o, int argc, char **argv)
 {
     static const struct option longs[] = {
         {"iface", required_argument, NULL, 'i'},
+        {"wait-iface", no_argument, NULL, 'W'},
         {"group", required_argument, NULL, 'g'},
         {"port", required_argument, NULL, 'p'},
         {"name", required_argument, NULL, 'n'},
         {"proto", required_argument, NULL, 'P'},
         {"service-port", required_argument, NULL, 's'},
         {"query", required_argument, NULL, 'q'},
+        {"delay", required_argument, NULL, 'D'},
+        {"querier-interval", required_argument, NULL, 'Q'},
+        {"rate", required_argument, NULL, 'R'},
+        {"burst", required_argument, NULL, 'B'},
         {"allow-unicast", no_argument, NULL, 'U'},
+        {"allow-offlink", no_argument, NULL, 'O'},
         {"allow-amplification", no_argument, NULL, 'A'},
         {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,7 +214,7 @@ static int parse_args(ropts *o, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:g:p:n:P:s:q:vh", longs, NULL)) !=
+    while ((c = getopt_long(argc, argv, ":i:g:p:n:P:s:q:vjh", longs, NULL)) !=
            -1) {
         if (c == 'h') {
             fputs(cmd_respond_usage, stdout);
@@ -164,46 +235,86 @@ static int parse_args(ropts *o, int argc, char **argv)
     return check_reply(o);
 }
 
-static void log_event(void *ctx, const mcd_event *ev)
+static void ifname_of(uint32_t idx, char *buf)
 {
-    const ropts *o = ctx;
-    char from[CLI_ENDPOINT_STRLEN], dst[CLI_ADDR_STRLEN] = "?";
-    char ifname[IF_NAMESIZE] = "?";
+    if (idx == 0 || if_indextoname(idx, buf) == NULL)
+        snprintf(buf, IF_NAMESIZE, "%u", idx);
+}
 
-    if (ev->kind == MCD_EV_JOIN_ERROR) {
-        fprintf(stderr, "mcdisc: respond: cannot join on %s, skipping it: %s\n",
-                ev->what, mcd_strerror(ev->err));
-        return;
-    }
-    if (ev->kind == MCD_EV_ERROR) {
-        /* One line per failure; the responder goes on. */
-        fprintf(stderr, "mcdisc: respond: %s: %s\n", ev->what,
-                mcd_strerror(ev->err));
-        return;
-    }
-    if (!o->verbose)
-        return;
+static void log_datagram(const ropts *o, const mcd_event *ev)
+{
+    char from[CLI_ENDPOINT_STRLEN], dst[CLI_ADDR_STRLEN] = "?";
+    char ifname[IF_NAMESIZE];
+
     cli_format_endpoint(ev->from, from, sizeof from);
     if (ev->dst != NULL)
         cli_format_addr(ev->dst, dst, sizeof dst);
-    if (ev->ifindex == 0 || if_indextoname(ev->ifindex, ifname) == NULL)
-        snprintf(ifname, sizeof ifname, "%u", ev->ifindex);
-    printf("%s -> %s on %s, %zu bytes: %s%s\n", from, dst, ifname, ev->len,
-           ev->why == MCD_IGNORE_NONE ? "" : "ignored: ",
-           mcd_ignore_str(ev->why));
+    ifname_of(ev->ifindex, ifname);
+    if (o->json) {
+        fputs("{\"type\":\"datagram\",\"from\":", stdout);
+        json_str(stdout, from);
+        fputs(",\"to\":", stdout);
+        json_str(stdout, dst);
+        fputs(",\"iface\":", stdout);
+        json_str(stdout, ifname);
+        printf(",\"size\":%zu,\"answered\":%s,\"reason\":\"%s\"}\n", ev->len,
+               ev->why == MCD_IGNORE_NONE ? "true" : "false",
+               mcd_ignore_name(ev->why));
+    } else {
+        printf("%s -> %s on %s, %zu bytes: %s%s\n", from, dst, ifname,
+               ev->len, ev->why == MCD_IGNORE_NONE ? "" : "ignored: ",
+               mcd_ignore_str(ev->why));
+    }
     fflush(stdout);
+}
+
+/* Interface events: rare, and what a user needs to see, so always. */
+static void log_iface(const mcd_event *ev)
+{
+    char ifname[IF_NAMESIZE];
+
+    ifname_of(ev->ifindex, ifname);
+    switch (ev->kind) {
+    case MCD_EV_JOIN_ERROR:
+        fprintf(stderr, "mcdisc: respond: cannot join on %s, skipping it: "
+                "%s\n", ev->what, mcd_strerror(ev->err));
+        break;
+    case MCD_EV_JOINED:
+        fprintf(stderr, "mcdisc: respond: joined on %s\n", ev->what);
+        break;
+    case MCD_EV_LEFT:
+        fprintf(stderr, "mcdisc: respond: %s is gone or down; not joined "
+                "there now\n", ifname);
+        break;
+    case MCD_EV_LINK:
+        fprintf(stderr, "mcdisc: respond: %s: %s\n", ifname, ev->what);
+        break;
+    default:
+        fprintf(stderr, "mcdisc: respond: %s: %s\n", ev->what,
+                mcd_strerror(ev->err));
+    }
+}
+
+static void log_event(void *ctx, const mcd_event *ev)
+{
+    const ropts *o = ctx;
+
+    if (ev->kind != MCD_EV_DATAGRAM)
+        log_iface(ev);
+    else if (o->verbose)
+        log_datagram(o, ev);
 }
 
 static void announce(const ropts *o)
 {
+    uint8_t reply[MCD_REPLY_MAX];
+    int rlen = mcd_reply_format(o->cfg.name, o->cfg.proto,
+                                o->cfg.service_port, reply, sizeof reply);
     mcd_addr g;
 
     fprintf(stderr, "mcdisc: respond: answering \"%s\" on %s port %u as "
             "\"%s %s %u\"\n", o->cfg.query, o->cfg.group, o->cfg.port,
             o->cfg.name, o->cfg.proto, o->cfg.service_port);
-    uint8_t reply[MCD_REPLY_MAX];
-    int rlen = mcd_reply_format(o->cfg.name, o->cfg.proto,
-                                o->cfg.service_port, reply, sizeof reply);
     if (rlen > 0 && (size_t)rlen > strlen(o->cfg.query) + 1)
         fprintf(stderr, "mcdisc: respond: warning: the reply is longer than "
                 "the query (--allow-amplification): spoofed queries make "
@@ -216,34 +327,69 @@ static void announce(const ropts *o)
                 "is safer for a group of your own.\n", o->cfg.group);
 }
 
-static void print_counters(const mcd_responder *r)
+/* Counters, grouped as a user asks (answered, rate-limited, off-link,
+ * malformed, foreign) and in detail. */
+static void print_counters(const ropts *o, const mcd_responder *r)
 {
-    fprintf(stderr, "mcdisc: respond: answered %llu",
-            (unsigned long long)mcd_responder_answered(r));
-    for (int w = 1; w < MCD_IGNORE_COUNT_; w++) {
-        uint64_t n = mcd_responder_ignored(r, (enum mcd_ignore)w);
+    uint64_t c[MCD_IGNORE_COUNT_];
 
-        if (n > 0)
-            fprintf(stderr, ", %s %llu", mcd_ignore_name((enum mcd_ignore)w),
-                    (unsigned long long)n);
+    for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
+        c[w] = mcd_responder_ignored(r, (enum mcd_ignore)w);
+    uint64_t malformed = c[MCD_IGNORE_EMPTY] + c[MCD_IGNORE_OVERSIZE] +
+                         c[MCD_IGNORE_PREFIX] + c[MCD_IGNORE_TRAILING] +
+                         c[MCD_IGNORE_OTHER];
+    uint64_t limited = c[MCD_IGNORE_RATE_QUERIER] +
+                       c[MCD_IGNORE_RATE_GLOBAL] + c[MCD_IGNORE_FULL];
+    uint64_t foreign = c[MCD_IGNORE_NOT_GROUP] + c[MCD_IGNORE_BAD_SOURCE];
+
+    if (o->json)
+        printf("{\"type\":\"counters\",\"answered\":%llu,\"rate_limited\":%llu,"
+               "\"off_link\":%llu,\"malformed\":%llu,\"foreign\":%llu",
+               (unsigned long long)mcd_responder_answered(r),
+               (unsigned long long)limited,
+               (unsigned long long)c[MCD_IGNORE_OFF_LINK],
+               (unsigned long long)malformed, (unsigned long long)foreign);
+    else
+        fprintf(stderr, "mcdisc: respond: answered %llu",
+                (unsigned long long)mcd_responder_answered(r));
+    for (int w = 1; w < MCD_IGNORE_COUNT_; w++) {
+        const char *name = mcd_ignore_name((enum mcd_ignore)w);
+
+        if (o->json)
+            printf(",\"%s\":%llu", name, (unsigned long long)c[w]);
+        else if (c[w] > 0)
+            fprintf(stderr, ", %s %llu", name, (unsigned long long)c[w]);
     }
-    fputc('\n', stderr);
+    if (o->json) {
+        puts("}");
+        fflush(stdout);
+    } else {
+        fputc('\n', stderr);
+    }
 }
 
 /* Signals stay blocked except inside ppoll(), so one that arrives between
  * the check and the wait cannot be missed. */
-static int serve(mcd_responder *r, const sigset_t *waitmask)
+static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
 {
-    struct pollfd pfd = {.fd = mcd_responder_fd(r), .events = POLLIN};
+    struct pollfd pfd[2];
+    int fds[2];
+    size_t n = mcd_responder_fds(r, fds, 2);
 
+    for (size_t i = 0; i < n; i++)
+        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
     while (!stop_signal) {
         int ms = mcd_responder_timeout(r);
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
-        if (ppoll(&pfd, 1, ms < 0 ? NULL : &ts, waitmask) < 0 &&
+        if (ppoll(pfd, (nfds_t)n, ms < 0 ? NULL : &ts, waitmask) < 0 &&
             errno != EINTR) {
             cli_error("respond: poll: %s", strerror(errno));
             return EXIT_USAGE;
+        }
+        if (counters_signal) {
+            counters_signal = 0;
+            print_counters(o, r);
         }
         int err = stop_signal ? 0 : mcd_responder_process(r);
         if (err < 0) {
@@ -254,38 +400,48 @@ static int serve(mcd_responder *r, const sigset_t *waitmask)
     return EXIT_OK;
 }
 
+static void install_signals(sigset_t *waitmask)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigset_t stops;
+
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &stops, waitmask);
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_respond(int argc, char **argv)
 {
-    ropts o = {.cfg = {.group = MCD_DEFAULT_GROUP, .port = MCD_DEFAULT_PORT,
-                       .name = MCD_DEFAULT_NAME, .proto = MCD_DEFAULT_PROTO,
-                       .service_port = MCD_DEFAULT_SERVICE_PORT,
-                       .query = MCD_DEFAULT_QUERY}};
-    struct sigaction sa = {.sa_handler = on_signal};
+    ropts o;
+    sigset_t waitmask;
     mcd_responder *r;
     size_t bad;
-    int rc = parse_args(&o, argc, argv);
+    int rc;
 
+    memset(&o, 0, sizeof o);
+    mcd_responder_config_init(&o.cfg);
+    rc = parse_args(&o, argc, argv);
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     o.cfg.on_event = log_event;
     o.cfg.ctx = &o;
+    /* Signals first: a SIGUSR1 while joining must not kill us. */
+    install_signals(&waitmask);
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
         cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.ifaces, bad);
         return EXIT_USAGE;
     }
-    sigset_t stops, waitmask;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stops, &waitmask);
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
     announce(&o);
-    rc = serve(r, &waitmask);
-    print_counters(r);
+    rc = serve(&o, r, &waitmask);
+    print_counters(&o, r);
     mcd_responder_close(r);
     return rc;
 }

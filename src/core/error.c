@@ -18,8 +18,9 @@ static const char *const err_name[] = {MCD_ERRNO_MAP(MCD_ERR_NAME_)};
 static const char *const ign_msg[] = {MCD_IGNORE_MAP(MCD_IGN_MSG_)};
 
 static const char *const ign_name[] = {
-    "answered", "empty", "oversize", "prefix", "trailing",
-    "other",    "not-group", "bad-source", "full",
+    "answered",   "empty",    "oversize",     "prefix",
+    "trailing",   "other",    "not-group",    "bad-source",
+    "off-link",   "rate-querier", "rate-global", "full",
 };
 
 _Static_assert(sizeof ign_name / sizeof ign_name[0] == MCD_IGNORE_COUNT_,

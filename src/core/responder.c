@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg)
+int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
 {
     int err;
 
@@ -27,8 +27,13 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg)
      * amplifier (the SSDP and WS-Discovery reflection attacks). */
     if (cfg->reply_len > cfg->query_len + 1 && !cfg->allow_amplification)
         return MCD_E_AMPLIFY;
+    if (cfg->rate_per_s > 1000000)
+        return MCD_E_INVAL;
     memset(rc, 0, sizeof *rc);
     rc->cfg = *cfg;
+    rc->bucket_at = now;
+    if (cfg->rate_per_s > 0)
+        rc->tokens_us = (uint64_t)cfg->rate_burst * (1000000u / cfg->rate_per_s);
     return 0;
 }
 
@@ -68,27 +73,85 @@ static bool source_ok(const mcd_endpoint *src)
              src->addr.b[3] == 255);
 }
 
-static enum mcd_ignore classify(const mcd_rcore *rc, const uint8_t *data,
-                                size_t data_cap, size_t len,
-                                const mcd_endpoint *src, const mcd_addr *dst)
+static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
 {
     const mcd_rcore_config *c = &rc->cfg;
+    enum mcd_ignore why;
 
-    if (len == 0)
+    if (rx->len == 0)
         return MCD_IGNORE_EMPTY;
     /* Longer than any query: the caller's buffer may not even hold it
      * all, so decide on the length alone and never look at a cut copy. */
-    if (len > data_cap || len > MCD_QUERY_MAX + 1)
+    if (rx->len > rx->data_cap || rx->len > MCD_QUERY_MAX + 1)
         return MCD_IGNORE_OVERSIZE;
-    enum mcd_ignore why =
-        match_reason(mcd_query_match(data, len, c->query, c->query_len));
+    why = match_reason(mcd_query_match(rx->data, rx->len, c->query,
+                                       c->query_len));
     if (why != MCD_IGNORE_NONE)
         return why;
-    if (dst != NULL && !c->allow_unicast && !mcd_addr_equal(dst, &c->group))
+    if (rx->dst != NULL && !c->allow_unicast &&
+        !mcd_addr_equal(rx->dst, &c->group))
         return MCD_IGNORE_NOT_GROUP;
-    if (!source_ok(src))
+    if (!source_ok(rx->src))
         return MCD_IGNORE_BAD_SOURCE;
+    /* Anti-reflection: a spoofed source from elsewhere must not make us
+     * send to a third party (the SSDP and WS-Discovery amplification
+     * attacks). */
+    if (!rx->src_on_link && !c->allow_offlink)
+        return MCD_IGNORE_OFF_LINK;
     return MCD_IGNORE_NONE;
+}
+
+/* The querier's entry: its own, else a free one, else the oldest. */
+static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
+{
+    mcd_rcore_querier_ *oldest = &rc->queriers[0];
+
+    for (size_t i = 0; i < MCD_RESP_QUERIERS; i++) {
+        mcd_rcore_querier_ *q = &rc->queriers[i];
+
+        if (q->used && mcd_addr_equal(&q->addr, a))
+            return q;
+        if (!q->used)
+            oldest = q;
+        else if (oldest->used && q->last < oldest->last)
+            oldest = q;
+    }
+    oldest->used = false;
+    return oldest;
+}
+
+/* The querier's entry when it may be answered now, else NULL. */
+static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
+                                         mcd_time now)
+{
+    mcd_rcore_querier_ *q = querier_slot(rc, a);
+    mcd_time gap = (mcd_time)rc->cfg.querier_interval_ms * 1000u;
+
+    if (q->used && now - q->last < gap)
+        return NULL;
+    return q;
+}
+
+/* Token bucket (RFC 2697 style): credit accrues with time up to the
+ * burst; each reply spends one reply's worth. */
+static bool bucket_empty(mcd_rcore *rc, mcd_time now)
+{
+    uint64_t cost, cap;
+
+    if (rc->cfg.rate_per_s == 0)
+        return false;
+    cost = 1000000u / rc->cfg.rate_per_s;
+    cap = (uint64_t)(rc->cfg.rate_burst ? rc->cfg.rate_burst : 1) * cost;
+    if (now > rc->bucket_at) {
+        uint64_t add = now - rc->bucket_at;
+
+        rc->tokens_us = add >= cap - rc->tokens_us ? cap : rc->tokens_us + add;
+        rc->bucket_at = now;
+    }
+    if (rc->tokens_us < cost)
+        return true;
+    rc->tokens_us -= cost;
+    return false;
 }
 
 static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
@@ -110,27 +173,35 @@ static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
 }
 
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
-                                const uint8_t *data, size_t data_cap,
-                                size_t len, const mcd_endpoint *src,
-                                const mcd_addr *dst, uint32_t ifindex,
-                                uint32_t rnd)
+                                const mcd_rcore_rx *rx)
 {
-    enum mcd_ignore why = classify(rc, data, data_cap, len, src, dst);
+    enum mcd_ignore why = classify(rc, rx);
     mcd_rcore_pending_ *slot = NULL;
+    mcd_rcore_querier_ *q = NULL;
 
     if (why == MCD_IGNORE_NONE) {
         slot = free_slot(rc);
         if (slot == NULL)
             why = MCD_IGNORE_FULL;
+        else if (rc->cfg.querier_interval_ms > 0 &&
+                 (q = querier_check(rc, &rx->src->addr, now)) == NULL)
+            why = MCD_IGNORE_RATE_QUERIER;
+        else if (bucket_empty(rc, now))
+            why = MCD_IGNORE_RATE_GLOBAL;
     }
     if (why != MCD_IGNORE_NONE) {
         rc->ignored[why]++;
         return why;
     }
+    if (q != NULL) {
+        q->used = true;
+        q->addr = rx->src->addr;
+        q->last = now;
+    }
     slot->used = true;
-    slot->due = now + reply_delay(&rc->cfg, rnd);
-    slot->tx.to = *src;
-    slot->tx.ifindex = ifindex;
+    slot->due = now + reply_delay(&rc->cfg, rx->rnd);
+    slot->tx.to = *rx->src;
+    slot->tx.ifindex = rx->ifindex;
     slot->tx.data = rc->cfg.reply;
     slot->tx.len = rc->cfg.reply_len;
     return MCD_IGNORE_NONE;

@@ -59,4 +59,28 @@ int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx);
 int mcd_sock_send_(int fd, const uint8_t *data, size_t len,
                    const mcd_endpoint *to, uint32_t ifindex);
 
+/* rtnetlink: what changed, per message. */
+typedef struct mcd_nl_change {
+    enum {
+        MCD_NL_NONE,
+        MCD_NL_LINK_UP,   /* a link is up and running (new or back) */
+        MCD_NL_LINK_DOWN, /* a link went down or lost its carrier */
+        MCD_NL_LINK_GONE, /* a link was deleted */
+        MCD_NL_ADDR_NEW,  /* an address was added */
+        MCD_NL_ADDR_GONE  /* an address was removed */
+    } kind;
+    uint32_t ifindex;
+} mcd_nl_change;
+
+/* A netlink socket subscribed to link and address changes, non-blocking.
+ * Returns the descriptor or -errno. */
+int mcd_nl_open_(void);
+/* Parse a buffer of rtnetlink messages into at most cap changes. Every
+ * length is checked; a truncated message ends the walk. Returns the count. */
+int mcd_nl_parse_(const uint8_t *buf, size_t len, mcd_nl_change *out,
+                  size_t cap);
+/* Read what waits on the socket. Returns the count of changes, or -errno
+ * (-ENOBUFS: changes were lost, resync everything). */
+int mcd_nl_read_(int fd, mcd_nl_change *out, size_t cap);
+
 #endif

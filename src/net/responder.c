@@ -4,13 +4,17 @@
  * One socket bound to wildcard:port (shared with other programs through
  * SO_REUSEADDR, see sock.c), joined to the group on each interface by
  * index, IP_MULTICAST_ALL off. Each datagram goes to the core with its
- * destination and ingress interface from pktinfo; each reply leaves by the
- * interface its query came in on.
+ * destination and ingress interface from pktinfo, and whether its source
+ * lies on that interface's link; each reply leaves by the interface its
+ * query came in on. A netlink socket reports link and address changes:
+ * the responder joins again where an interface appears or comes back.
  */
 #define _GNU_SOURCE
 #include "net.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,33 +22,54 @@
 /* Large enough for any query the core can match plus room to see that a
  * datagram is longer; MSG_TRUNC reports the true length beyond it. */
 #define RX_BUF 2048
+#define MAX_PREFIXES 64
+
+typedef struct prefix {
+    uint32_t ifindex;
+    mcd_addr addr;
+    uint8_t bits;
+} prefix;
 
 struct mcd_responder {
-    int fd;
+    int fd, nl_fd;
     mcd_rcore core;
-    mcd_addr group;
+    mcd_addr group; /* with its zone, if the user gave one */
     uint8_t query[MCD_QUERY_MAX];
     uint8_t reply[MCD_REPLY_MAX];
     mcd_event_fn on_event;
     void *ctx;
+    /* What the user asked for, kept to resync after link changes. */
+    char *specs[MCD_MAX_IFACES];
+    size_t nspecs;
+    bool wait_ifaces;
     uint32_t joined[MCD_MAX_IFACES]; /* interfaces holding the membership */
     size_t njoined;
+    prefix prefixes[MAX_PREFIXES]; /* of the joined interfaces */
+    size_t nprefixes;
     uint8_t rx[RX_BUF];
 };
 
-static void emit_error(const mcd_responder *r, const char *what, int err)
+void mcd_responder_config_init(mcd_responder_config *cfg)
 {
-    mcd_event ev = {.kind = MCD_EV_ERROR, .err = err, .what = what};
-
-    if (r->on_event != NULL)
-        r->on_event(r->ctx, &ev);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->group = MCD_DEFAULT_GROUP;
+    cfg->port = MCD_DEFAULT_PORT;
+    cfg->name = MCD_DEFAULT_NAME;
+    cfg->proto = MCD_DEFAULT_PROTO;
+    cfg->service_port = MCD_DEFAULT_SERVICE_PORT;
+    cfg->query = MCD_DEFAULT_QUERY;
+    cfg->delay_min_ms = MCD_DEFAULT_DELAY_MIN_MS;
+    cfg->delay_max_ms = MCD_DEFAULT_DELAY_MAX_MS;
+    cfg->querier_interval_ms = MCD_DEFAULT_QUERIER_INTERVAL_MS;
+    cfg->rate_per_s = MCD_DEFAULT_RATE_PER_S;
+    cfg->rate_burst = MCD_DEFAULT_RATE_BURST;
 }
 
-static void emit_join_error(const mcd_responder *r, const mcd_iface *ifc,
-                            int err)
+static void emit(const mcd_responder *r, int kind, const char *what,
+                 uint32_t ifindex, int err)
 {
-    mcd_event ev = {.kind = MCD_EV_JOIN_ERROR, .err = err,
-                    .what = ifc->name, .ifindex = ifc->index};
+    mcd_event ev = {.kind = kind, .what = what, .ifindex = ifindex,
+                    .err = err};
 
     if (r->on_event != NULL)
         r->on_event(r->ctx, &ev);
@@ -79,48 +104,186 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
         .reply = r->reply, .reply_len = (size_t)rlen,
         .group = r->group, .allow_unicast = cfg->allow_unicast,
         .allow_amplification = cfg->allow_amplification,
+        .allow_offlink = cfg->allow_offlink,
+        .delay_min_ms = cfg->delay_min_ms, .delay_max_ms = cfg->delay_max_ms,
+        .querier_interval_ms = cfg->querier_interval_ms,
+        .rate_per_s = cfg->rate_per_s, .rate_burst = cfg->rate_burst,
     };
     rc.group.scope_id = 0;
-    return mcd_rcore_init(&r->core, &rc);
+    return mcd_rcore_init(&r->core, &rc, mcd_now_());
 }
 
-/* Join on each interface. When the user named the interfaces, any failure
- * is theirs to fix; when we chose them, an interface that cannot join
- * (ENOBUFS past igmp_max_memberships, a link going away) is reported and
- * skipped, and only none joined at all is an error. */
-static int join_all(mcd_responder *r, const mcd_iface *ifs, int n, bool given,
-                    size_t *bad_iface)
-{
-    int joined = 0, err = 0;
+/* --- which interfaces, and their prefixes --------------------------------- */
 
-    for (int i = 0; i < n; i++) {
-        err = mcd_sock_join_(r->fd, &r->group, ifs[i].index);
-        if (err == 0) {
-            r->joined[r->njoined++] = ifs[i].index;
-            joined++;
+static bool is_joined(const mcd_responder *r, uint32_t ifindex)
+{
+    for (size_t i = 0; i < r->njoined; i++)
+        if (r->joined[i] == ifindex)
+            return true;
+    return false;
+}
+
+static uint8_t mask_bits(const struct sockaddr *mask)
+{
+    mcd_endpoint m;
+    uint8_t bits = 0;
+
+    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
+        return 0;
+    for (size_t i = 0; i < 16; i++)
+        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
+    return bits;
+}
+
+/* The addresses and prefix lengths of the joined interfaces. */
+static void refresh_prefixes(mcd_responder *r)
+{
+    struct ifaddrs *list;
+
+    r->nprefixes = 0;
+    if (getifaddrs(&list) < 0)
+        return;
+    for (struct ifaddrs *ia = list; ia && r->nprefixes < MAX_PREFIXES;
+         ia = ia->ifa_next) {
+        mcd_endpoint ep;
+        uint32_t idx;
+
+        if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
+            continue;
+        idx = if_nametoindex(ia->ifa_name);
+        if (!is_joined(r, idx))
+            continue;
+        ep.addr.scope_id = 0;
+        r->prefixes[r->nprefixes++] =
+            (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
+    }
+    freeifaddrs(list);
+}
+
+static bool in_prefix(const mcd_addr *a, const prefix *p)
+{
+    size_t full = p->bits / 8u;
+    unsigned rest = p->bits % 8u;
+
+    if (a->family != p->addr.family)
+        return false;
+    if (memcmp(a->b, p->addr.b, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t m = (uint8_t)(0xffu << (8 - rest));
+    return (a->b[full] & m) == (p->addr.b[full] & m);
+}
+
+/* Is `src` on the link of interface `ifindex`? Link-local sources are by
+ * definition (RFC 4291 2.5.6, RFC 3927); others must fall inside a prefix
+ * configured on that interface. */
+static bool on_link(const mcd_responder *r, const mcd_addr *src,
+                    uint32_t ifindex)
+{
+    if (src->family == MCD_AF_INET6 && src->b[0] == 0xfe &&
+        (src->b[1] & 0xc0) == 0x80)
+        return true;
+    if (src->family == MCD_AF_INET4 && src->b[0] == 169 && src->b[1] == 254)
+        return true;
+    for (size_t i = 0; i < r->nprefixes; i++)
+        if (r->prefixes[i].ifindex == ifindex &&
+            in_prefix(src, &r->prefixes[i]))
+            return true;
+    return false;
+}
+
+/* The interfaces that should hold the membership now. With specs and
+ * `tolerant` (waiting for them, or after a link change), each that exists
+ * and is usable; the others are simply not there yet. */
+static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
+                         size_t cap, size_t *bad)
+{
+    size_t n = 0;
+
+    if (!tolerant || r->nspecs == 0)
+        return mcd_iface_select(&r->group, (const char *const *)r->specs,
+                                r->nspecs, ifs, cap, bad);
+    for (size_t i = 0; i < r->nspecs && n < cap; i++) {
+        const char *one[1] = {r->specs[i]};
+
+        if (mcd_iface_select(&r->group, one, 1, &ifs[n], 1, NULL) == 1) {
+            ifs[n].spec = i;
+            n++;
+        }
+    }
+    return (int)n;
+}
+
+static int join_one(mcd_responder *r, const mcd_iface *ifc)
+{
+    int err = mcd_sock_join_(r->fd, &r->group, ifc->index);
+
+    /* EADDRINUSE: the socket still holds it (the link went down and came
+     * back up); that is what we want. */
+    if (err == 0 || err == -EADDRINUSE) {
+        if (r->njoined < MCD_MAX_IFACES)
+            r->joined[r->njoined++] = ifc->index;
+        emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
+        return 0;
+    }
+    return err;
+}
+
+/* Bring the memberships in line with the interfaces that exist now. When
+ * the user named interfaces (and does not wait for them), any failure is
+ * theirs to fix; interfaces we chose ourselves that cannot join (ENOBUFS
+ * past igmp_max_memberships, a link going away) are reported and skipped. */
+static int resync(mcd_responder *r, bool first, size_t *bad_iface)
+{
+    mcd_iface ifs[MCD_MAX_IFACES];
+    bool strict = first && r->nspecs > 0 && !r->wait_ifaces;
+    int n = wanted_ifaces(r, !first || r->wait_ifaces, ifs, MCD_MAX_IFACES,
+                          bad_iface);
+    int err = 0;
+
+    if (n < 0 && (strict || n != MCD_E_NOIFACES))
+        return first ? n : 0;
+    n = n < 0 ? 0 : n;
+    for (size_t j = 0; j < r->njoined;) {
+        bool still = false;
+
+        for (int i = 0; i < n; i++)
+            still = still || ifs[i].index == r->joined[j];
+        if (still) {
+            j++;
             continue;
         }
-        if (given) {
+        emit(r, MCD_EV_LEFT, NULL, r->joined[j], 0);
+        r->joined[j] = r->joined[--r->njoined];
+    }
+    for (int i = 0; i < n; i++) {
+        if (is_joined(r, ifs[i].index))
+            continue;
+        err = join_one(r, &ifs[i]);
+        if (err < 0 && strict) {
             if (bad_iface != NULL)
                 *bad_iface = ifs[i].spec;
             return err;
         }
-        emit_join_error(r, &ifs[i], err);
+        if (err < 0)
+            emit(r, MCD_EV_JOIN_ERROR, ifs[i].name, ifs[i].index, err);
     }
-    return joined > 0 ? 0 : err;
+    refresh_prefixes(r);
+    /* At start, something must be joined unless we are told to wait. */
+    if (first && r->njoined == 0 && !r->wait_ifaces)
+        return err < 0 ? err : MCD_E_NOIFACES;
+    return 0;
 }
 
-static int open_socket(mcd_responder *r, const mcd_responder_config *cfg,
-                       size_t *bad_iface)
-{
-    mcd_iface ifs[MCD_MAX_IFACES];
-    enum mcd_family f = r->group.family;
-    int n, err;
+/* --- open, close ----------------------------------------------------------- */
 
-    n = mcd_iface_select(&r->group, cfg->ifaces, cfg->n_ifaces, ifs,
-                         MCD_MAX_IFACES, bad_iface);
-    if (n < 0)
-        return n;
+static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
+                        size_t *bad_iface)
+{
+    enum mcd_family f = r->group.family;
+    int err;
+
     r->fd = mcd_sock_udp_(f);
     if (r->fd < 0)
         return r->fd;
@@ -130,9 +293,26 @@ static int open_socket(mcd_responder *r, const mcd_responder_config *cfg,
     if (err == 0)
         err = mcd_sock_bind_any_(r->fd, f, cfg->port ? cfg->port
                                                      : MCD_DEFAULT_PORT);
-    if (err == 0)
-        err = join_all(r, ifs, n, cfg->n_ifaces > 0, bad_iface);
-    return err;
+    if (err < 0)
+        return err;
+    r->nl_fd = mcd_nl_open_();
+    if (r->nl_fd < 0)
+        return r->nl_fd;
+    return resync(r, true, bad_iface);
+}
+
+static int copy_specs(mcd_responder *r, const mcd_responder_config *cfg)
+{
+    if (cfg->n_ifaces > MCD_MAX_IFACES)
+        return MCD_E_FULL;
+    for (size_t i = 0; i < cfg->n_ifaces; i++) {
+        r->specs[i] = strdup(cfg->ifaces[i]);
+        if (r->specs[i] == NULL)
+            return -ENOMEM;
+        r->nspecs++;
+    }
+    r->wait_ifaces = cfg->wait_ifaces;
+    return 0;
 }
 
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
@@ -148,12 +328,14 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return -ENOMEM;
-    r->fd = -1;
+    r->fd = r->nl_fd = -1;
     r->on_event = cfg->on_event;
     r->ctx = cfg->ctx;
     err = configure(r, cfg);
     if (err == 0)
-        err = open_socket(r, cfg, bad_iface);
+        err = copy_specs(r, cfg);
+    if (err == 0)
+        err = open_sockets(r, cfg, bad_iface);
     if (err < 0) {
         mcd_responder_close(r);
         return err;
@@ -162,9 +344,30 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
     return 0;
 }
 
-int mcd_responder_fd(const mcd_responder *r)
+void mcd_responder_close(mcd_responder *r)
 {
-    return r->fd;
+    if (r == NULL)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->nl_fd >= 0)
+        close(r->nl_fd);
+    for (size_t i = 0; i < r->nspecs; i++)
+        free(r->specs[i]);
+    free(r);
+}
+
+/* --- running --------------------------------------------------------------- */
+
+size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
+{
+    size_t n = 0;
+
+    if (n < cap)
+        fds[n++] = r->fd;
+    if (n < cap && r->nl_fd >= 0)
+        fds[n++] = r->nl_fd;
+    return n;
 }
 
 int mcd_responder_timeout(const mcd_responder *r)
@@ -180,14 +383,6 @@ int mcd_responder_timeout(const mcd_responder *r)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
-static bool joined_on(const mcd_responder *r, uint32_t ifindex)
-{
-    for (size_t i = 0; i < r->njoined; i++)
-        if (r->joined[i] == ifindex)
-            return true;
-    return false;
-}
-
 static void handle(mcd_responder *r, const mcd_rx *rx)
 {
     enum mcd_ignore why;
@@ -195,14 +390,18 @@ static void handle(mcd_responder *r, const mcd_rx *rx)
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
     if (rx->has_dst && mcd_addr_is_multicast(&rx->dst) && rx->ifindex != 0 &&
-        !joined_on(r, rx->ifindex)) {
+        !is_joined(r, rx->ifindex)) {
         why = MCD_IGNORE_NOT_GROUP;
         r->core.ignored[why]++;
     } else {
-        why = mcd_rcore_input(&r->core, mcd_now_(), r->rx, sizeof r->rx,
-                              rx->len, &rx->from,
-                              rx->has_dst ? &rx->dst : NULL, rx->ifindex,
-                              mcd_random_());
+        mcd_rcore_rx in = {
+            .data = r->rx, .data_cap = sizeof r->rx, .len = rx->len,
+            .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
+            .ifindex = rx->ifindex,
+            .src_on_link = on_link(r, &rx->from.addr, rx->ifindex),
+            .rnd = mcd_random_(),
+        };
+        why = mcd_rcore_input(&r->core, mcd_now_(), &in);
     }
     mcd_event ev = {.kind = MCD_EV_DATAGRAM, .from = &rx->from,
                     .dst = rx->has_dst ? &rx->dst : NULL,
@@ -223,7 +422,7 @@ static void send_due(mcd_responder *r)
         int err = mcd_sock_send_(r->fd, tx.data, tx.len, &tx.to, tx.ifindex);
 
         if (err < 0)
-            emit_error(r, "sendmsg", err);
+            emit(r, MCD_EV_ERROR, "sendmsg", 0, err);
     }
 }
 
@@ -236,8 +435,46 @@ static bool transient(int err)
            err == -ENOMEM || err == -EINTR;
 }
 
+static const char *change_name(const mcd_nl_change *c)
+{
+    switch (c->kind) {
+    case MCD_NL_LINK_UP: return "link up";
+    case MCD_NL_LINK_DOWN: return "link down";
+    case MCD_NL_LINK_GONE: return "link deleted";
+    case MCD_NL_ADDR_NEW: return "address added";
+    case MCD_NL_ADDR_GONE: return "address removed";
+    case MCD_NL_NONE: break;
+    }
+    return "change";
+}
+
+/* Read link changes; any change (or lost ones: ENOBUFS) means resync. */
+static void process_netlink(mcd_responder *r)
+{
+    mcd_nl_change ch[64];
+    bool changed = false;
+
+    for (int round = 0; round < 64; round++) {
+        int n = mcd_nl_read_(r->nl_fd, ch, 64);
+
+        if (n == 0)
+            break;
+        changed = true;
+        if (n < 0) {
+            if (n != -ENOBUFS)
+                emit(r, MCD_EV_ERROR, "netlink", 0, n);
+            continue;
+        }
+        for (int i = 0; i < n; i++)
+            emit(r, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
+    }
+    if (changed)
+        resync(r, false, NULL);
+}
+
 int mcd_responder_process(mcd_responder *r)
 {
+    process_netlink(r);
     /* Bounded so a flood cannot starve the replies that are due. */
     for (int i = 0; i < 256; i++) {
         mcd_rx rx;
@@ -246,7 +483,7 @@ int mcd_responder_process(mcd_responder *r)
         if (err == -EAGAIN)
             break;
         if (err < 0) {
-            emit_error(r, "recvmsg", err);
+            emit(r, MCD_EV_ERROR, "recvmsg", 0, err);
             if (!transient(err))
                 return err;
             continue;
@@ -268,11 +505,11 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
     return (unsigned)why < MCD_IGNORE_COUNT_ ? r->core.ignored[why] : 0;
 }
 
-void mcd_responder_close(mcd_responder *r)
+size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
 {
-    if (r == NULL)
-        return;
-    if (r->fd >= 0)
-        close(r->fd);
-    free(r);
+    size_t n = 0;
+
+    for (; n < r->njoined && n < cap; n++)
+        idx[n] = r->joined[n];
+    return n;
 }

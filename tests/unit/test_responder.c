@@ -31,24 +31,37 @@ static mcd_endpoint client(void)
 
 static void setup_core(mcd_rcore *rc, uint32_t dmin, uint32_t dmax)
 {
+    mcd_rcore_config cfg;
+
     int n = mcd_reply_format(MCD_DEFAULT_NAME, MCD_DEFAULT_PROTO, 443, reply,
                              sizeof reply);
     assert_int_equal(n, 30);
     reply_len = (size_t)n;
-    mcd_rcore_config cfg = {
+    cfg = (mcd_rcore_config){
         .query = (const uint8_t *)Q, .query_len = QLEN,
         .reply = reply, .reply_len = reply_len,
         .group = v4(232, 10, 11, 12),
         .delay_min_ms = dmin, .delay_max_ms = dmax,
     };
-    assert_int_equal(mcd_rcore_init(rc, &cfg), 0);
+    assert_int_equal(mcd_rcore_init(rc, &cfg, 0), 0);
+}
+
+/* One datagram with everything spelled out. */
+static enum mcd_ignore input(mcd_rcore *rc, mcd_time now, const void *p,
+                             size_t cap, size_t len, const mcd_endpoint *src,
+                             const mcd_addr *dst, uint32_t rnd)
+{
+    mcd_rcore_rx rx = {.data = p, .data_cap = cap, .len = len, .src = src,
+                       .dst = dst, .ifindex = 3, .src_on_link = true,
+                       .rnd = rnd};
+    return mcd_rcore_input(rc, now, &rx);
 }
 
 static enum mcd_ignore feed(mcd_rcore *rc, mcd_time now, const void *p,
                             size_t len, const mcd_addr *dst)
 {
     mcd_endpoint src = client();
-    return mcd_rcore_input(rc, now, p, len, len, &src, dst, 3, 0);
+    return input(rc, now, p, len, len, &src, dst, 0);
 }
 
 static void answers_query_at_once(void **state)
@@ -108,8 +121,7 @@ static void truncated_buffer_never_read(void **state)
     setup_core(&rc, 0, 0);
     /* The caller saw 40000 bytes but kept 33: the core must not match the
      * cut copy against the query. */
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, 40000,
-                                     &src, &g, 1, 0),
+    assert_int_equal(input(&rc, 0, Q, QLEN, 40000, &src, &g, 0),
                      MCD_IGNORE_OVERSIZE);
 }
 
@@ -127,13 +139,11 @@ static void destination_and_source_checked(void **state)
     assert_int_equal(feed(&rc, 0, Q, QLEN, &uni), MCD_IGNORE_NOT_GROUP);
     assert_int_equal(feed(&rc, 0, Q, QLEN, &other_group), MCD_IGNORE_NOT_GROUP);
     assert_int_equal(feed(&rc, 0, Q, QLEN, NULL), MCD_IGNORE_NONE);
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, QLEN,
-                                     &bad, &g, 1, 0), MCD_IGNORE_BAD_SOURCE);
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, QLEN,
-                                     &zero_port, &g, 1, 0),
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &bad, &g, 0),
                      MCD_IGNORE_BAD_SOURCE);
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, QLEN,
-                                     &unspec, &g, 1, 0),
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &zero_port, &g, 0),
+                     MCD_IGNORE_BAD_SOURCE);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &unspec, &g, 0),
                      MCD_IGNORE_BAD_SOURCE);
 
     rc.cfg.allow_unicast = true;
@@ -151,10 +161,10 @@ static void delayed_replies_in_order(void **state)
     setup_core(&rc, 20, 120);
     b.port = 40001;
     /* rnd 100 -> 20 + 100 % 101 = 120 ms; rnd 5 -> 25 ms. */
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, QLEN,
-                                     &a, &g, 1, 100), MCD_IGNORE_NONE);
-    assert_int_equal(mcd_rcore_input(&rc, 0, (const uint8_t *)Q, QLEN, QLEN,
-                                     &b, &g, 1, 5), MCD_IGNORE_NONE);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &a, &g, 100),
+                     MCD_IGNORE_NONE);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &b, &g, 5),
+                     MCD_IGNORE_NONE);
     assert_int_equal(mcd_rcore_next(&rc), 25000);
     assert_false(mcd_rcore_poll(&rc, 24999, &tx));
     assert_true(mcd_rcore_poll(&rc, 25000, &tx));
@@ -186,18 +196,151 @@ static void init_rejects(void **state)
     mcd_rcore rc;
     mcd_rcore_config cfg = {
         .query = (const uint8_t *)Q, .query_len = QLEN,
-        .reply = (const uint8_t *)"x y 1", .reply_len = 5,
+        .reply = (const uint8_t *)"x y 12", .reply_len = 5,
         .group = v4(198, 18, 0, 1),
     };
 
     (void)state;
-    assert_int_equal(mcd_rcore_init(&rc, &cfg), MCD_E_NOTMCAST);
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), MCD_E_NOTMCAST);
     cfg.group = v4(239, 255, 0, 1);
     cfg.query_len = 0;
-    assert_int_equal(mcd_rcore_init(&rc, &cfg), MCD_E_BADTEXT);
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), MCD_E_BADTEXT);
     cfg.query_len = QLEN;
     cfg.delay_min_ms = 10;
-    assert_int_equal(mcd_rcore_init(&rc, &cfg), MCD_E_INVAL);
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), MCD_E_INVAL);
+    cfg.delay_min_ms = 0;
+    /* A reply longer than the query + 1 is an amplifier: refused... */
+    cfg.query_len = 4;
+    cfg.reply_len = 6;
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), MCD_E_AMPLIFY);
+    /* ...unless allowed; query + 1 byte is the limit. */
+    cfg.reply_len = 5;
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), 0);
+    cfg.reply_len = 6;
+    cfg.allow_amplification = true;
+    assert_int_equal(mcd_rcore_init(&rc, &cfg, 0), 0);
+}
+
+static void off_link_ignored(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = client();
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3,
+                       .src_on_link = false};
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_OFF_LINK);
+    rc.cfg.allow_offlink = true;
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+}
+
+static void per_querier_interval(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint a = client(), b = client();
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    rc.cfg.querier_interval_ms = 200;
+    b.addr.b[3] = 9;
+    assert_int_equal(input(&rc, 1000000, Q, QLEN, QLEN, &a, &g, 0),
+                     MCD_IGNORE_NONE);
+    /* The same address, another port: still the same querier. */
+    a.port++;
+    assert_int_equal(input(&rc, 1100000, Q, QLEN, QLEN, &a, &g, 0),
+                     MCD_IGNORE_RATE_QUERIER);
+    /* Another querier is not held back. */
+    assert_int_equal(input(&rc, 1100000, Q, QLEN, QLEN, &b, &g, 0),
+                     MCD_IGNORE_NONE);
+    assert_int_equal(input(&rc, 1200000, Q, QLEN, QLEN, &a, &g, 0),
+                     MCD_IGNORE_NONE);
+    while (mcd_rcore_poll(&rc, 2000000, &tx))
+        ;
+    assert_int_equal(rc.answered, 3);
+    assert_int_equal(rc.ignored[MCD_IGNORE_RATE_QUERIER], 1);
+}
+
+static void querier_table_bounded(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint e = client();
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    rc.cfg.querier_interval_ms = 1000;
+    /* Four times more queriers than the table holds: the oldest are
+     * forgotten, nothing overflows, each new one is answered. */
+    for (int i = 0; i < 4 * MCD_RESP_QUERIERS; i++) {
+        e.addr.b[2] = (uint8_t)(i / 250);
+        e.addr.b[3] = (uint8_t)(1 + i % 250);
+        assert_int_equal(input(&rc, (mcd_time)i, Q, QLEN, QLEN, &e, &g, 0),
+                         MCD_IGNORE_NONE);
+        while (mcd_rcore_poll(&rc, (mcd_time)i, &tx))
+            ;
+    }
+    /* The latest is remembered. */
+    assert_int_equal(input(&rc, 4 * MCD_RESP_QUERIERS, Q, QLEN, QLEN, &e, &g, 0),
+                     MCD_IGNORE_RATE_QUERIER);
+}
+
+static void global_token_bucket(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint e = client();
+    mcd_rcore_tx tx;
+    int ok = 0;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    rc.cfg.rate_per_s = 100; /* one reply per 10 ms */
+    rc.cfg.rate_burst = 5;
+    rc.tokens_us = 5 * 10000;
+    /* 50 queries at one instant: the burst of 5 goes out. */
+    for (int i = 0; i < 50; i++) {
+        e.addr.b[3] = (uint8_t)(i + 1);
+        ok += input(&rc, 0, Q, QLEN, QLEN, &e, &g, 0) == MCD_IGNORE_NONE;
+        while (mcd_rcore_poll(&rc, 0, &tx))
+            ;
+    }
+    assert_int_equal(ok, 5);
+    assert_int_equal(rc.ignored[MCD_IGNORE_RATE_GLOBAL], 45);
+    /* One second later, 100 more have accrued but the burst caps it. */
+    ok = 0;
+    for (int i = 0; i < 50; i++) {
+        e.addr.b[3] = (uint8_t)(100 + i);
+        ok += input(&rc, 1000000, Q, QLEN, QLEN, &e, &g, 0) == MCD_IGNORE_NONE;
+        while (mcd_rcore_poll(&rc, 1000000, &tx))
+            ;
+    }
+    assert_int_equal(ok, 5);
+    /* 25 ms later: two more replies' worth. */
+    ok = 0;
+    for (int i = 0; i < 10; i++) {
+        e.addr.b[3] = (uint8_t)(200 + i);
+        ok += input(&rc, 1025000, Q, QLEN, QLEN, &e, &g, 0) == MCD_IGNORE_NONE;
+    }
+    assert_int_equal(ok, 2);
+}
+
+static void huge_delay_window(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    /* A window of the whole uint32 range must not divide by zero. */
+    rc.cfg.delay_max_ms = UINT32_MAX;
+    assert_int_equal(feed(&rc, 0, Q, QLEN, &g), MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_next(&rc) <= (mcd_time)UINT32_MAX * 1000u);
 }
 
 int main(void)
@@ -210,6 +353,11 @@ int main(void)
         cmocka_unit_test(delayed_replies_in_order),
         cmocka_unit_test(table_bounded),
         cmocka_unit_test(init_rejects),
+        cmocka_unit_test(off_link_ignored),
+        cmocka_unit_test(per_querier_interval),
+        cmocka_unit_test(querier_table_bounded),
+        cmocka_unit_test(global_token_bucket),
+        cmocka_unit_test(huge_delay_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
