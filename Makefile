@@ -3,6 +3,7 @@
 #   make test     install missing packages, build, run every test (ctest)
 #   make demo     install missing packages, build, run the discovery demo
 #   make install  install program, library, header, pkg-config, CMake config
+#   make fuzz     fuzz every parser with libFuzzer for FUZZ_SECONDS each
 BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
@@ -11,7 +12,10 @@ CMAKE_FLAGS += -DMCD_WERROR=ON
 endif
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build test demo install deps clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = addr reply probe responder netlink
+
+.PHONY: all build test demo install deps clean fuzz
 
 all: build
 
@@ -30,6 +34,19 @@ test: deps
 demo: deps
 	$(MAKE) build
 	scripts/demo.sh $(BUILD)/mcdisc
+
+# New inputs go to build-fuzz/corpus-*; copy the interesting ones into
+# tests/fuzz/corpus/ to keep them.
+fuzz:
+	scripts/deps.sh --fuzz
+	CC=clang cmake -S . -B build-fuzz -DMCD_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build-fuzz/corpus-$$t; \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	    build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        build-fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 install: build
 	cmake --install $(BUILD)

@@ -368,8 +368,9 @@ typedef struct mcd_qcore_config {
     const uint8_t *query; /* borrowed; must outlive the core */
     size_t query_len;
     uint32_t timeout_ms;  /* collect replies this long */
-    uint32_t sends;       /* copies of the query, >= 1 */
+    uint32_t sends;       /* copies of the query; 0: as many as fit */
     uint32_t interval_ms; /* first gap between copies; doubles each time */
+    uint32_t max_interval_ms; /* ...up to this gap (0: no cap) */
     uint32_t count;       /* stop after this many devices; 0: no limit */
 } mcd_qcore_config;
 
@@ -576,7 +577,7 @@ typedef struct mcd_responder_config {
 
 #define MCD_DEFAULT_DELAY_MIN_MS 0
 #define MCD_DEFAULT_DELAY_MAX_MS 0
-#define MCD_DEFAULT_QUERIER_INTERVAL_MS 200
+#define MCD_DEFAULT_QUERIER_INTERVAL_MS 50
 #define MCD_DEFAULT_RATE_PER_S 1000
 #define MCD_DEFAULT_RATE_BURST 200
 
@@ -620,8 +621,9 @@ typedef struct mcd_query_config {
     size_t n_ifaces;
     int ttl;                   /* 0: MCD_DEFAULT_TTL */
     uint32_t timeout_ms;       /* 0: 2000 */
-    uint32_t sends;            /* 0: 3 */
-    uint32_t interval_ms;      /* 0: 250 */
+    uint32_t sends;            /* copies of the query; 0: as many as fit */
+    uint32_t interval_ms;      /* first gap, doubling; 0: 100 */
+    uint32_t max_interval_ms;  /* the gap's cap; 0: 150 */
     uint32_t count;            /* 0: no limit */
     const char *query;         /* NULL: MCD_DEFAULT_QUERY */
     size_t max_devices;        /* 0: 4096 */

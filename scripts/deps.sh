@@ -5,6 +5,8 @@
 #   scripts/deps.sh          install what is missing (as root), or print
 #                            the exact apt-get line and exit 1 (not root)
 #   scripts/deps.sh --list   print the package names
+#   scripts/deps.sh --fuzz   ...and clang with libFuzzer (make fuzz)
+#   scripts/deps.sh --check  ...and valgrind (CI)
 set -u
 
 PACKAGES="
@@ -22,6 +24,21 @@ nftables
 socat
 procps
 "
+
+# For `make fuzz` only: clang with libFuzzer and the sanitizer runtimes.
+FUZZ_PACKAGES="
+clang
+libclang-rt-14-dev
+"
+# For CI's valgrind run of the network tests' daemons.
+CHECK_PACKAGES="
+valgrind
+"
+
+case "${1:-}" in
+    --fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES"; shift ;;
+    --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
+esac
 
 if [ "${1:-}" = "--list" ]; then
     echo $PACKAGES

@@ -21,8 +21,11 @@ const char cmd_discover_usage[] =
     "  -p, --port P        UDP port of the group (default 3333)\n"
     "      --ttl N         multicast TTL / hop limit, 1-255 (default 1)\n"
     "  -t, --timeout MS    collect replies for MS milliseconds (default 2000)\n"
-    "      --retries N     send N more copies of the query (default 2)\n"
-    "      --interval MS   gap before the first copy, doubling (default 250)\n"
+    "      --retries N     send at most N more copies of the query (default:\n"
+    "                      as many as fit in the timeout)\n"
+    "      --interval MS   gap before the first copy, doubling (default 100)\n"
+    "      --max-interval MS\n"
+    "                      ...up to this gap (default 150)\n"
     "  -q, --query TEXT    the query (default \"" MCD_DEFAULT_QUERY "\")\n"
     "  -c, --count N       stop as soon as N devices answered\n"
     "  -j, --json          one JSON object per device per line\n"
@@ -80,6 +83,9 @@ static int parse_opt(dopts *o, int c, const char *arg)
     case 'I':
         return parse_num("discover: --interval", arg, 1, 600000,
                          &o->cfg.interval_ms);
+    case 'M':
+        return parse_num("discover: --max-interval", arg, 1, 600000,
+                         &o->cfg.max_interval_ms);
     case 'q':
         o->cfg.query = arg;
         if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
@@ -106,6 +112,7 @@ static int parse_args(dopts *o, int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"retries", required_argument, NULL, 'r'},
         {"interval", required_argument, NULL, 'I'},
+        {"max-interval", required_argument, NULL, 'M'},
         {"query", required_argument, NULL, 'q'},
         {"count", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},

@@ -36,7 +36,7 @@ const char cmd_respond_usage[] =
     "                        (default 0-0: at once, as the chapter does)\n"
     "      --querier-interval MS\n"
     "                        answer one address at most once per MS ms\n"
-    "                        (default 200; 0: no limit)\n"
+    "                        (default 50; 0: no limit)\n"
     "      --rate N          at most N replies per second in all (default\n"
     "                        1000; 0: no limit), bursts of --burst (200)\n"
     "      --burst N\n"

@@ -65,6 +65,30 @@ static void resend_schedule(void **state)
     assert_true(mcd_qcore_done(&q, 2010 * MS));
 }
 
+static void capped_backoff_fills_timeout(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {
+        .query = (const uint8_t *)Q, .query_len = QLEN, .timeout_ms = 2000,
+        .sends = 0, .interval_ms = 100, .max_interval_ms = 150,
+    };
+    mcd_time sends[32];
+    int n = 0;
+
+    (void)state;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), 0);
+    for (mcd_time t = 0; t <= 2100 * MS && n < 32; t += MS)
+        if (mcd_qcore_send_due(&q, t))
+            sends[n++] = t;
+    /* 0, 100, 250, then every 150 ms up to the deadline: 14 copies. */
+    assert_int_equal(n, 14);
+    assert_int_equal(sends[1], 100 * MS);
+    assert_int_equal(sends[2], 250 * MS);
+    assert_int_equal(sends[3], 400 * MS);
+    assert_int_equal(sends[13], 1900 * MS);
+    assert_int_equal(mcd_qcore_next(&q), 2000 * MS);
+}
+
 static void next_wakeup(void **state)
 {
     mcd_qcore q;
@@ -169,7 +193,9 @@ static void init_rejects(void **state)
     };
 
     (void)state;
+    cfg.interval_ms = 0;
     assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), MCD_E_INVAL);
+    cfg.interval_ms = 100;
     cfg.sends = 1;
     assert_int_equal(mcd_qcore_init(&q, &cfg, table, 0, 0), MCD_E_INVAL);
     cfg.query_len = 0;
@@ -180,6 +206,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resend_schedule),  cmocka_unit_test(next_wakeup),
+        cmocka_unit_test(capped_backoff_fills_timeout),
         cmocka_unit_test(devices_listed_once), cmocka_unit_test(never_devices),
         cmocka_unit_test(count_stops_early), cmocka_unit_test(table_full),
         cmocka_unit_test(init_rejects),
