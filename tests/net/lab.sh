@@ -13,6 +13,7 @@
 #                         its own, with no uplink. Removed on exit, failure
 #                         or Ctrl-C.
 #   lab_ns I / lab_ip I / lab_ip6 I   name and addresses of host I
+#   lab_unlink_host I / lab_link_host I   delete / re-create host I's eth0
 #   lab_exec I CMD...     run CMD in host I
 #   lab_bg I LOG CMD...   start CMD in host I in the background, output to
 #                         LOG, its pid in LAB_PID (for wait); killed by
@@ -65,7 +66,7 @@ lab_bg() {
     LAB_PID=$!
 }
 
-# One host: its namespace, a veth pair from the bridge namespace, addresses.
+# One host: its namespace, then its link.
 lab_add_host() {
     local i=$1 ns
     ns=$(lab_ns "$i")
@@ -74,6 +75,14 @@ lab_add_host() {
     # addresses are usable at once.
     ip netns exec "$ns" sh -c 'sysctl -qw net.ipv6.conf.all.accept_dad=0 &&
         sysctl -qw net.ipv6.conf.default.accept_dad=0' || return 1
+    lab_link_host "$i"
+}
+
+# Host I's eth0: a veth pair from the bridge namespace, its addresses and
+# default routes. Also used to re-create a link a test deleted.
+lab_link_host() {
+    local i=$1 ns
+    ns=$(lab_ns "$i")
     ip -n "$LAB_BR" link add "p$i" type veth peer name eth0 netns "$ns" ||
         return 1
     ip -n "$LAB_BR" link set "p$i" master br0 up || return 1
@@ -83,6 +92,11 @@ lab_add_host() {
         ip -n "$ns" -6 addr add "$(lab_ip6 "$i")/64" dev eth0 nodad &&
         ip -n "$ns" route add default dev eth0 &&
         ip -n "$ns" -6 route add default dev eth0
+}
+
+# Delete host I's link (as when a USB adapter is pulled or a VM's tap goes).
+lab_unlink_host() {
+    ip -n "$LAB_BR" link del "p$1"
 }
 
 lab_up() {
