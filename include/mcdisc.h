@@ -361,6 +361,7 @@ typedef struct mcd_device {
     mcd_reply reply;   /* its parsed fields */
     mcd_time rtt;      /* since the most recent query sent before it */
     mcd_time at;       /* when it arrived */
+    mcd_time elapsed;  /* since the query started */
     uint32_t hash_;    /* private */
 } mcd_device;
 
@@ -576,7 +577,7 @@ typedef struct mcd_responder_config {
 } mcd_responder_config;
 
 #define MCD_DEFAULT_DELAY_MIN_MS 0
-#define MCD_DEFAULT_DELAY_MAX_MS 0
+#define MCD_DEFAULT_DELAY_MAX_MS 20 /* bench/delay_tradeoff.sh, docs/PERFORMANCE.md */
 #define MCD_DEFAULT_QUERIER_INTERVAL_MS 50
 #define MCD_DEFAULT_RATE_PER_S 1000
 #define MCD_DEFAULT_RATE_BURST 200
@@ -724,8 +725,9 @@ const mcd_iface *mcd_sender_iface(const mcd_sender *s);
  * firewall refused are counted by mcd_sender_refused()) or -errno. */
 int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                     const size_t *lens, size_t n);
-/* Datagrams a local firewall refused (EPERM); they count as sent by
- * mcd_sender_send() but never left. */
+/* Datagrams the local stack refused (a firewall's EPERM, or an error
+ * sendmmsg() did not report); mcd_sender_send() counts them as handled but
+ * they never left. */
 uint64_t mcd_sender_refused(const mcd_sender *s);
 /* Close the socket and free s (NULL is fine). */
 void mcd_sender_close(mcd_sender *s);

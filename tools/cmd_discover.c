@@ -170,8 +170,8 @@ static void print_device(void *ctx, const mcd_device *d)
         json_str(stdout, d->reply.name);
         fputs(",\"proto\":", stdout);
         json_str(stdout, d->reply.proto);
-        printf(",\"service_port\":%u,\"rtt_ms\":%.3f}\n", d->reply.port,
-               rtt_ms);
+        printf(",\"service_port\":%u,\"rtt_ms\":%.3f,\"t_ms\":%.3f}\n",
+               d->reply.port, rtt_ms, (double)d->elapsed / 1000.0);
     }
     fflush(stdout);
 }

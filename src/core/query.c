@@ -131,6 +131,7 @@ enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
     d->reply = r;
     d->at = now;
     d->rtt = now - q->last_send;
+    d->elapsed = now - q->start;
     d->hash_ = h;
     if (dev != NULL)
         *dev = d;

@@ -425,6 +425,13 @@ int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
             return done > 0 ? (int)done : -errno;
         }
         done += (size_t)sent;
+        /* A short count: message `sent` failed and its error is lost
+         * (sendmmsg(2) reports only the count). Sending it again would
+         * repeat a datagram the stack refused, so count it and skip it. */
+        if ((size_t)sent < k && done < n) {
+            s->refused++;
+            done++;
+        }
     }
     return (int)done;
 }

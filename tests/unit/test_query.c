@@ -119,6 +119,7 @@ static void devices_listed_once(void **state)
     assert_string_equal(d->reply.proto, "https");
     assert_int_equal(d->reply.port, 443);
     assert_int_equal(d->rtt, 1 * MS);
+    assert_int_equal(d->elapsed, 1 * MS);
     assert_int_equal(d->ifindex, 2);
     /* The answer to a resent query is the same device. */
     assert_true(mcd_qcore_send_due(&q, 260 * MS));
