@@ -9,18 +9,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"
+# CI runs this test once more with the daemons under valgrind.
+DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
 tmp=$(mktemp -d)
 LAB_ON_EXIT='rm -rf "$tmp"'
 trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 
 lab_up 3
 # h2: every usable interface (the default); h3: eth0 by name.
-lab_bg 2 "$tmp/r2.log" "$MCDISC" respond --name "Auto Light" --proto http --service-port 80
+lab_bg 2 "$tmp/r2.log" $DAEMON respond --name "Auto Light" --proto http --service-port 80
 r2_pid=$LAB_PID
-lab_bg 3 "$tmp/r3.log" "$MCDISC" respond --iface eth0 --name "Named Light" --proto http --service-port 80
+lab_bg 3 "$tmp/r3.log" $DAEMON respond --iface eth0 --name "Named Light" --proto http --service-port 80
 r3_pid=$LAB_PID
 wait_for "$tmp/r2.log" answering && wait_for "$tmp/r3.log" answering ||
-    { t_fail "responders started"; t_done; exit 1; }
+    { t_fail "responders started"; t_check "no valgrind or sanitizer report in the responders' logs" \
+    sh -c "! grep -q -E 'Sanitizer|runtime error|ERROR SUMMARY: [1-9]|definitely lost' '$tmp'/*.log"
+t_done; exit 1; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # answered_within NAME ADDR: ms from now until `discover` on h1 lists NAME
@@ -83,7 +87,7 @@ t_check "deleted and re-created: the responder logged leaving and joining again"
     sh -c "grep -q 'link deleted' '$tmp/r3.log' && test \$(grep -c 'joined on eth0' '$tmp/r3.log') -ge 2"
 
 # 4. --wait-iface: a named interface that does not exist yet.
-lab_bg 3 "$tmp/w.log" "$MCDISC" respond --iface eth9 --wait-iface --port 4444 \
+lab_bg 3 "$tmp/w.log" $DAEMON respond --iface eth9 --wait-iface --port 4444 \
     --name "Late Light" --proto http --service-port 80
 w_pid=$LAB_PID
 t_check "--wait-iface: the responder starts and waits" wait_for "$tmp/w.log" answering 5
@@ -113,4 +117,6 @@ for p in "$r2_pid" "$r3_pid" "$w_pid"; do
     wait "$p"
     t_check "responder $p exits 0 on SIGTERM" test $? -eq 0
 done
+t_check "no valgrind or sanitizer report in the responders' logs" \
+    sh -c "! grep -q -E 'Sanitizer|runtime error|ERROR SUMMARY: [1-9]|definitely lost' '$tmp'/*.log"
 t_done

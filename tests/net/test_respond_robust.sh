@@ -7,6 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
+# CI runs this test once more with the daemons under valgrind.
+DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
 tmp=$(mktemp -d)
 LAB_ON_EXIT='rm -rf "$tmp"'
 trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
@@ -15,7 +17,7 @@ REPLY='"ESP32-C3 Smart Light https 443"'
 QHEX=$(printf 'Are you Espressif IOT Smart Light' | od -An -tx1 -v | tr -d ' \n')
 
 lab_up 3
-lab_bg 1 "$tmp/r1.log" "$MCDISC" respond --verbose
+lab_bg 1 "$tmp/r1.log" $DAEMON respond --verbose
 r1_pid=$LAB_PID
 wait_for "$tmp/r1.log" "answering" || { t_fail "responder started"; t_done; exit 1; }
 
