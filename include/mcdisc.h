@@ -46,6 +46,7 @@ extern "C" {
     X(ZONE, "interface is not the group's zone")                            \
     X(AMPLIFY, "reply longer than the query (an amplifier for spoofed "    \
                "queries)")                                                   \
+    X(UNSUPPORTED, "not supported by this network stack")                    \
     X(FULL, "table full")                                                    \
     X(INVAL, "invalid argument")                                             \
     X(NOTPROBE, "datagram carries no mcdisc test header")

@@ -21,6 +21,7 @@ tcpdump
 jq
 iperf
 nftables
+liblwip-dev
 socat
 procps
 "

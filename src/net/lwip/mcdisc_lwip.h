@@ -1,0 +1,72 @@
+/*
+ * mcdisc_lwip.h - the mcdisc responder on lwIP's socket API, for devices
+ * (the ESP32-C3's stack) and for lwIP's unix port on a host.
+ *
+ * The protocol core (src/core) is the same code as on Linux; this port only
+ * replaces the socket layer. Everything lives in a struct the caller owns
+ * (static memory on a device): no heap.
+ *
+ * What lwIP cannot do, and this port therefore refuses with
+ * MCD_E_UNSUPPORTED: joins by interface index (MCAST_JOIN_GROUP: lwIP joins
+ * by interface address, as the chapter does), source-specific joins, and
+ * SO_REUSEPORT. Without IP_PKTINFO (LWIP_NETBUF_RECVINFO) the destination of
+ * a datagram is unknown, so the "sent to the group" check is left out, and
+ * the on-link check uses the configured address and netmask.
+ */
+#ifndef MCDISC_LWIP_H
+#define MCDISC_LWIP_H
+
+#include "mcdisc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mcd_lwip_config {
+    const char *group;     /* IPv4 only; NULL: MCD_DEFAULT_GROUP */
+    uint16_t port;         /* 0: MCD_DEFAULT_PORT */
+    const char *name;      /* NULL: the chapter's reply */
+    const char *proto;
+    uint16_t service_port;
+    const char *query;     /* NULL: MCD_DEFAULT_QUERY */
+    uint32_t if_addr;      /* the station's IPv4 address, network order */
+    uint32_t if_netmask;   /* its netmask, network order */
+    uint32_t delay_min_ms, delay_max_ms; /* see mcd_rcore_config */
+    uint32_t querier_interval_ms;
+    uint32_t rate_per_s, rate_burst;
+    bool source_specific;  /* asks for an SSM join: unsupported */
+    bool reuse_port;       /* asks for SO_REUSEPORT: unsupported */
+    mcd_time (*now)(void);   /* microseconds, monotonic (esp_timer) */
+    uint32_t (*random)(void); /* a real random source (esp_random) */
+} mcd_lwip_config;
+
+/* Caller-owned state; treat the fields as private. */
+typedef struct mcd_lwip_responder {
+    int fd;
+    mcd_rcore core;
+    mcd_lwip_config cfg;
+    uint32_t group_addr; /* network order */
+    uint8_t query[MCD_QUERY_MAX];
+    uint8_t reply[MCD_REPLY_MAX];
+    uint8_t rx[MCD_QUERY_MAX + 2];
+    uint32_t send_errors; /* replies lwIP could not send (no ARP, no pbuf) */
+} mcd_lwip_responder;
+
+/* Create the socket, bind 0.0.0.0:port, join the group on if_addr.
+ * Returns 0, a negative MCD_E_* (MCD_E_UNSUPPORTED for the options lwIP
+ * lacks), or -errno of the socket call that failed. */
+int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg);
+/* The lwIP socket to wait on (lwip_select/lwip_poll). */
+int mcd_lwip_responder_fd(const mcd_lwip_responder *r);
+/* Milliseconds until process() must run again; -1: only on input. */
+int mcd_lwip_responder_timeout(const mcd_lwip_responder *r);
+/* Read what waits (non-blocking) and send what is due. Returns 0. */
+int mcd_lwip_responder_process(mcd_lwip_responder *r);
+/* Close the socket (the membership goes with it). */
+void mcd_lwip_responder_close(mcd_lwip_responder *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
