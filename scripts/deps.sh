@@ -7,6 +7,7 @@
 #   scripts/deps.sh --list   print the package names
 #   scripts/deps.sh --fuzz   ...and clang with libFuzzer (make fuzz)
 #   scripts/deps.sh --check  ...and valgrind (CI)
+#   scripts/deps.sh --cross  ...and the rv32imc cross compiler (CI)
 set -u
 
 PACKAGES="
@@ -36,9 +37,18 @@ CHECK_PACKAGES="
 valgrind
 "
 
+# For CI's cross-build of the core and the lwIP port for the ESP32-C3's
+# instruction set (scripts/cross_size.sh).
+CROSS_PACKAGES="
+gcc-riscv64-unknown-elf
+picolibc-riscv64-unknown-elf
+binutils-riscv64-unknown-elf
+"
+
 case "${1:-}" in
     --fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES"; shift ;;
     --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
+    --cross) PACKAGES="$PACKAGES $CROSS_PACKAGES"; shift ;;
 esac
 
 if [ "${1:-}" = "--list" ]; then
