@@ -625,7 +625,7 @@ typedef struct mcd_query_config {
     uint32_t timeout_ms;       /* 0: 2000 */
     uint32_t sends;            /* copies of the query; 0: as many as fit */
     uint32_t interval_ms;      /* first gap, doubling; 0: 100 */
-    uint32_t max_interval_ms;  /* the gap's cap; 0: 150 */
+    uint32_t max_interval_ms;  /* the gap's cap; 0: 100 */
     uint32_t count;            /* 0: no limit */
     const char *query;         /* NULL: MCD_DEFAULT_QUERY */
     size_t max_devices;        /* 0: 4096 */

@@ -25,7 +25,7 @@ const char cmd_discover_usage[] =
     "                      as many as fit in the timeout)\n"
     "      --interval MS   gap before the first copy, doubling (default 100)\n"
     "      --max-interval MS\n"
-    "                      ...up to this gap (default 150)\n"
+    "                      ...up to this gap (default 100)\n"
     "  -q, --query TEXT    the query (default \"" MCD_DEFAULT_QUERY "\")\n"
     "  -c, --count N       stop as soon as N devices answered\n"
     "  -j, --json          one JSON object per device per line\n"

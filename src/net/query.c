@@ -58,7 +58,7 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
         .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 2000,
         .sends = cfg->sends,
         .interval_ms = cfg->interval_ms ? cfg->interval_ms : 100,
-        .max_interval_ms = cfg->max_interval_ms ? cfg->max_interval_ms : 150,
+        .max_interval_ms = cfg->max_interval_ms ? cfg->max_interval_ms : 100,
         .count = cfg->count,
     };
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());
