@@ -246,3 +246,36 @@ void cli_group_error(const char *cmd, const char *text, int err)
         cli_error("%s: '%s' is not a group (GROUP, GROUP:PORT or "
                   "[IPV6-GROUP%%ZONE]:PORT)", cmd, text);
 }
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longs, const char *usage, cli_opt_fn fn,
+               void *ctx)
+{
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longs, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (c == '?' || c == ':') {
+            cli_opt_error(cmd, c, argv, optind, optopt);
+            return -1;
+        }
+        if (fn(ctx, c, optarg) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void cli_ifname(uint32_t idx, char *buf, size_t cap)
+{
+    char name[IF_NAMESIZE];
+
+    if (idx != 0 && if_indextoname(idx, name) != NULL)
+        snprintf(buf, cap, "%s", name);
+    else
+        snprintf(buf, cap, "%u", idx);
+}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -37,6 +38,18 @@ void json_strn(FILE *f, const char *s, size_t len);
  * are; control bytes, invalid UTF-8, C1 controls, bidi overrides and '\\'
  * as \\xNN. Text from the network goes through this, never raw. */
 void cli_print_safe(FILE *f, const char *s, size_t len);
+
+/* Run getopt_long() over a subcommand's argv: -h/--help prints `usage`
+ * and returns 1; an unknown option or a missing value gets one line and
+ * returns -1; every other option goes to fn, and a negative return from
+ * fn ends with -1. Returns 0 with optind at the first operand. */
+typedef int (*cli_opt_fn)(void *ctx, int c, const char *arg);
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longs, const char *usage, cli_opt_fn fn,
+               void *ctx);
+
+/* An interface's name for messages, or its index as text. */
+void cli_ifname(uint32_t idx, char *buf, size_t cap);
 
 /* Report a getopt_long() failure (`c` is '?' or ':') in one line. */
 void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,

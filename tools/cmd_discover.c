@@ -50,8 +50,10 @@ static int parse_num(const char *opt, const char *arg, long min, long max,
     return 0;
 }
 
-static int parse_opt(dopts *o, int c, const char *arg)
+static int parse_opt(void *ctx, int c, const char *arg)
 {
+    dopts *o = ctx;
+
     uint32_t v;
 
     switch (c) {
@@ -119,22 +121,11 @@ static int parse_args(dopts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = cli_getopt("discover", argc, argv, ":i:g:p:t:q:c:jh", longs,
+                        cmd_discover_usage, parse_opt, o);
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:g:p:t:q:c:jh", longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(cmd_discover_usage, stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error("discover", c, argv, optind, optopt);
-            return -1;
-        }
-        if (parse_opt(o, c, optarg) < 0)
-            return -1;
-    }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
         cli_error("discover: unexpected argument '%s'", argv[optind]);
         return -1;

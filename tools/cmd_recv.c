@@ -65,8 +65,10 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static int parse_opt(ropts *o, int c, const char *arg)
+static int parse_opt(void *ctx, int c, const char *arg)
 {
+    ropts *o = ctx;
+
     long v;
     char *end;
 
@@ -155,29 +157,12 @@ static int parse_args(ropts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = cli_getopt("recv", argc, argv, ":i:S:p:c:d:qjh", longs,
+                        cmd_recv_usage, parse_opt, o);
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:S:p:c:d:qjh", longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(cmd_recv_usage, stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error("recv", c, argv, optind, optopt);
-            return -1;
-        }
-        if (parse_opt(o, c, optarg) < 0)
-            return -1;
-    }
+    if (rc != 0)
+        return rc;
     return parse_groups(o, argc, argv);
-}
-
-static void ifname_of(uint32_t idx, char *buf)
-{
-    if (idx == 0 || if_indextoname(idx, buf) == NULL)
-        snprintf(buf, IF_NAMESIZE, "%u", idx);
 }
 
 static void print_human(const mcd_datagram *dg, const mcd_flow *fl,
@@ -189,7 +174,7 @@ static void print_human(const mcd_datagram *dg, const mcd_flow *fl,
 
     cli_format_endpoint(&dg->from, from, sizeof from);
     cli_format_endpoint(&dg->dst, dst, sizeof dst);
-    ifname_of(dg->ifindex, ifname);
+    cli_ifname(dg->ifindex, ifname, sizeof ifname);
     printf("%s -> %s on %s, %zu bytes", from, dst, ifname, dg->len);
     if (fl != NULL && fl->probe) {
         printf(": id %08x seq %llu, delay %.3f ms%s\n", h->sender_id,
@@ -218,7 +203,7 @@ static void print_json(const mcd_datagram *dg, const mcd_flow *fl,
     cli_format_addr(&dg->dst.addr, a, sizeof a);
     printf(",\"from_port\":%u,\"group\":", dg->from.port);
     json_str(stdout, a);
-    ifname_of(dg->ifindex, ifname);
+    cli_ifname(dg->ifindex, ifname, sizeof ifname);
     printf(",\"port\":%u,\"iface\":", dg->dst.port);
     json_str(stdout, ifname);
     printf(",\"size\":%zu", dg->len);
@@ -332,7 +317,7 @@ static void diagnose(const mcd_receiver *r, const ropts *o)
         char name[IF_NAMESIZE];
         mcd_iface ifc;
 
-        ifname_of(idx[i], name);
+        cli_ifname(idx[i], name, sizeof name);
         if (mcd_iface_lookup(name, &ifc) < 0)
             continue;
         for (size_t g = 0; g < o->ngroups; g++) {

@@ -122,8 +122,10 @@ static int parse_limit(ropts *o, int c, const char *arg)
     return -1;
 }
 
-static int parse_opt(ropts *o, int c, const char *arg)
+static int parse_opt(void *ctx, int c, const char *arg)
 {
+    ropts *o = ctx;
+
     switch (c) {
     case 'i':
         if (o->cfg.n_ifaces == MCD_MAX_IFACES) {
@@ -211,35 +213,17 @@ static int parse_args(ropts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = cli_getopt("respond", argc, argv, ":i:g:p:n:P:s:q:vjh", longs,
+                        cmd_respond_usage, parse_opt, o);
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:g:p:n:P:s:q:vjh", longs, NULL)) !=
-           -1) {
-        if (c == 'h') {
-            fputs(cmd_respond_usage, stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error("respond", c, argv, optind, optopt);
-            return -1;
-        }
-        if (parse_opt(o, c, optarg) < 0)
-            return -1;
-    }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
         cli_error("respond: unexpected argument '%s'", argv[optind]);
         return -1;
     }
     o->cfg.ifaces = o->ifaces;
     return check_reply(o);
-}
-
-static void ifname_of(uint32_t idx, char *buf)
-{
-    if (idx == 0 || if_indextoname(idx, buf) == NULL)
-        snprintf(buf, IF_NAMESIZE, "%u", idx);
 }
 
 static void log_datagram(const ropts *o, const mcd_event *ev)
@@ -250,7 +234,7 @@ static void log_datagram(const ropts *o, const mcd_event *ev)
     cli_format_endpoint(ev->from, from, sizeof from);
     if (ev->dst != NULL)
         cli_format_addr(ev->dst, dst, sizeof dst);
-    ifname_of(ev->ifindex, ifname);
+    cli_ifname(ev->ifindex, ifname, sizeof ifname);
     if (o->json) {
         fputs("{\"type\":\"datagram\",\"from\":", stdout);
         json_str(stdout, from);
@@ -274,7 +258,7 @@ static void log_iface(const mcd_event *ev)
 {
     char ifname[IF_NAMESIZE];
 
-    ifname_of(ev->ifindex, ifname);
+    cli_ifname(ev->ifindex, ifname, sizeof ifname);
     switch (ev->kind) {
     case MCD_EV_JOIN_ERROR:
         fprintf(stderr, "mcdisc: respond: cannot join on %s, skipping it: "

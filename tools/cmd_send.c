@@ -79,8 +79,10 @@ static int parse_double(const char *what, const char *arg, double min,
     return 0;
 }
 
-static int parse_opt(sopts *o, int c, const char *arg)
+static int parse_opt(void *ctx, int c, const char *arg)
 {
+    sopts *o = ctx;
+
     long v;
 
     switch (c) {
@@ -130,23 +132,11 @@ static int parse_args(sopts *o, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = cli_getopt("send", argc, argv, ":i:c:r:s:d:m:p:jvh", longs,
+                        cmd_send_usage, parse_opt, o);
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:c:r:s:d:m:p:jvh", longs, NULL)) !=
-           -1) {
-        if (c == 'h') {
-            fputs(cmd_send_usage, stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error("send", c, argv, optind, optopt);
-            return -1;
-        }
-        if (parse_opt(o, c, optarg) < 0)
-            return -1;
-    }
+    if (rc != 0)
+        return rc;
     if (optind != argc - 1) {
         cli_error(optind >= argc ? "send: which group? (mcdisc send GROUP[:PORT])"
                                  : "send: one group only; unexpected '%s'",
