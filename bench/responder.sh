@@ -12,7 +12,7 @@ lab_require "$@"
 tmp=$(mktemp -d)
 LAB_ON_EXIT='rm -rf "$tmp"'
 trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
-RATES=${RATES:-"5000 10000 20000 40000 80000 160000 320000"}
+RATES=${RATES:-"5000 10000 20000 40000 60000 80000 120000 160000"}
 SECS=${SECS:-2}
 G=232.10.11.12
 

@@ -599,11 +599,12 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
 size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap);
 /* Milliseconds until mcd_responder_process() must run again, -1: none. */
 int mcd_responder_timeout(const mcd_responder *r);
-/* Read every waiting datagram and link change, join where an interface
- * appeared, and send what is due. Bad input never fails it; returns 0, or
- * a negative error when the socket itself failed (not for ICMP errors of
- * earlier sends, which are only reported). */
-int mcd_responder_process(mcd_responder *r);
+/* Feed readiness: `fd` is one of mcd_responder_fds() that poll found
+ * readable (datagrams, or link changes: the responder joins where an
+ * interface appeared), or -1 when the timeout expired. Sends what is due.
+ * Bad input never fails it; returns 0, or a negative error when the socket
+ * itself failed (not for ICMP errors of earlier sends, only reported). */
+int mcd_responder_process(mcd_responder *r, int fd);
 /* Replies sent so far. */
 uint64_t mcd_responder_answered(const mcd_responder *r);
 /* Datagrams ignored so far for reason `why`. */

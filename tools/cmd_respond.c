@@ -376,7 +376,12 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
             counters_signal = 0;
             print_counters(o, r);
         }
-        int err = stop_signal ? 0 : mcd_responder_process(r);
+        int err = 0;
+        for (size_t i = 0; i < n && err == 0 && !stop_signal; i++)
+            if (pfd[i].revents != 0)
+                err = mcd_responder_process(r, pfd[i].fd);
+        if (err == 0 && !stop_signal)
+            err = mcd_responder_process(r, -1); /* timers */
         if (err < 0) {
             cli_error("respond: the socket failed: %s", mcd_strerror(err));
             return EXIT_USAGE;

@@ -86,7 +86,7 @@ struct mcd_receiver {
     uint32_t ifidx[MCD_MAX_IFACES];
     size_t nif;
     uint64_t foreign;
-    uint8_t bufs[BATCH][MCD_RX_KEEP];
+    uint8_t bufs[MCD_SOCK_BATCH][MCD_RX_KEEP];
 };
 
 static rsock *sock_for(mcd_receiver *r, enum mcd_family f, uint16_t port)
@@ -249,45 +249,27 @@ static bool wanted(const mcd_receiver *r, const rsock *s, const mcd_rx *rx)
 static int read_batch(mcd_receiver *r, rsock *s, mcd_datagram_fn fn,
                       void *ctx, bool *more)
 {
-    struct mmsghdr msgs[BATCH];
-    struct iovec iov[BATCH];
-    struct sockaddr_storage from[BATCH];
-    union {
-        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-                 CMSG_SPACE(sizeof(struct in_pktinfo))];
-        struct cmsghdr align;
-    } ctl[BATCH];
-    int n, delivered = 0;
+    mcd_rx rx[MCD_SOCK_BATCH];
+    int n = mcd_sock_recv_batch_(s->fd, &r->bufs[0][0], MCD_RX_KEEP,
+                                 MCD_SOCK_BATCH, rx);
+    int delivered = 0;
 
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < BATCH; i++) {
-        iov[i] = (struct iovec){r->bufs[i], MCD_RX_KEEP};
-        msgs[i].msg_hdr = (struct msghdr){
-            .msg_name = &from[i], .msg_namelen = sizeof from[i],
-            .msg_iov = &iov[i], .msg_iovlen = 1,
-            .msg_control = ctl[i].buf, .msg_controllen = sizeof ctl[i].buf};
-    }
-    /* MSG_TRUNC: msg_len is the true length of longer datagrams. */
-    n = recvmmsg(s->fd, msgs, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
-    *more = n == BATCH;
+    *more = n == MCD_SOCK_BATCH;
+    if (n == -EAGAIN)
+        return 0;
     if (n < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+        return n;
     mcd_time at = mcd_now_();
     uint64_t at_real = mcd_clock_real_us();
     for (int i = 0; i < n; i++) {
-        mcd_rx rx = {0};
-
-        rx.len = msgs[i].msg_len;
-        mcd_sock_read_pktinfo_(&msgs[i].msg_hdr, &rx);
-        if (mcd_from_sockaddr_((struct sockaddr *)&from[i], &rx.from) < 0 ||
-            !wanted(r, s, &rx)) {
+        if (rx[i].from.addr.family == MCD_AF_NONE || !wanted(r, s, &rx[i])) {
             r->foreign++;
             continue;
         }
-        mcd_datagram dg = {.data = r->bufs[i], .len = rx.len,
-                           .from = rx.from, .ifindex = rx.ifindex,
+        mcd_datagram dg = {.data = r->bufs[i], .len = rx[i].len,
+                           .from = rx[i].from, .ifindex = rx[i].ifindex,
                            .at = at, .at_real_us = at_real};
-        dg.dst.addr = rx.dst;
+        dg.dst.addr = rx[i].dst;
         dg.dst.port = s->port;
         fn(ctx, &dg);
         delivered++;
@@ -303,7 +285,7 @@ int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx)
         /* Drain a busy socket in batches, bounded so others get a turn. */
         bool more = true;
 
-        for (int round = 0; more && round < 16; round++) {
+        for (int round = 0; more && round < 32; round++) {
             int n = read_batch(r, &r->socks[i], fn, ctx, &more);
 
             if (n < 0)

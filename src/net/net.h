@@ -54,6 +54,29 @@ int mcd_sock_rcvbuf_(int fd, int bytes);
 /* Receive one datagram into buf. Returns 0, -EAGAIN when none waits, or
  * -errno. */
 int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx);
+/* Batches: up to MCD_SOCK_BATCH datagrams in one system call. */
+#define MCD_SOCK_BATCH 32
+
+/* Receive up to n datagrams (recvmmsg) into bufs, `stride` bytes each;
+ * rx[i] tells each one's true length, source, destination and interface
+ * (from.addr.family is MCD_AF_NONE for a source of another family).
+ * Returns the count, -EAGAIN when none waits, or -errno. */
+int mcd_sock_recv_batch_(int fd, uint8_t *bufs, size_t stride, size_t n,
+                         mcd_rx *rx);
+
+/* One datagram to send: where, out of which interface (0: routing). */
+typedef struct mcd_sock_tx {
+    mcd_endpoint to;
+    uint32_t ifindex;
+    const uint8_t *data;
+    size_t len;
+} mcd_sock_tx;
+
+/* Send up to n datagrams (sendmmsg). Returns how many left; when fewer
+ * than n, the next one failed with an error sendmmsg does not report.
+ * -errno when the first one failed. */
+int mcd_sock_send_batch_(int fd, const mcd_sock_tx *tx, size_t n);
+
 /* Send `len` bytes to `to`, out of interface `ifindex` (0: routing
  * decides). Returns 0 or -errno. */
 int mcd_sock_send_(int fd, const uint8_t *data, size_t len,

@@ -17,12 +17,14 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 /* Large enough for any query the core can match plus room to see that a
  * datagram is longer; MSG_TRUNC reports the true length beyond it. */
-#define RX_BUF 2048
+#define RX_BUF (MCD_QUERY_MAX + 2)
 #define MAX_PREFIXES 64
+#define RANDOM_POOL 64
 
 typedef struct prefix {
     uint32_t ifindex;
@@ -46,7 +48,9 @@ struct mcd_responder {
     size_t njoined;
     prefix prefixes[MAX_PREFIXES]; /* of the joined interfaces */
     size_t nprefixes;
-    uint8_t rx[RX_BUF];
+    uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
+    size_t nrandom;
+    uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
 };
 
 void mcd_responder_config_init(mcd_responder_config *cfg)
@@ -383,7 +387,21 @@ int mcd_responder_timeout(const mcd_responder *r)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
-static void handle(mcd_responder *r, const mcd_rx *rx)
+/* A random number for the reply delay: the kernel's generator, fetched
+ * RANDOM_POOL at a time so a busy responder makes no syscall per query. */
+static uint32_t next_random(mcd_responder *r)
+{
+    if (r->nrandom == 0) {
+        if (getrandom(r->random, sizeof r->random, GRND_NONBLOCK) !=
+            (ssize_t)sizeof r->random)
+            for (size_t i = 0; i < RANDOM_POOL; i++)
+                r->random[i] = mcd_random_(); /* early boot: per call */
+        r->nrandom = RANDOM_POOL;
+    }
+    return r->random[--r->nrandom];
+}
+
+static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
 {
     enum mcd_ignore why;
 
@@ -395,11 +413,11 @@ static void handle(mcd_responder *r, const mcd_rx *rx)
         r->core.ignored[why]++;
     } else {
         mcd_rcore_rx in = {
-            .data = r->rx, .data_cap = sizeof r->rx, .len = rx->len,
+            .data = data, .data_cap = RX_BUF, .len = rx->len,
             .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
             .ifindex = rx->ifindex,
             .src_on_link = on_link(r, &rx->from.addr, rx->ifindex),
-            .rnd = mcd_random_(),
+            .rnd = next_random(r),
         };
         why = mcd_rcore_input(&r->core, mcd_now_(), &in);
     }
@@ -411,18 +429,44 @@ static void handle(mcd_responder *r, const mcd_rx *rx)
         r->on_event(r->ctx, &ev);
 }
 
+/* Send every reply that is due, a batch per system call. */
 static void send_due(mcd_responder *r)
 {
+    mcd_sock_tx batch[MCD_SOCK_BATCH];
     mcd_rcore_tx tx;
+    size_t n = 0;
+    bool more = true;
 
-    while (mcd_rcore_poll(&r->core, mcd_now_(), &tx)) {
-        /* A link-local querier is reachable only through its link. */
-        if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
-            tx.to.addr.scope_id = tx.ifindex;
-        int err = mcd_sock_send_(r->fd, tx.data, tx.len, &tx.to, tx.ifindex);
+    while (more) {
+        more = mcd_rcore_poll(&r->core, mcd_now_(), &tx);
+        if (more) {
+            /* A link-local querier is reachable only through its link. */
+            if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
+                tx.to.addr.scope_id = tx.ifindex;
+            batch[n++] = (mcd_sock_tx){tx.to, tx.ifindex, tx.data, tx.len};
+        }
+        if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
+            size_t done = 0;
 
-        if (err < 0)
-            emit(r, MCD_EV_ERROR, "sendmsg", 0, err);
+            while (done < n) {
+                int sent = mcd_sock_send_batch_(r->fd, batch + done, n - done);
+
+                /* One failed (no route, an ICMP error of an earlier send):
+                 * report it, skip it, send the rest. sendmmsg reports the
+                 * error only when the first one fails. */
+                if (sent < 0) {
+                    emit(r, MCD_EV_ERROR, "sendmmsg", 0, sent);
+                    done++;
+                    continue;
+                }
+                done += (size_t)sent;
+                if (done < n) {
+                    emit(r, MCD_EV_ERROR, "sendmmsg", 0, -EIO);
+                    done++;
+                }
+            }
+            n = 0;
+        }
     }
 }
 
@@ -472,27 +516,44 @@ static void process_netlink(mcd_responder *r)
         resync(r, false, NULL);
 }
 
-int mcd_responder_process(mcd_responder *r)
+/* Read what waits on the socket, a batch per system call; bounded so a
+ * flood cannot starve the replies that are due. */
+static int process_socket(mcd_responder *r)
 {
-    process_netlink(r);
-    /* Bounded so a flood cannot starve the replies that are due. */
-    for (int i = 0; i < 256; i++) {
-        mcd_rx rx;
-        int err = mcd_sock_recv_(r->fd, r->rx, sizeof r->rx, &rx);
+    mcd_rx rx[MCD_SOCK_BATCH];
 
-        if (err == -EAGAIN)
+    for (int round = 0; round < 8; round++) {
+        int n = mcd_sock_recv_batch_(r->fd, &r->rx[0][0], RX_BUF,
+                                     MCD_SOCK_BATCH, rx);
+
+        if (n == -EAGAIN)
             break;
-        if (err < 0) {
-            emit(r, MCD_EV_ERROR, "recvmsg", 0, err);
-            if (!transient(err))
-                return err;
+        if (n < 0) {
+            emit(r, MCD_EV_ERROR, "recvmmsg", 0, n);
+            if (!transient(n))
+                return n;
             continue;
         }
-        handle(r, &rx);
+        for (int i = 0; i < n; i++)
+            if (rx[i].from.addr.family != MCD_AF_NONE)
+                handle(r, &rx[i], r->rx[i]);
         send_due(r);
+        if (n < MCD_SOCK_BATCH)
+            break; /* the queue is empty: no need to ask again */
     }
-    send_due(r);
     return 0;
+}
+
+int mcd_responder_process(mcd_responder *r, int fd)
+{
+    int err = 0;
+
+    if (fd >= 0 && fd == r->nl_fd)
+        process_netlink(r);
+    else if (fd >= 0 && fd == r->fd)
+        err = process_socket(r);
+    send_due(r);
+    return err;
 }
 
 uint64_t mcd_responder_answered(const mcd_responder *r)

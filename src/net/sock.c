@@ -292,3 +292,72 @@ int mcd_sock_send_(int fd, const uint8_t *data, size_t len,
         return -errno;
     return 0;
 }
+
+int mcd_sock_recv_batch_(int fd, uint8_t *bufs, size_t stride, size_t n,
+                         mcd_rx *rx)
+{
+    struct mmsghdr msgs[MCD_SOCK_BATCH];
+    struct iovec iov[MCD_SOCK_BATCH];
+    struct sockaddr_storage from[MCD_SOCK_BATCH];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+                 CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } ctl[MCD_SOCK_BATCH];
+    int got;
+
+    if (n > MCD_SOCK_BATCH)
+        n = MCD_SOCK_BATCH;
+    memset(msgs, 0, n * sizeof msgs[0]);
+    for (size_t i = 0; i < n; i++) {
+        iov[i] = (struct iovec){bufs + i * stride, stride};
+        msgs[i].msg_hdr = (struct msghdr){
+            .msg_name = &from[i], .msg_namelen = sizeof from[i],
+            .msg_iov = &iov[i], .msg_iovlen = 1,
+            .msg_control = ctl[i].buf, .msg_controllen = sizeof ctl[i].buf};
+    }
+    /* MSG_TRUNC: msg_len is the true length of longer datagrams. */
+    got = recvmmsg(fd, msgs, (unsigned)n, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    if (got < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    for (int i = 0; i < got; i++) {
+        memset(&rx[i], 0, sizeof rx[i]);
+        rx[i].len = msgs[i].msg_len;
+        mcd_sock_read_pktinfo_(&msgs[i].msg_hdr, &rx[i]);
+        if (mcd_from_sockaddr_((struct sockaddr *)&from[i], &rx[i].from) < 0)
+            rx[i].from.addr.family = MCD_AF_NONE;
+    }
+    return got;
+}
+
+int mcd_sock_send_batch_(int fd, const mcd_sock_tx *tx, size_t n)
+{
+    struct mmsghdr msgs[MCD_SOCK_BATCH];
+    struct iovec iov[MCD_SOCK_BATCH];
+    struct sockaddr_storage to[MCD_SOCK_BATCH];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        struct cmsghdr align;
+    } ctl[MCD_SOCK_BATCH];
+    int sent;
+
+    if (n > MCD_SOCK_BATCH)
+        n = MCD_SOCK_BATCH;
+    memset(msgs, 0, n * sizeof msgs[0]);
+    memset(ctl, 0, n * sizeof ctl[0]);
+    for (size_t i = 0; i < n; i++) {
+        iov[i] = (struct iovec){(void *)tx[i].data, tx[i].len};
+        msgs[i].msg_hdr.msg_name = &to[i];
+        msgs[i].msg_hdr.msg_namelen = mcd_to_sockaddr_(&tx[i].to, &to[i]);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        if (tx[i].ifindex != 0) {
+            msgs[i].msg_hdr.msg_control = ctl[i].buf;
+            msgs[i].msg_hdr.msg_controllen = put_pktinfo(
+                ctl[i].buf, sizeof ctl[i].buf, tx[i].to.addr.family,
+                tx[i].ifindex);
+        }
+    }
+    sent = sendmmsg(fd, msgs, (unsigned)n, 0);
+    return sent < 0 ? -errno : sent;
+}
