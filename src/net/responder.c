@@ -48,6 +48,7 @@ struct mcd_responder {
     size_t njoined;
     prefix prefixes[MAX_PREFIXES]; /* of the joined interfaces */
     size_t nprefixes;
+    mcd_time refreshed_at;
     uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
@@ -139,16 +140,21 @@ static uint8_t mask_bits(const struct sockaddr *mask)
     return bits;
 }
 
-/* The addresses and prefix lengths of the joined interfaces. */
+/* The addresses and prefix lengths of the joined interfaces. On failure
+ * (getifaddrs can fail under memory pressure or a netlink storm) the old
+ * list stays and a refresh is tried again later (prefixes_for()). */
 static void refresh_prefixes(mcd_responder *r)
 {
+    prefix fresh[MAX_PREFIXES];
+    size_t n = 0;
     struct ifaddrs *list;
 
-    r->nprefixes = 0;
-    if (getifaddrs(&list) < 0)
+    r->refreshed_at = mcd_now_();
+    if (getifaddrs(&list) < 0) {
+        emit(r, MCD_EV_ERROR, "getifaddrs", 0, -errno);
         return;
-    for (struct ifaddrs *ia = list; ia && r->nprefixes < MAX_PREFIXES;
-         ia = ia->ifa_next) {
+    }
+    for (struct ifaddrs *ia = list; ia && n < MAX_PREFIXES; ia = ia->ifa_next) {
         mcd_endpoint ep;
         uint32_t idx;
 
@@ -158,10 +164,23 @@ static void refresh_prefixes(mcd_responder *r)
         if (!is_joined(r, idx))
             continue;
         ep.addr.scope_id = 0;
-        r->prefixes[r->nprefixes++] =
-            (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
+        fresh[n++] = (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
     }
     freeifaddrs(list);
+    memcpy(r->prefixes, fresh, n * sizeof fresh[0]);
+    r->nprefixes = n;
+}
+
+/* Make sure the prefixes of `ifindex` are known: a query on a joined
+ * interface whose prefixes are missing means the last refresh failed or
+ * raced an address change; refresh, at most every 100 ms. */
+static void prefixes_for(mcd_responder *r, uint32_t ifindex)
+{
+    for (size_t i = 0; i < r->nprefixes; i++)
+        if (r->prefixes[i].ifindex == ifindex)
+            return;
+    if (is_joined(r, ifindex) && mcd_now_() - r->refreshed_at >= 100000)
+        refresh_prefixes(r);
 }
 
 static bool in_prefix(const mcd_addr *a, const prefix *p)
@@ -412,6 +431,7 @@ static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
         why = MCD_IGNORE_NOT_GROUP;
         r->core.ignored[why]++;
     } else {
+        prefixes_for(r, rx->ifindex);
         mcd_rcore_rx in = {
             .data = data, .data_cap = RX_BUF, .len = rx->len,
             .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,

@@ -20,13 +20,18 @@ for i in $(seq 2 $((N + 1))); do
         lab_bg "$i" "$tmp/dev$i.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip "$i")" \
             "Book device $i http 80"
     else
-        lab_bg "$i" "$tmp/dev$i.log" "$MCDISC" respond --name "Device $i" \
+        lab_bg "$i" "$tmp/dev$i.log" "$MCDISC" respond --verbose --name "Device $i" \
             --proto http --service-port $((8000 + i))
     fi
 done
 for i in $(seq 2 $((N + 1))); do
     wait_for "$tmp/dev$i.log" "answering\|ready" 30 >/dev/null ||
-        { t_fail "device $i started"; t_done; exit 1; }
+        { t_fail "device $i started"; # On failure, show what the devices that were not found logged.
+for i in $(seq 2 $((N + 1))); do
+    jq -e -s "any(.address == \"$(lab_ip "$i")\")" "$tmp/found.json" >/dev/null 2>&1 ||
+        { echo "# not found: host $i ($(lab_ip "$i")):"; sed 's/^/#   | /' "$tmp/dev$i.log"; }
+done
+t_done; exit 1; }
 done
 t_ok "$N devices started"
 
@@ -41,4 +46,9 @@ t_jq "each mcdisc responder's fields are its own" \
 t_jq "each book-style receiver is listed with its reply" \
     '[.[] | select(.name | startswith("Book device "))] | length == '"$((N / 5))" \
     "$tmp/found.json"
+# On failure, show what the devices that were not found logged.
+for i in $(seq 2 $((N + 1))); do
+    jq -e -s "any(.address == \"$(lab_ip "$i")\")" "$tmp/found.json" >/dev/null 2>&1 ||
+        { echo "# not found: host $i ($(lab_ip "$i")):"; sed 's/^/#   | /' "$tmp/dev$i.log"; }
+done
 t_done
