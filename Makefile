@@ -4,6 +4,7 @@
 #   make demo     install missing packages, build, run the discovery demo
 #   make install  install program, library, header, pkg-config, CMake config
 #   make fuzz     fuzz every parser with libFuzzer for FUZZ_SECONDS each
+#   make bench    every benchmark, figures under bench/results/
 BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
@@ -15,7 +16,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = addr reply probe responder netlink
 
-.PHONY: all build test demo install deps clean fuzz
+.PHONY: all build test demo install deps clean fuzz bench
 
 all: build
 
@@ -47,6 +48,11 @@ fuzz:
 	    build-fuzz/tests/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 	        build-fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+
+bench:
+	scripts/deps.sh --bench
+	$(MAKE) build
+	BUILD=$(BUILD) bench/run.sh
 
 install: build
 	cmake --install $(BUILD)

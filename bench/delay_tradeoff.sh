@@ -2,7 +2,7 @@
 # delay_tradeoff.sh - how the responder's reply delay window trades
 # completeness against time, at 250 devices (issue "Discovery that holds").
 #
-#   bench/delay_tradeoff.sh [BUILD_DIR]      (make bench runs it)
+#   BUILD=build bench/delay_tradeoff.sh      (make bench runs it)
 #
 # The client's link is a constrained queue (tbf: RATE 5mbit, BURST 2kb, LIMIT 4kb), as a
 # Wi-Fi access point's is: 250 replies sent in the same instant overflow it.
@@ -11,20 +11,15 @@
 # Medians of REPS runs. Prints a table; writes bench/results/delay.csv.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build}" && pwd) || exit 2
-MCDISC=$build/mcdisc
+. "$top/bench/lib.sh"
 N=${N:-250}
 REPS=${REPS:-3}
 WINDOWS=${WINDOWS:-"0-0 0-20 20-120 0-250"}
-. "$top/tests/net/lab.sh"
 lab_require "$@"
 tmp=$(mktemp -d)
 LAB_ON_EXIT='rm -rf "$tmp"'
 trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
-mkdir -p "$top/bench/results"
-csv=$top/bench/results/delay.csv
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "nan")}'; }
+csv=$results/delay.csv
 
 echo "building a lab of $((N + 1)) hosts..." >&2
 lab_up $((N + 1))

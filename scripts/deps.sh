@@ -8,6 +8,7 @@
 #   scripts/deps.sh --fuzz   ...and clang with libFuzzer (make fuzz)
 #   scripts/deps.sh --check  ...and valgrind (CI)
 #   scripts/deps.sh --cross  ...and the rv32imc cross compiler (CI)
+#   scripts/deps.sh --bench  ...and gnuplot and the cross compiler (make bench)
 set -u
 
 PACKAGES="
@@ -45,7 +46,14 @@ picolibc-riscv64-unknown-elf
 binutils-riscv64-unknown-elf
 "
 
+# For `make bench`: the plot, and the cross compiler for the footprint.
+BENCH_PACKAGES="
+gnuplot-nox
+$CROSS_PACKAGES
+"
+
 case "${1:-}" in
+    --bench) PACKAGES="$PACKAGES $BENCH_PACKAGES"; shift ;;
     --fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES"; shift ;;
     --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
     --cross) PACKAGES="$PACKAGES $CROSS_PACKAGES"; shift ;;
