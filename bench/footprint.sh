@@ -22,5 +22,7 @@ awk '/responder_core.o|responder_device.o/ {
 rm -f "$cross"
 echo
 echo "heap allocations by the responder core answering 1000000 queries:"
-"$build/bench/corealloc" | tee -a /dev/stderr | awk '{print "responder core heap allocations," $NF ",,"}' >>"$csv"
+out=$("$build/bench/corealloc")
+echo "$out"
+echo "responder core heap allocations,$(echo "$out" | awk '{print $NF}'),," >>"$csv"
 echo "figures written to $csv" >&2

@@ -65,7 +65,7 @@ step_iperf() {
     lost=$(echo "$line" | cut -d, -f11)
     total=$(echo "$line" | cut -d, -f12)
     echo "#     iperf at $rate/s: lost $lost of $total in $secs s" >&2
-    awk -v n="${total:-0}" -v s="${secs:-1}" 'BEGIN {printf "%d\n", s > 0 ? n / s : 0}' >"$tmp/reached"
+    awk -v n="${total:-0}" -v s="${secs:-1}" 'BEGIN {printf "%d\n", (s > 0 ? n / s : 0)}' >"$tmp/reached"
     [ -n "$total" ] && [ "$lost" = 0 ]
 }
 

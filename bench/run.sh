@@ -29,7 +29,7 @@ if command -v gnuplot >/dev/null && [ -s "$results/discovery.csv" ]; then
     awk -F, 'NR > 1 && $2 == "mcdisc" && $3 == "chapter" {print $1, $6, 100 * $4 / $1}' \
         "$results/discovery.csv" >"$results/plot_chapter.dat"
     gnuplot <<GP
-set terminal png size 900,500
+set terminal png size 900,600
 set output "$results/discovery.png"
 set title "Discovery against the number of devices (medians)"
 set xlabel "devices on the segment"
@@ -38,7 +38,7 @@ set y2label "devices found (%)"
 set y2range [0:105]
 set ytics nomirror
 set y2tics
-set key left top
+set key below box
 set grid
 plot "$results/plot_mcdisc.dat" using 1:2 with linespoints title "mcdisc discover, mcdisc devices: last reply (ms)", \
      "$results/plot_book.dat" using 1:2 with linespoints title "mcdisc discover, book-style devices: last reply (ms)", \
