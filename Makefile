@@ -34,7 +34,7 @@ test: deps
 
 demo: deps
 	$(MAKE) build
-	scripts/demo.sh $(BUILD)/mcdisc
+	scripts/demo.sh $(BUILD)
 
 # New inputs go to build-fuzz/corpus-*; copy the interesting ones into
 # tests/fuzz/corpus/ to keep them.
