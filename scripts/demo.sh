@@ -48,8 +48,8 @@ rc=$?
 say "h4: mcdisc discover --json --count 3"
 lab_exec 4 "$MCDISC" discover --json --count 3
 
-say "What h1's responder saw (--verbose)"
-sed -n '/->/p' "$tmp/h1.log"
+say "What h1's responder saw (--verbose; count, datagram)"
+sed -n '/->/p' "$tmp/h1.log" | sed 's/:[0-9]* ->/ ->/' | sort | uniq -c
 
 say "Removing the lab"
 lab_down
