@@ -16,9 +16,7 @@ N=${N:-250}
 REPS=${REPS:-3}
 WINDOWS=${WINDOWS:-"0-0 0-20 20-120 0-250"}
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 csv=$results/delay.csv
 
 echo "building a lab of $((N + 1)) hosts..." >&2

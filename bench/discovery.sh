@@ -8,9 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 SIZES=${SIZES:-"10 50 100 250"}
 max=0
 for n in $SIZES; do [ "$n" -gt "$max" ] && max=$n; done

@@ -8,9 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 COUNT=${COUNT:-2000}
 G=232.10.11.12
 Q='Are you Espressif IOT Smart Light'

@@ -11,9 +11,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 RATES=${RATES:-"10000 25000 50000 100000 200000 400000 800000 1600000"}
 SIZES=${SIZES:-"64 1400"}
 G=239.1.1.1

@@ -9,9 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 RATES=${RATES:-"5000 10000 20000 40000 60000 80000 120000 160000"}
 SECS=${SECS:-2}
 G=232.10.11.12

@@ -224,6 +224,16 @@ int mcd_query_check(const uint8_t *query, size_t len);
 int mcd_reply_format(const char *name, const char *proto, uint16_t port,
                      uint8_t *out, size_t cap);
 
+/* A responder's two texts in one step, for every socket layer: copy
+ * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
+ * mcd_query_check(), and format the reply from name, proto and
+ * service_port (NULL or 0: the chapter's) into rbuf[MCD_REPLY_MAX].
+ * Returns 0 with *qlen and *rlen set, or the first check's error. */
+int mcd_responder_texts(const char *query, const char *name,
+                        const char *proto, uint16_t service_port,
+                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
+                        size_t *rlen);
+
 /* Parse a reply datagram strictly. Rules (docs/PROTOCOL.md): bytes
  * 0x20-0x7e or >= 0x80 only; the last space-separated token is a decimal
  * port 1-65535 without leading zeros; the one before it a protocol token;

@@ -18,9 +18,7 @@ for f in "$MCDISC" "$BOOK_RECEIVER"; do
 done
 . "$top/tests/net/lab.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*" 2>/dev/null || printf '\n%s\n' "$*"; }
 [ -t 1 ] || say() { printf '\n== %s\n' "$*"; }

@@ -152,3 +152,27 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
         return MCD_E_TOOLONG;
     return (int)w.len;
 }
+
+int mcd_responder_texts(const char *query, const char *name,
+                        const char *proto, uint16_t service_port,
+                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
+                        size_t *rlen)
+{
+    const char *q = query ? query : MCD_DEFAULT_QUERY;
+    size_t n = strlen(q);
+    int err = mcd_query_check((const uint8_t *)q, n);
+
+    if (err < 0)
+        return err;
+    memcpy(qbuf, q, n);
+    err = mcd_reply_format(name ? name : MCD_DEFAULT_NAME,
+                           proto ? proto : MCD_DEFAULT_PROTO,
+                           service_port ? service_port
+                                        : MCD_DEFAULT_SERVICE_PORT,
+                           rbuf, MCD_REPLY_MAX);
+    if (err < 0)
+        return err;
+    *qlen = n;
+    *rlen = (size_t)err;
+    return 0;
+}

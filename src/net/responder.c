@@ -83,9 +83,8 @@ static void emit(const mcd_responder *r, int kind, const char *what,
 /* Build the core's configuration from the user's, applying defaults. */
 static int configure(mcd_responder *r, const mcd_responder_config *cfg)
 {
-    const char *q = cfg->query ? cfg->query : MCD_DEFAULT_QUERY;
-    size_t qlen = strlen(q);
-    int rlen, err;
+    size_t qlen, rlen;
+    int err;
 
     err = mcd_addr_resolve(cfg->group ? cfg->group : MCD_DEFAULT_GROUP,
                            &r->group);
@@ -93,20 +92,14 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
         return err;
     if (!mcd_addr_is_multicast(&r->group))
         return MCD_E_NOTMCAST;
-    err = mcd_query_check((const uint8_t *)q, qlen);
+    err = mcd_responder_texts(cfg->query, cfg->name, cfg->proto,
+                              cfg->service_port, r->query, &qlen, r->reply,
+                              &rlen);
     if (err < 0)
         return err;
-    memcpy(r->query, q, qlen);
-    rlen = mcd_reply_format(cfg->name ? cfg->name : MCD_DEFAULT_NAME,
-                            cfg->proto ? cfg->proto : MCD_DEFAULT_PROTO,
-                            cfg->service_port ? cfg->service_port
-                                              : MCD_DEFAULT_SERVICE_PORT,
-                            r->reply, sizeof r->reply);
-    if (rlen < 0)
-        return rlen;
     mcd_rcore_config rc = {
         .query = r->query, .query_len = qlen,
-        .reply = r->reply, .reply_len = (size_t)rlen,
+        .reply = r->reply, .reply_len = rlen,
         .group = r->group, .allow_unicast = cfg->allow_unicast,
         .allow_amplification = cfg->allow_amplification,
         .allow_offlink = cfg->allow_offlink,

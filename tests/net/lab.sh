@@ -4,6 +4,8 @@
 #
 #   lab_require "$@"      root, or an unprivileged user+net namespace, or
 #                         fail naming the cause (call first, at top level)
+#   lab_scratch           a scratch directory in $tmp, removed at exit with
+#                         the lab (even if lab_up never ran)
 #   LAB_ON_EXIT='CMD'     what the caller wants done at exit after the lab
 #                         is gone (lab_up owns the EXIT trap)
 #   lab_up N              N hosts h1..hN, each its own namespace with eth0,
@@ -48,6 +50,12 @@ lab_require() {
     lab_die "FAIL: network tests need root, or unprivileged user namespaces" \
         "(unshare --user --map-root-user --net failed here: see" \
         "kernel.unprivileged_userns_clone / user.max_user_namespaces)"
+}
+
+lab_scratch() {
+    tmp=$(mktemp -d)
+    LAB_ON_EXIT='rm -rf "$tmp"'
+    trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
 }
 
 lab_ns() { echo "${LAB_ID}-h$1"; }

@@ -7,9 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 : "${EXAMPLE_DISCOVER:?path to the library example}"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 G=232.10.11.12
 REPLY='"ESP32-C3 Smart Light https 443"'
 

@@ -7,9 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 REPLY='"ESP32-C3 Smart Light https 443"'
 
 lab_up 4

@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_RECEIVER:?}"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 N=${MCD_SCALE_N:-250}
 G=232.10.11.12
 

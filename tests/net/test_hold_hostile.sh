@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${GARBAGE:?}"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 G=232.10.11.12
 Q='Are you Espressif IOT Smart Light'
 

@@ -11,9 +11,7 @@ lab_require "$@"
 : "${MCDISC:?path to mcdisc}"
 # CI runs this test once more with the daemons under valgrind.
 DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 
 lab_up 3
 # h2: every usable interface (the default); h3: eth0 by name.

@@ -6,9 +6,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 
 # A child run that builds a lab of 2 and then does $1: exits 0, fails, or
 # is interrupted. It prints its lab id first.

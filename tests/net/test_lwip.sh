@@ -9,9 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${MCDISC_LWIP:?path to mcdisc-lwip}"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 DEV=198.18.0.100
 REPLY='"ESP32-C3 Smart Light https 443"'
 

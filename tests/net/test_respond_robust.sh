@@ -9,9 +9,7 @@ lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 # CI runs this test once more with the daemons under valgrind.
 DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
-tmp=$(mktemp -d)
-LAB_ON_EXIT='rm -rf "$tmp"'
-trap 'lab_down; eval "$LAB_ON_EXIT"' EXIT
+lab_scratch
 G=232.10.11.12
 REPLY='"ESP32-C3 Smart Light https 443"'
 QHEX=$(printf 'Are you Espressif IOT Smart Light' | od -An -tx1 -v | tr -d ' \n')

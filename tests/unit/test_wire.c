@@ -186,6 +186,29 @@ static void query_check(void **state)
     assert_int_equal(mcd_query_check((const uint8_t *)"a\0b", 3), MCD_E_BADTEXT);
 }
 
+static void responder_texts(void **state)
+{
+    uint8_t q[MCD_QUERY_MAX], r[MCD_REPLY_MAX];
+    size_t qlen = 0, rlen = 0;
+
+    (void)state;
+    /* NULLs and 0 are the chapter's texts. */
+    assert_int_equal(mcd_responder_texts(NULL, NULL, NULL, 0, q, &qlen, r,
+                                         &rlen), 0);
+    assert_int_equal(qlen, 33);
+    assert_memory_equal(q, MCD_DEFAULT_QUERY, 33);
+    assert_int_equal(rlen, 30);
+    assert_memory_equal(r, "ESP32-C3 Smart Light https 443", 30);
+    assert_int_equal(mcd_responder_texts("who", "Lamp", "coap", 5683, q, &qlen,
+                                         r, &rlen), 0);
+    assert_int_equal(qlen, 3);
+    assert_memory_equal(r, "Lamp coap 5683", rlen);
+    assert_int_equal(mcd_responder_texts("", NULL, NULL, 0, q, &qlen, r, &rlen),
+                     MCD_E_BADTEXT);
+    assert_int_equal(mcd_responder_texts(NULL, " x", NULL, 0, q, &qlen, r,
+                                         &rlen), MCD_E_BADNAME);
+}
+
 static void errors_named(void **state)
 {
     (void)state;
@@ -204,6 +227,7 @@ int main(void)
         cmocka_unit_test(parse_ok),      cmocka_unit_test(parse_rejects),
         cmocka_unit_test(parse_bounds),  cmocka_unit_test(format_checks),
         cmocka_unit_test(query_check),   cmocka_unit_test(errors_named),
+        cmocka_unit_test(responder_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

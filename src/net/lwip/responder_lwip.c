@@ -20,10 +20,9 @@ static int sock_err(void)
 
 static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 {
-    const char *q = cfg->query ? cfg->query : MCD_DEFAULT_QUERY;
-    size_t qlen = strlen(q);
+    size_t qlen, rlen;
     mcd_addr g;
-    int rlen, err;
+    int err;
 
     if (cfg->source_specific || cfg->reuse_port)
         return MCD_E_UNSUPPORTED;
@@ -34,21 +33,15 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
         return err;
     if (g.family != MCD_AF_INET4)
         return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
-    err = mcd_query_check((const uint8_t *)q, qlen);
+    err = mcd_responder_texts(cfg->query, cfg->name, cfg->proto,
+                              cfg->service_port, r->query, &qlen, r->reply,
+                              &rlen);
     if (err < 0)
         return err;
-    memcpy(r->query, q, qlen);
-    rlen = mcd_reply_format(cfg->name ? cfg->name : MCD_DEFAULT_NAME,
-                            cfg->proto ? cfg->proto : MCD_DEFAULT_PROTO,
-                            cfg->service_port ? cfg->service_port
-                                              : MCD_DEFAULT_SERVICE_PORT,
-                            r->reply, sizeof r->reply);
-    if (rlen < 0)
-        return rlen;
     memcpy(&r->group_addr, g.b, 4);
     mcd_rcore_config rc = {
         .query = r->query, .query_len = qlen,
-        .reply = r->reply, .reply_len = (size_t)rlen, .group = g,
+        .reply = r->reply, .reply_len = rlen, .group = g,
         .delay_min_ms = cfg->delay_min_ms, .delay_max_ms = cfg->delay_max_ms,
         .querier_interval_ms = cfg->querier_interval_ms,
         .rate_per_s = cfg->rate_per_s, .rate_burst = cfg->rate_burst,
