@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #define MAX_GROUPS 64
-#define BATCH 64
 
 int mcd_group_spec_parse(const char *text, uint16_t default_port,
                          mcd_group_spec *out)
@@ -373,38 +372,29 @@ const mcd_iface *mcd_sender_iface(const mcd_sender *s)
 int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                     const size_t *lens, size_t n)
 {
-    struct mmsghdr msgs[BATCH];
-    struct iovec iov[BATCH];
-    struct sockaddr_storage ss;
-    socklen_t sl = mcd_to_sockaddr_(&s->dest, &ss);
+    mcd_sock_tx tx[MCD_SOCK_BATCH];
     size_t done = 0;
 
     while (done < n) {
-        size_t k = n - done < BATCH ? n - done : BATCH;
+        size_t k = n - done < MCD_SOCK_BATCH ? n - done : MCD_SOCK_BATCH;
 
-        memset(msgs, 0, k * sizeof msgs[0]);
-        for (size_t i = 0; i < k; i++) {
-            iov[i] = (struct iovec){(void *)bufs[done + i], lens[done + i]};
-            msgs[i].msg_hdr = (struct msghdr){.msg_name = &ss,
-                                              .msg_namelen = sl,
-                                              .msg_iov = &iov[i],
-                                              .msg_iovlen = 1};
-        }
-        int sent = sendmmsg(s->fd, msgs, (unsigned)k, 0);
+        for (size_t i = 0; i < k; i++)
+            tx[i] = (mcd_sock_tx){s->dest, 0, bufs[done + i], lens[done + i]};
+        int sent = mcd_sock_send_batch_(s->fd, tx, k);
         if (sent < 0) {
             /* ENOBUFS: the device queue is full; wait a moment. */
-            if (errno == ENOBUFS || errno == EINTR) {
+            if (sent == -ENOBUFS || sent == -EINTR) {
                 usleep(200);
                 continue;
             }
             /* EPERM: a local firewall dropped this one; count it and go
              * on, as a lossy link would. */
-            if (errno == EPERM) {
+            if (sent == -EPERM) {
                 s->refused++;
                 done++;
                 continue;
             }
-            return done > 0 ? (int)done : -errno;
+            return done > 0 ? (int)done : sent;
         }
         done += (size_t)sent;
         /* A short count: message `sent` failed and its error is lost

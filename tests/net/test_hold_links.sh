@@ -25,13 +25,14 @@ wait_for "$tmp/r2.log" answering && wait_for "$tmp/r3.log" answering ||
 t_done; exit 1; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# answered_within NAME ADDR: ms from now until `discover` on h1 lists NAME
-# at ADDR (runs of 300 ms), or 9999 after 6 s.
+# answered_within NAME ADDR [DISCOVER ARGS...]: ms from now until
+# `discover` on h1 lists NAME at ADDR (runs of 300 ms), or 9999 after 6 s.
 answered_within() {
     local name=$1 addr=$2 start
+    shift 2
     start=$(now_ms)
     while [ $(($(now_ms) - start)) -lt 6000 ]; do
-        if lab_exec 1 "$MCDISC" discover --json --timeout 300 2>/dev/null |
+        if lab_exec 1 "$MCDISC" discover --json --timeout 300 "$@" 2>/dev/null |
             jq -e -s "any(.name == \"$name\" and .address == \"$addr\")" >/dev/null; then
             echo $(($(now_ms) - start))
             return
@@ -95,18 +96,9 @@ ip -n "$LAB_BR" link add q3 type veth peer name eth9 netns "$(lab_ns 3)"
 ip -n "$LAB_BR" link set q3 master br0 up
 lab_exec 3 ip addr add 198.18.7.3/16 dev eth9
 lab_exec 3 ip link set eth9 up
-start=$(now_ms)
-ok=0
-while [ $(($(now_ms) - start)) -lt 6000 ]; do
-    if lab_exec 1 "$MCDISC" discover --port 4444 --json --timeout 300 2>/dev/null |
-        jq -e -s 'any(.name == "Late Light" and .address == "198.18.7.3")' >/dev/null; then
-        ok=1
-        break
-    fi
-done
-ms=$(($(now_ms) - start))
+ms=$(answered_within "Late Light" 198.18.7.3 --port 4444)
 t_check "--wait-iface: answers within 2 s of eth9 appearing (${ms} ms)" \
-    test "$ok" -eq 1 -a "$ms" -le 2000
+    test "$ms" -le 2000
 t_check "without --wait-iface a missing interface is an error" \
     sh -c "! ip netns exec $(lab_ns 3) $MCDISC respond --iface eth8 2>/dev/null"
 
