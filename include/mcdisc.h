@@ -604,9 +604,15 @@ typedef struct mcd_responder mcd_responder;
  * at fault, or SIZE_MAX. Returns 0 or a negative error. */
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
                        size_t *bad_iface);
-/* Descriptors to poll for reading: the socket, and a netlink socket that
- * tells of link and address changes. Fills up to cap; returns the count. */
+/* Descriptors to poll for reading: the socket, a netlink socket that
+ * tells of link and address changes, then one more socket per
+ * net.ipv4.igmp_max_memberships interfaces (the kernel's limit for one
+ * socket) beyond the first. Fills up to cap; returns the count filled.
+ * Their number can grow in mcd_responder_process() as interfaces appear:
+ * ask again before each poll (mcd_responder_nfds() says how many). */
 size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap);
+/* How many descriptors mcd_responder_fds() has now. */
+size_t mcd_responder_nfds(const mcd_responder *r);
 /* Milliseconds until mcd_responder_process() must run again, -1: none. */
 int mcd_responder_timeout(const mcd_responder *r);
 /* Feed readiness: `fd` is one of mcd_responder_fds() that poll found

@@ -353,24 +353,51 @@ static void print_counters(const ropts *o, const mcd_responder *r)
     }
 }
 
+/* The responder's descriptors into pfd (grown as needed): their number
+ * grows when interfaces appear, so this is asked before each poll. */
+static int poll_set(const mcd_responder *r, struct pollfd **pfd, int **fds,
+                    size_t *cap, size_t *n)
+{
+    *n = mcd_responder_nfds(r);
+    if (*n > *cap) {
+        struct pollfd *p = realloc(*pfd, *n * sizeof **pfd);
+        int *f = p ? realloc(*fds, *n * sizeof **fds) : NULL;
+
+        if (p != NULL)
+            *pfd = p;
+        if (f == NULL)
+            return -1;
+        *fds = f;
+        *cap = *n;
+    }
+    *n = mcd_responder_fds(r, *fds, *cap);
+    for (size_t i = 0; i < *n; i++)
+        (*pfd)[i] = (struct pollfd){.fd = (*fds)[i], .events = POLLIN};
+    return 0;
+}
+
 /* Signals stay blocked except inside ppoll(), so one that arrives between
  * the check and the wait cannot be missed. */
 static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
 {
-    struct pollfd pfd[2];
-    int fds[2];
-    size_t n = mcd_responder_fds(r, fds, 2);
+    struct pollfd *pfd = NULL;
+    int *fds = NULL, rc = EXIT_OK;
+    size_t cap = 0, n;
 
-    for (size_t i = 0; i < n; i++)
-        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-    while (!stop_signal) {
+    while (!stop_signal && rc == EXIT_OK) {
         int ms = mcd_responder_timeout(r);
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
+        if (poll_set(r, &pfd, &fds, &cap, &n) < 0) {
+            cli_error("respond: %s", strerror(ENOMEM));
+            rc = EXIT_USAGE;
+            break;
+        }
         if (ppoll(pfd, (nfds_t)n, ms < 0 ? NULL : &ts, waitmask) < 0 &&
             errno != EINTR) {
             cli_error("respond: poll: %s", strerror(errno));
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
+            break;
         }
         if (counters_signal) {
             counters_signal = 0;
@@ -384,10 +411,12 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
             err = mcd_responder_process(r, -1); /* timers */
         if (err < 0) {
             cli_error("respond: the socket failed: %s", mcd_strerror(err));
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
         }
     }
-    return EXIT_OK;
+    free(pfd);
+    free(fds);
+    return rc;
 }
 
 static void install_signals(sigset_t *waitmask)

@@ -39,6 +39,10 @@ int mcd_sock_reuse_(int fd);
 int mcd_sock_mcast_all_off_(int fd, enum mcd_family family);
 /* Join `group` on interface `ifindex` (RFC 3678 MCAST_JOIN_GROUP). */
 int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex);
+/* Leave `group` on interface `ifindex` (MCAST_LEAVE_GROUP). The kernel
+ * keeps a socket's membership after its interface is deleted, counted
+ * against the socket's limit, until it is left by the old index. */
+int mcd_sock_leave_(int fd, const mcd_addr *group, uint32_t ifindex);
 /* Join `group` from `source` only (RFC 3678 MCAST_JOIN_SOURCE_GROUP). */
 int mcd_sock_join_source_(int fd, const mcd_addr *group,
                           const mcd_addr *source, uint32_t ifindex);
@@ -93,6 +97,7 @@ typedef struct mcd_nl_change {
         MCD_NL_ADDR_GONE  /* an address was removed */
     } kind;
     uint32_t ifindex;
+    uint8_t family; /* ADDR_*: the address's (enum mcd_family) */
 } mcd_nl_change;
 
 /* A netlink socket subscribed to link and address changes, non-blocking.

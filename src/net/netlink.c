@@ -57,6 +57,9 @@ static void addr_change(const struct nlmsghdr *h, mcd_nl_change *c)
         return;
     memcpy(&ifa, NLMSG_DATA(h), sizeof ifa);
     c->ifindex = ifa.ifa_index;
+    c->family = ifa.ifa_family == AF_INET6  ? MCD_AF_INET6
+                : ifa.ifa_family == AF_INET ? MCD_AF_INET4
+                                            : MCD_AF_NONE;
     c->kind = h->nlmsg_type == RTM_NEWADDR ? MCD_NL_ADDR_NEW : MCD_NL_ADDR_GONE;
 }
 

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
+#include <netpacket/packet.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +25,11 @@
 /* Large enough for any query the core can match plus room to see that a
  * datagram is longer; MSG_TRUNC reports the true length beyond it. */
 #define RX_BUF (MCD_QUERY_MAX + 2)
-#define MAX_PREFIXES 64
 #define RANDOM_POOL 64
+/* Sockets holding memberships: each takes what the kernel allows one
+ * socket (net.ipv4.igmp_max_memberships, 20 by default), so this bounds
+ * only the descriptors a host with thousands of interfaces makes us open. */
+#define MAX_SOCKS 256
 
 typedef struct prefix {
     uint32_t ifindex;
@@ -32,8 +37,34 @@ typedef struct prefix {
     uint8_t bits;
 } prefix;
 
+/* A socket bound to wildcard:port that holds some of the memberships. */
+typedef struct msock {
+    int fd;
+    size_t held;
+    bool full; /* the kernel refused it one more membership */
+} msock;
+
+typedef struct member {
+    uint32_t ifindex;
+    size_t sock; /* the msock holding it */
+} member;
+
+/* An interface and a number: a join that failed (reported once), or
+ * whether a link is up (to report changes, not every message). */
+typedef struct ifnote {
+    uint32_t ifindex;
+    int value;
+} ifnote;
+
+/* A growable array of `size`-byte items. */
+typedef struct vec {
+    void *items;
+    size_t n, cap;
+} vec;
+
 struct mcd_responder {
-    int fd, nl_fd;
+    int fd, nl_fd; /* fd: the first of socks, also the one replies use */
+    uint16_t port;
     mcd_rcore core;
     mcd_addr group; /* with its zone, if the user gave one */
     uint8_t query[MCD_QUERY_MAX];
@@ -44,10 +75,11 @@ struct mcd_responder {
     char *specs[MCD_MAX_IFACES];
     size_t nspecs;
     bool wait_ifaces;
-    uint32_t joined[MCD_MAX_IFACES]; /* interfaces holding the membership */
-    size_t njoined;
-    prefix prefixes[MAX_PREFIXES]; /* of the joined interfaces */
-    size_t nprefixes;
+    vec socks;    /* msock: the first is fd */
+    vec joined;   /* member: interfaces holding the membership */
+    vec skipped;  /* ifnote: joins that failed, with the error reported */
+    vec links;    /* ifnote: links known, 1 if up and running */
+    vec prefixes; /* prefix: of the joined interfaces */
     mcd_time refreshed_at;
     uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
     size_t nrandom;
@@ -113,10 +145,65 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
 
 /* --- which interfaces, and their prefixes --------------------------------- */
 
+/* Room for one more item in v; -ENOMEM when there is none. */
+static int vec_room(vec *v, size_t size)
+{
+    if (v->n < v->cap)
+        return 0;
+    size_t cap = v->cap ? v->cap * 2 : 16;
+    void *p = realloc(v->items, cap * size);
+
+    if (p == NULL)
+        return -ENOMEM;
+    v->items = p;
+    v->cap = cap;
+    return 0;
+}
+
+#define SOCKS(r) ((msock *)(r)->socks.items)
+#define JOINED(r) ((member *)(r)->joined.items)
+#define PREFIXES(r) ((const prefix *)(r)->prefixes.items)
+
+static ifnote *note_find(const vec *v, uint32_t ifindex)
+{
+    ifnote *a = v->items;
+
+    for (size_t i = 0; i < v->n; i++)
+        if (a[i].ifindex == ifindex)
+            return &a[i];
+    return NULL;
+}
+
+/* Set the note of `ifindex`. Returns 1 when it was new or changed, 0 when
+ * it was already so, -ENOMEM. */
+static int note_set(vec *v, uint32_t ifindex, int value)
+{
+    ifnote *n = note_find(v, ifindex);
+
+    if (n != NULL) {
+        bool changed = n->value != value;
+
+        n->value = value;
+        return changed;
+    }
+    if (vec_room(v, sizeof *n) < 0)
+        return -ENOMEM;
+    ((ifnote *)v->items)[v->n++] = (ifnote){ifindex, value};
+    return 1;
+}
+
+static void note_drop(vec *v, uint32_t ifindex)
+{
+    ifnote *n = note_find(v, ifindex), *a = v->items;
+
+    if (n != NULL)
+        *n = a[--v->n];
+}
+
 static bool is_joined(const mcd_responder *r, uint32_t ifindex)
 {
-    for (size_t i = 0; i < r->njoined; i++)
-        if (r->joined[i] == ifindex)
+    for (size_t i = 0; i < r->joined.n; i++)
+        if (JOINED(r)[i].ifindex == ifindex)
             return true;
     return false;
 }
@@ -133,21 +220,22 @@ static uint8_t mask_bits(const struct sockaddr *mask)
     return bits;
 }
 
-/* The addresses and prefix lengths of the joined interfaces. On failure
- * (getifaddrs can fail under memory pressure or a netlink storm) the old
- * list stays and a refresh is tried again later (prefixes_for()). */
+/* The addresses and prefix lengths of the joined interfaces, as many as
+ * they have. On failure (getifaddrs can fail under memory pressure or a
+ * netlink storm) the old list stays and a refresh is tried again later
+ * (prefixes_for()). */
 static void refresh_prefixes(mcd_responder *r)
 {
-    prefix fresh[MAX_PREFIXES];
-    size_t n = 0;
+    vec fresh = {0};
     struct ifaddrs *list;
+    int err = 0;
 
     r->refreshed_at = mcd_now_();
     if (getifaddrs(&list) < 0) {
         emit(r, MCD_EV_ERROR, "getifaddrs", 0, -errno);
         return;
     }
-    for (struct ifaddrs *ia = list; ia && n < MAX_PREFIXES; ia = ia->ifa_next) {
+    for (struct ifaddrs *ia = list; ia && err == 0; ia = ia->ifa_next) {
         mcd_endpoint ep;
         uint32_t idx;
 
@@ -157,11 +245,19 @@ static void refresh_prefixes(mcd_responder *r)
         if (!is_joined(r, idx))
             continue;
         ep.addr.scope_id = 0;
-        fresh[n++] = (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
+        err = vec_room(&fresh, sizeof(prefix));
+        if (err == 0)
+            ((prefix *)fresh.items)[fresh.n++] =
+                (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
     }
     freeifaddrs(list);
-    memcpy(r->prefixes, fresh, n * sizeof fresh[0]);
-    r->nprefixes = n;
+    if (err < 0) {
+        free(fresh.items);
+        emit(r, MCD_EV_ERROR, "prefixes", 0, err);
+        return;
+    }
+    free(r->prefixes.items);
+    r->prefixes = fresh;
 }
 
 /* Make sure the prefixes of `ifindex` are known: a query on a joined
@@ -169,8 +265,8 @@ static void refresh_prefixes(mcd_responder *r)
  * raced an address change; refresh, at most every 100 ms. */
 static void prefixes_for(mcd_responder *r, uint32_t ifindex)
 {
-    for (size_t i = 0; i < r->nprefixes; i++)
-        if (r->prefixes[i].ifindex == ifindex)
+    for (size_t i = 0; i < r->prefixes.n; i++)
+        if (PREFIXES(r)[i].ifindex == ifindex)
             return;
     if (is_joined(r, ifindex) && mcd_now_() - r->refreshed_at >= 100000)
         refresh_prefixes(r);
@@ -202,9 +298,9 @@ static bool on_link(const mcd_responder *r, const mcd_addr *src,
         return true;
     if (src->family == MCD_AF_INET4 && src->b[0] == 169 && src->b[1] == 254)
         return true;
-    for (size_t i = 0; i < r->nprefixes; i++)
-        if (r->prefixes[i].ifindex == ifindex &&
-            in_prefix(src, &r->prefixes[i]))
+    for (size_t i = 0; i < r->prefixes.n; i++)
+        if (PREFIXES(r)[i].ifindex == ifindex &&
+            in_prefix(src, &PREFIXES(r)[i]))
             return true;
     return false;
 }
@@ -212,8 +308,8 @@ static bool on_link(const mcd_responder *r, const mcd_addr *src,
 /* The interfaces that should hold the membership now. With specs and
  * `tolerant` (waiting for them, or after a link change), each that exists
  * and is usable; the others are simply not there yet. */
-static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
-                         size_t cap, size_t *bad)
+static int pick_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
+                       size_t cap, size_t *bad)
 {
     size_t n = 0;
 
@@ -231,48 +327,194 @@ static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
     return (int)n;
 }
 
-static int join_one(mcd_responder *r, const mcd_iface *ifc)
+/* pick_ifaces() into an array of the size needed (*out, to free): every
+ * usable interface, however many there are, not the first MCD_MAX_IFACES. */
+static int wanted_ifaces(const mcd_responder *r, bool tolerant,
+                         mcd_iface **out, size_t *bad)
 {
-    int err = mcd_sock_join_(r->fd, &r->group, ifc->index);
+    size_t cap = r->nspecs > 0 ? r->nspecs : 64;
 
-    /* EADDRINUSE: the socket still holds it (the link went down and came
-     * back up); that is what we want. */
-    if (err == 0 || err == -EADDRINUSE) {
-        if (r->njoined < MCD_MAX_IFACES)
-            r->joined[r->njoined++] = ifc->index;
-        emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
-        return 0;
+    for (;;) {
+        mcd_iface *ifs = malloc(cap * sizeof *ifs);
+        int n;
+
+        if (ifs == NULL)
+            return -ENOMEM;
+        n = pick_ifaces(r, tolerant, ifs, cap, bad);
+        if (r->nspecs == 0 && (n == (int)cap || n == MCD_E_FULL) &&
+            cap < INT_MAX / 2 / sizeof *ifs) {
+            free(ifs);
+            cap *= 2; /* maybe more than fitted: ask again */
+            continue;
+        }
+        if (n < 0)
+            free(ifs);
+        else
+            *out = ifs;
+        return n;
+    }
+}
+
+/* A socket bound to wildcard:port, sharing it with the others. */
+static int open_sock(const mcd_responder *r)
+{
+    enum mcd_family f = r->group.family;
+    int fd = mcd_sock_udp_(f), err;
+
+    if (fd < 0)
+        return fd;
+    err = mcd_sock_reuse_(fd);
+    if (err == 0)
+        err = mcd_sock_mcast_all_off_(fd, f);
+    if (err == 0)
+        err = mcd_sock_bind_any_(fd, f, r->port);
+    if (err < 0) {
+        close(fd);
+        return err;
+    }
+    return fd;
+}
+
+static int add_sock(mcd_responder *r)
+{
+    int fd, err;
+
+    if (r->socks.n == MAX_SOCKS)
+        return -ENOBUFS;
+    err = vec_room(&r->socks, sizeof(msock));
+    if (err < 0)
+        return err;
+    fd = open_sock(r);
+    if (fd < 0)
+        return fd;
+    SOCKS(r)[r->socks.n++] = (msock){.fd = fd};
+    return 0;
+}
+
+/* ENOBUFS: past net.ipv4.igmp_max_memberships; ENOMEM: past the socket's
+ * option memory (net.core.optmem_max), the only bound for IPv6. */
+static bool sock_full(int err)
+{
+    return err == -ENOBUFS || err == -ENOMEM;
+}
+
+static int join_on(mcd_responder *r, size_t s, uint32_t ifindex)
+{
+    int fd = SOCKS(r)[s].fd;
+    int err = mcd_sock_join_(fd, &r->group, ifindex);
+
+    /* EADDRINUSE: the socket holds a membership we no longer know of, left
+     * by an interface of this index deleted while netlink messages were
+     * lost; it belongs to the old device. Leave it and join anew. */
+    if (err == -EADDRINUSE) {
+        err = mcd_sock_leave_(fd, &r->group, ifindex);
+        if (err == 0)
+            err = mcd_sock_join_(fd, &r->group, ifindex);
     }
     return err;
 }
 
+/* Join on the first socket with room. One socket's memberships are
+ * bounded by the kernel (sock_full()), the program's are not: past that,
+ * one more socket on the same port, IP_MULTICAST_ALL off like the first,
+ * so each datagram reaches the one socket joined on its interface. */
+static int join_one(mcd_responder *r, const mcd_iface *ifc)
+{
+    int err = vec_room(&r->joined, sizeof(member));
+
+    if (err < 0)
+        return err;
+    for (size_t s = 0;; s++) {
+        bool fresh = s == r->socks.n;
+
+        if (fresh && (err = add_sock(r)) < 0)
+            return err;
+        if (SOCKS(r)[s].full)
+            continue;
+        err = join_on(r, s, ifc->index);
+        if (err == 0) {
+            SOCKS(r)[s].held++;
+            JOINED(r)[r->joined.n++] = (member){ifc->index, s};
+            emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
+            return 0;
+        }
+        if (!sock_full(err) || SOCKS(r)[s].held == 0) {
+            /* A socket that holds nothing refused: another would too. */
+            if (fresh && s > 0)
+                close(SOCKS(r)[--r->socks.n].fd);
+            return err;
+        }
+        SOCKS(r)[s].full = true;
+    }
+}
+
+/* Leave the group on joined[j]. After the interface is deleted the kernel
+ * still holds the membership and finds it by the old index; ENODEV and
+ * EADDRNOTAVAIL only say there was nothing left to drop. */
+static void leave_one(mcd_responder *r, size_t j)
+{
+    member m = JOINED(r)[j];
+    msock *s = &SOCKS(r)[m.sock];
+    int err = mcd_sock_leave_(s->fd, &r->group, m.ifindex);
+
+    if (err < 0 && err != -ENODEV && err != -EADDRNOTAVAIL)
+        emit(r, MCD_EV_ERROR, "leaving the group", m.ifindex, err);
+    s->held--;
+    s->full = false;
+    JOINED(r)[j] = JOINED(r)[--r->joined.n];
+    emit(r, MCD_EV_LEFT, NULL, m.ifindex, 0);
+}
+
+static bool in_list(const mcd_iface *ifs, int n, uint32_t ifindex)
+{
+    for (int i = 0; i < n; i++)
+        if (ifs[i].index == ifindex)
+            return true;
+    return false;
+}
+
+/* Leave where no longer wanted; forget failures of interfaces gone. */
+static void drop_unwanted(mcd_responder *r, const mcd_iface *ifs, int n)
+{
+    ifnote *sk = r->skipped.items;
+
+    for (size_t j = 0; j < r->joined.n;) {
+        if (in_list(ifs, n, JOINED(r)[j].ifindex))
+            j++;
+        else
+            leave_one(r, j);
+    }
+    for (size_t j = 0; j < r->skipped.n;) {
+        if (in_list(ifs, n, sk[j].ifindex))
+            j++;
+        else
+            sk[j] = sk[--r->skipped.n];
+    }
+}
+
+/* An interface we chose could not join: say so once per interface and
+ * error, not again at every link change that retries it. */
+static void report_skip(mcd_responder *r, const mcd_iface *ifc, int err)
+{
+    if (note_set(&r->skipped, ifc->index, err) != 0)
+        emit(r, MCD_EV_JOIN_ERROR, ifc->name, ifc->index, err);
+}
+
 /* Bring the memberships in line with the interfaces that exist now. When
  * the user named interfaces (and does not wait for them), any failure is
- * theirs to fix; interfaces we chose ourselves that cannot join (ENOBUFS
- * past igmp_max_memberships, a link going away) are reported and skipped. */
+ * theirs to fix; interfaces we chose ourselves that cannot join (no socket
+ * will take more, a link going away) are reported once and skipped. */
 static int resync(mcd_responder *r, bool first, size_t *bad_iface)
 {
-    mcd_iface ifs[MCD_MAX_IFACES];
+    mcd_iface *ifs = NULL;
     bool strict = first && r->nspecs > 0 && !r->wait_ifaces;
-    int n = wanted_ifaces(r, !first || r->wait_ifaces, ifs, MCD_MAX_IFACES,
-                          bad_iface);
+    int n = wanted_ifaces(r, !first || r->wait_ifaces, &ifs, bad_iface);
     int err = 0;
 
     if (n < 0 && (strict || n != MCD_E_NOIFACES))
         return first ? n : 0;
     n = n < 0 ? 0 : n;
-    for (size_t j = 0; j < r->njoined;) {
-        bool still = false;
-
-        for (int i = 0; i < n; i++)
-            still = still || ifs[i].index == r->joined[j];
-        if (still) {
-            j++;
-            continue;
-        }
-        emit(r, MCD_EV_LEFT, NULL, r->joined[j], 0);
-        r->joined[j] = r->joined[--r->njoined];
-    }
+    drop_unwanted(r, ifs, n);
     for (int i = 0; i < n; i++) {
         if (is_joined(r, ifs[i].index))
             continue;
@@ -280,40 +522,41 @@ static int resync(mcd_responder *r, bool first, size_t *bad_iface)
         if (err < 0 && strict) {
             if (bad_iface != NULL)
                 *bad_iface = ifs[i].spec;
-            return err;
+            break;
         }
         if (err < 0)
-            emit(r, MCD_EV_JOIN_ERROR, ifs[i].name, ifs[i].index, err);
+            report_skip(r, &ifs[i], err);
+        else
+            note_drop(&r->skipped, ifs[i].index);
     }
+    free(ifs);
+    if (err < 0 && strict)
+        return err;
     refresh_prefixes(r);
     /* At start, something must be joined unless we are told to wait. */
-    if (first && r->njoined == 0 && !r->wait_ifaces)
+    if (first && r->joined.n == 0 && !r->wait_ifaces)
         return err < 0 ? err : MCD_E_NOIFACES;
     return 0;
 }
 
 /* --- open, close ----------------------------------------------------------- */
 
+static void seed_links(mcd_responder *r);
+
 static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
                         size_t *bad_iface)
 {
-    enum mcd_family f = r->group.family;
     int err;
 
-    r->fd = mcd_sock_udp_(f);
-    if (r->fd < 0)
-        return r->fd;
-    err = mcd_sock_reuse_(r->fd);
-    if (err == 0)
-        err = mcd_sock_mcast_all_off_(r->fd, f);
-    if (err == 0)
-        err = mcd_sock_bind_any_(r->fd, f, cfg->port ? cfg->port
-                                                     : MCD_DEFAULT_PORT);
+    r->port = cfg->port ? cfg->port : MCD_DEFAULT_PORT;
+    err = add_sock(r);
     if (err < 0)
         return err;
+    r->fd = SOCKS(r)[0].fd;
     r->nl_fd = mcd_nl_open_();
     if (r->nl_fd < 0)
         return r->nl_fd;
+    seed_links(r); /* after subscribing: no change falls in between */
     return resync(r, true, bad_iface);
 }
 
@@ -364,17 +607,29 @@ void mcd_responder_close(mcd_responder *r)
 {
     if (r == NULL)
         return;
-    if (r->fd >= 0)
-        close(r->fd);
+    for (size_t i = 0; i < r->socks.n; i++)
+        close(SOCKS(r)[i].fd);
     if (r->nl_fd >= 0)
         close(r->nl_fd);
     for (size_t i = 0; i < r->nspecs; i++)
         free(r->specs[i]);
+    free(r->socks.items);
+    free(r->joined.items);
+    free(r->skipped.items);
+    free(r->links.items);
+    free(r->prefixes.items);
     free(r);
 }
 
 /* --- running --------------------------------------------------------------- */
 
+size_t mcd_responder_nfds(const mcd_responder *r)
+{
+    return r->socks.n + (r->nl_fd >= 0);
+}
+
+/* The first socket and netlink first: a caller with room for two gets
+ * what it got before there could be more sockets. */
 size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 {
     size_t n = 0;
@@ -383,6 +638,8 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
         fds[n++] = r->fd;
     if (n < cap && r->nl_fd >= 0)
         fds[n++] = r->nl_fd;
+    for (size_t i = 1; i < r->socks.n && n < cap; i++)
+        fds[n++] = SOCKS(r)[i].fd;
     return n;
 }
 
@@ -505,11 +762,59 @@ static const char *change_name(const mcd_nl_change *c)
     return "change";
 }
 
-/* Read link changes; any change (or lost ones: ENOBUFS) means resync. */
+/* Whether each link is up and running now, so that a message saying it
+ * still is (promiscuous mode, MTU, a second copy) is not reported as a
+ * change. Read after subscribing to netlink, and again when messages were
+ * lost. */
+static void seed_links(mcd_responder *r)
+{
+    struct ifaddrs *list;
+
+    r->links.n = 0;
+    if (getifaddrs(&list) < 0)
+        return; /* unknown links: their next "up" is reported, no harm */
+    for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next) {
+        struct sockaddr_ll ll;
+
+        if (ia->ifa_addr == NULL || ia->ifa_addr->sa_family != AF_PACKET)
+            continue;
+        memcpy(&ll, ia->ifa_addr, sizeof ll);
+        note_set(&r->links, (uint32_t)ll.sll_ifindex,
+                 (ia->ifa_flags & IFF_UP) && (ia->ifa_flags & IFF_RUNNING));
+    }
+    freeifaddrs(list);
+}
+
+/* Is this change worth a line? A link's state only when it changed (a
+ * link first seen down is just being created); addresses only of the
+ * group's family, the only ones the responder uses. */
+static bool news(mcd_responder *r, const mcd_nl_change *c)
+{
+    switch (c->kind) {
+    case MCD_NL_LINK_UP:
+    case MCD_NL_LINK_DOWN: {
+        bool up = c->kind == MCD_NL_LINK_UP, known;
+
+        known = note_find(&r->links, c->ifindex) != NULL;
+        return note_set(&r->links, c->ifindex, up) != 0 && (known || up);
+    }
+    case MCD_NL_LINK_GONE:
+        note_drop(&r->links, c->ifindex);
+        return true;
+    case MCD_NL_ADDR_NEW:
+    case MCD_NL_ADDR_GONE:
+        return c->family == r->group.family;
+    case MCD_NL_NONE: break;
+    }
+    return false;
+}
+
+/* Read link changes; any change (or lost ones: ENOBUFS) means resync,
+ * which acts (and reports) only where something is different. */
 static void process_netlink(mcd_responder *r)
 {
     mcd_nl_change ch[64];
-    bool changed = false;
+    bool changed = false, lost = false;
 
     for (int round = 0; round < 64; round++) {
         int n = mcd_nl_read_(r->nl_fd, ch, 64);
@@ -520,23 +825,27 @@ static void process_netlink(mcd_responder *r)
         if (n < 0) {
             if (n != -ENOBUFS)
                 emit(r, MCD_EV_ERROR, "netlink", 0, n);
+            lost = lost || n == -ENOBUFS;
             continue;
         }
         for (int i = 0; i < n; i++)
-            emit(r, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
+            if (news(r, &ch[i]))
+                emit(r, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
     }
+    if (lost)
+        seed_links(r);
     if (changed)
         resync(r, false, NULL);
 }
 
 /* Read what waits on the socket, a batch per system call; bounded so a
  * flood cannot starve the replies that are due. */
-static int process_socket(mcd_responder *r)
+static int process_socket(mcd_responder *r, int fd)
 {
     mcd_rx rx[MCD_SOCK_BATCH];
 
     for (int round = 0; round < 8; round++) {
-        int n = mcd_sock_recv_batch_(r->fd, &r->rx[0][0], RX_BUF,
+        int n = mcd_sock_recv_batch_(fd, &r->rx[0][0], RX_BUF,
                                      MCD_SOCK_BATCH, rx);
 
         if (n == -EAGAIN)
@@ -557,14 +866,22 @@ static int process_socket(mcd_responder *r)
     return 0;
 }
 
+static bool is_sock(const mcd_responder *r, int fd)
+{
+    for (size_t i = 0; i < r->socks.n; i++)
+        if (SOCKS(r)[i].fd == fd)
+            return true;
+    return false;
+}
+
 int mcd_responder_process(mcd_responder *r, int fd)
 {
     int err = 0;
 
     if (fd >= 0 && fd == r->nl_fd)
         process_netlink(r);
-    else if (fd >= 0 && fd == r->fd)
-        err = process_socket(r);
+    else if (fd >= 0 && is_sock(r, fd))
+        err = process_socket(r, fd);
     send_due(r);
     return err;
 }
@@ -583,7 +900,7 @@ size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
 {
     size_t n = 0;
 
-    for (; n < r->njoined && n < cap; n++)
-        idx[n] = r->joined[n];
+    for (; n < r->joined.n && n < cap; n++)
+        idx[n] = JOINED(r)[n].ifindex;
     return n;
 }

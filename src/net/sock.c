@@ -139,6 +139,18 @@ int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex)
     return opt(fd, level, MCAST_JOIN_GROUP, &req, sizeof req);
 }
 
+int mcd_sock_leave_(int fd, const mcd_addr *group, uint32_t ifindex)
+{
+    struct group_req req;
+    mcd_endpoint ep = {.addr = *group, .port = 0};
+    int level = group->family == MCD_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+
+    memset(&req, 0, sizeof req);
+    req.gr_interface = ifindex;
+    mcd_to_sockaddr_(&ep, &req.gr_group);
+    return opt(fd, level, MCAST_LEAVE_GROUP, &req, sizeof req);
+}
+
 int mcd_sock_join_source_(int fd, const mcd_addr *group,
                           const mcd_addr *source, uint32_t ifindex)
 {
