@@ -30,6 +30,12 @@
  * socket (net.ipv4.igmp_max_memberships, 20 by default), so this bounds
  * only the descriptors a host with thousands of interfaces makes us open. */
 #define MAX_SOCKS 256
+/* The first socket also sends the replies, and an IPv6 send with pktinfo
+ * needs some of the socket's option memory, which IPv6 memberships use
+ * up (net.core.optmem_max bounds them, not a count): it holds no more
+ * memberships than an IPv4 socket may by default, the others as many as
+ * the kernel lets them. */
+#define REPLY_SOCK_JOINS 20
 
 typedef struct prefix {
     uint32_t ifindex;
@@ -429,7 +435,8 @@ static int join_one(mcd_responder *r, const mcd_iface *ifc)
 
         if (fresh && (err = add_sock(r)) < 0)
             return err;
-        if (SOCKS(r)[s].full)
+        if (SOCKS(r)[s].full || (s == 0 &&
+                                 SOCKS(r)[0].held >= REPLY_SOCK_JOINS))
             continue;
         err = join_on(r, s, ifc->index);
         if (err == 0) {
