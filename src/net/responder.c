@@ -816,6 +816,18 @@ static bool news(mcd_responder *r, const mcd_nl_change *c)
     return false;
 }
 
+/* Leave at once on a deleted link: a link created with the same index
+ * before the resync would otherwise look joined, its membership held by
+ * the device that is gone. */
+static void forget_link(mcd_responder *r, uint32_t ifindex)
+{
+    for (size_t j = 0; j < r->joined.n; j++)
+        if (JOINED(r)[j].ifindex == ifindex) {
+            leave_one(r, j);
+            return;
+        }
+}
+
 /* Read link changes; any change (or lost ones: ENOBUFS) means resync,
  * which acts (and reports) only where something is different. */
 static void process_netlink(mcd_responder *r)
@@ -835,9 +847,12 @@ static void process_netlink(mcd_responder *r)
             lost = lost || n == -ENOBUFS;
             continue;
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             if (news(r, &ch[i]))
                 emit(r, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
+            if (ch[i].kind == MCD_NL_LINK_GONE)
+                forget_link(r, ch[i].ifindex);
+        }
     }
     if (lost)
         seed_links(r);

@@ -57,6 +57,30 @@ t_check "memberships never above the one live interface (cycle:bytes${over:- non
     test -z "$over"
 t_check "the responder logged each re-join" \
     test "$(grep -c 'joined on eth0' "$tmp/r.log")" -ge $((CYCLES + 1))
+
+# The same, with the new link taking the old one's index: a membership
+# the kernel kept for the old device must not pass for the new one's.
+relink_same_index() {
+    local ns idx
+    ns=$(lab_ns 2)
+    idx=$(lab_exec 2 cat /sys/class/net/eth0/ifindex)
+    lab_unlink_host 2
+    ip -n "$ns" link add eth0 index "$idx" type veth peer name p2 netns "$LAB_BR" &&
+        ip -n "$LAB_BR" link set p2 master br0 up &&
+        ip -n "$ns" link set eth0 up &&
+        ip -n "$ns" addr add "$(lab_ip 2)/16" dev eth0 &&
+        ip -n "$ns" route add default dev eth0 &&
+        test "$(lab_exec 2 cat /sys/class/net/eth0/ifindex)" = "$idx"
+}
+silent=""
+for c in 1 2 3 4 5; do
+    relink_same_index || { t_fail "same index $c: link re-created"; break; }
+    found || silent="$silent $c"
+done
+t_check "answered after 5 re-creations under the same index (silent:${silent:- none})" \
+    test -z "$silent"
+t_check "memberships still not above the one live interface ($(optmem) bytes)" \
+    test "$(optmem)" -le "$one"
 t_check "no join failed" sh -c "! grep -q 'cannot join' '$tmp/r.log'"
 
 kill -TERM "$r_pid"
