@@ -1,13 +1,15 @@
 /*
  * responder.c - mcd_responder: the responder core on a POSIX socket.
  *
- * One socket bound to wildcard:port (shared with other programs through
+ * A socket bound to wildcard:port (shared with other programs through
  * SO_REUSEADDR, see sock.c), joined to the group on each interface by
- * index, IP_MULTICAST_ALL off. Each datagram goes to the core with its
+ * index, IP_MULTICAST_ALL off; past the memberships the kernel allows one
+ * socket, more such sockets. Each datagram goes to the core with its
  * destination and ingress interface from pktinfo, and whether its source
  * lies on that interface's link; each reply leaves by the interface its
  * query came in on. A netlink socket reports link and address changes:
- * the responder joins again where an interface appears or comes back.
+ * the responder joins again where an interface appears or comes back, and
+ * leaves where one goes.
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -32,9 +34,9 @@
 #define MAX_SOCKS 256
 /* The first socket also sends the replies, and an IPv6 send with pktinfo
  * needs some of the socket's option memory, which IPv6 memberships use
- * up (net.core.optmem_max bounds them, not a count): it holds no more
- * memberships than an IPv4 socket may by default, the others as many as
- * the kernel lets them. */
+ * up (net.core.optmem_max bounds them, not a count; a full socket failed
+ * every reply with ENOBUFS): it holds no more memberships than an IPv4
+ * socket may by default, the others as many as the kernel lets them. */
 #define REPLY_SOCK_JOINS 20
 
 typedef struct prefix {
