@@ -337,8 +337,8 @@ static int pick_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
 
 /* pick_ifaces() into an array of the size needed (*out, to free): every
  * usable interface, however many there are, not the first MCD_MAX_IFACES. */
-static int wanted_ifaces(const mcd_responder *r, bool tolerant,
-                         mcd_iface **out, size_t *bad)
+static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface **out,
+                         size_t *bad)
 {
     size_t cap = r->nspecs > 0 ? r->nspecs : 64;
 
@@ -437,8 +437,8 @@ static int join_one(mcd_responder *r, const mcd_iface *ifc)
 
         if (fresh && (err = add_sock(r)) < 0)
             return err;
-        if (SOCKS(r)[s].full || (s == 0 &&
-                                 SOCKS(r)[0].held >= REPLY_SOCK_JOINS))
+        if (SOCKS(r)[s].full ||
+            (s == 0 && SOCKS(r)[0].held >= REPLY_SOCK_JOINS))
             continue;
         err = join_on(r, s, ifc->index);
         if (err == 0) {
