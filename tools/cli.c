@@ -21,8 +21,8 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* The digits of a number: "0" or [1-9][0-9]*, at most 18 of them (so a
- * long cannot overflow). Returns how many, or 0 when there are none or
+/* The digits of a number: "0" or [1-9][0-9]*, at most 19 of them (the
+ * caller checks the range). Returns how many, or 0 when there are none or
  * a leading zero. */
 static size_t digits(const char *s)
 {
@@ -30,7 +30,7 @@ static size_t digits(const char *s)
 
     while (s[n] >= '0' && s[n] <= '9')
         n++;
-    if (n == 0 || n > 18 || (s[0] == '0' && n > 1))
+    if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
         return 0;
     return n;
 }
@@ -48,16 +48,31 @@ static void bound_text(double v, char *buf, size_t cap)
         buf[n - 1] = '\0';
 }
 
-static int number_error(const char *what, const char *text, double min,
-                        double max)
+static int number_error(const char *what, const char *text, const char *lo,
+                        const char *hi)
+{
+    cli_error("%s: '%s' is not a number in %s-%s", what, cli_quote(text), lo,
+              hi);
+    return -1;
+}
+
+static int long_error(const char *what, const char *text, long min, long max)
+{
+    char lo[24], hi[24];
+
+    snprintf(lo, sizeof lo, "%ld", min);
+    snprintf(hi, sizeof hi, "%ld", max);
+    return number_error(what, text, lo, hi);
+}
+
+static int decimal_error(const char *what, const char *text, double min,
+                         double max)
 {
     char lo[32], hi[32];
 
     bound_text(min, lo, sizeof lo);
     bound_text(max, hi, sizeof hi);
-    cli_error("%s: '%s' is not a number in %s-%s", what, cli_quote(text), lo,
-              hi);
-    return -1;
+    return number_error(what, text, lo, hi);
 }
 
 int cli_parse_long(const char *what, const char *text, long min, long max,
@@ -68,10 +83,11 @@ int cli_parse_long(const char *what, const char *text, long min, long max,
     long v;
 
     if (n == 0 || text[neg + n] != '\0')
-        return number_error(what, text, (double)min, (double)max);
-    v = strtol(text, NULL, 10); /* checked above: cannot overflow */
-    if (v < min || v > max)
-        return number_error(what, text, (double)min, (double)max);
+        return long_error(what, text, min, max);
+    errno = 0;
+    v = strtol(text, NULL, 10);
+    if (errno != 0 || v < min || v > max)
+        return long_error(what, text, min, max);
     *out = v;
     return 0;
 }
@@ -87,10 +103,10 @@ int cli_parse_decimal(const char *what, const char *text, double min,
             f++;
     if (n == 0 || (text[n] == '.' && f == 0) ||
         text[n + (f > 0 ? f + 1 : 0)] != '\0')
-        return number_error(what, text, min, max);
+        return decimal_error(what, text, min, max);
     v = strtod(text, NULL); /* plain digits: the C locale's '.' */
     if (!(v >= min && v <= max))
-        return number_error(what, text, min, max);
+        return decimal_error(what, text, min, max);
     *out = v;
     return 0;
 }

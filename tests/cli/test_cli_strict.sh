@@ -74,6 +74,7 @@ send -c 0x10
 send -c 010
 send -c -1
 send -c +1
+send -c 9223372036854775808
 send -s 0x40
 send -s 064
 send -p 080
@@ -110,6 +111,7 @@ send -r 2.5
 send -r 10000000
 send -d 0.5
 send -c 1
+send -c 9223372036854775807
 send -p 65535
 discover -p 80
 discover -t 1
