@@ -14,25 +14,26 @@ command -v python3 >/dev/null || lab_die "FAIL: python3 is missing"
 lab_scratch
 lab_up 3
 
-# recv_bg HOST NAME ARGS...: `mcdisc recv ARGS` on HOST, stdout in
-# $tmp/NAME.out, stderr in $tmp/NAME.err; waits until its sockets exist.
+# recv_bg HOST NAME ARGS... GROUP:PORT: `mcdisc recv ARGS` on HOST, stdout
+# in $tmp/NAME.out, stderr in $tmp/NAME.err; waits until it has joined.
 recv_bg() {
     local h=$1 name=$2
     shift 2
     ip netns exec "$(lab_ns "$h")" "$MCDISC" recv "$@" \
         >"$tmp/$name.out" 2>"$tmp/$name.err" &
     eval "${name}_pid=$!"
-    wait_socket $!
+    wait_joined "$h" "${!#}"
 }
-# wait_socket PID: until PID holds a socket (it has joined: joins come
-# right after the sockets, before recv reads).
-wait_socket() {
-    local i
-    for i in $(seq 1 100); do
-        ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'socket:' && { sleep 0.1; return 0; }
+# wait_joined HOST A.B.C.D[:PORT]: until HOST's kernel holds a membership
+# of the group (/proc/net/igmp writes it as little-endian hex).
+wait_joined() {
+    local h=$1 g=${2%%:*} i hex
+    hex=$(echo "$g" | awk -F. '{printf "%02X%02X%02X%02X", $4, $3, $2, $1}')
+    for i in $(seq 1 200); do
+        lab_exec "$h" grep -q "$hex" /proc/net/igmp && return 0
         sleep 0.05
     done
-    echo "process $1 never opened a socket" >&2
+    echo "host $h never joined $g" >&2
     return 1
 }
 recv_done() {
@@ -66,7 +67,7 @@ t_check "send to /dev/full: exit 2 and says so" \
 ip netns exec "$(lab_ns 2)" sh -c 'exec "$0" recv --count 1 --duration 5 239.1.1.4:5000 >/dev/full 2>"$1"' \
     "$MCDISC" "$tmp/rf.err" &
 rf_pid=$!
-wait_socket $rf_pid
+wait_joined 2 239.1.1.4
 lab_exec 1 "$MCDISC" send --count 3 --rate 20 239.1.1.4:5000 >/dev/null
 wait $rf_pid
 rc=$?
@@ -77,7 +78,7 @@ t_check "recv to /dev/full: exit 2 and says so ($(cat "$tmp/rf.err"))" \
 ip netns exec "$(lab_ns 2)" sh -c 'exec "$0" recv --duration 3 239.1.1.5:5000 >/dev/null 2>&-' \
     "$MCDISC" &
 cl_pid=$!
-wait_socket $cl_pid
+wait_joined 2 239.1.1.5
 fd2=$(readlink "/proc/$cl_pid/fd/2")
 t_check "recv started with 2>&-: descriptor 2 is /dev/null, not a socket ($fd2)" \
     test "$fd2" = /dev/null
@@ -87,7 +88,7 @@ wait "$cl_pid" 2>/dev/null
 # --- 15: send's rate, and the discovery port ---------------------------
 lab_exec 1 "$MCDISC" send --count 3 --rate 2 --json 239.1.1.6:5000 >"$tmp/r3.json"
 t_jq "send -c 3 -r 2 reports about 2 datagrams/s (3 sent over 2 gaps of 0.5 s)" \
-    '.[0].sent == 3 and .[0].rate_pps > 1.8 and .[0].rate_pps < 2.2' "$tmp/r3.json"
+    '.[0].sent == 3 and .[0].rate_pps > 1.5 and .[0].rate_pps < 2.5' "$tmp/r3.json"
 lab_exec 1 "$MCDISC" send --count 1 --json 239.1.1.6:5000 >"$tmp/r1.json"
 t_jq "send -c 1 reports no rate (null), not thousands per second" \
     '.[0].sent == 1 and .[0].rate_pps == null and .[0].rate_Bps == null' "$tmp/r1.json"
