@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,36 +21,107 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* The digits of a number: "0" or [1-9][0-9]*, at most 19 of them (the
+ * caller checks the range). Returns how many, or 0 when there are none or
+ * a leading zero. */
+static size_t digits(const char *s)
+{
+    size_t n = 0;
+
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
+        return 0;
+    return n;
+}
+
+/* A bound for a message: "0.001", "10000000", "-5". */
+static void bound_text(double v, char *buf, size_t cap)
+{
+    size_t n;
+
+    snprintf(buf, cap, "%.3f", v);
+    n = strlen(buf);
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+}
+
+static int number_error(const char *what, const char *text, const char *lo,
+                        const char *hi)
+{
+    cli_error("%s: '%s' is not a number in %s-%s", what, cli_quote(text), lo,
+              hi);
+    return -1;
+}
+
+static int long_error(const char *what, const char *text, long min, long max)
+{
+    char lo[24], hi[24];
+
+    snprintf(lo, sizeof lo, "%ld", min);
+    snprintf(hi, sizeof hi, "%ld", max);
+    return number_error(what, text, lo, hi);
+}
+
+static int decimal_error(const char *what, const char *text, double min,
+                         double max)
+{
+    char lo[32], hi[32];
+
+    bound_text(min, lo, sizeof lo);
+    bound_text(max, hi, sizeof hi);
+    return number_error(what, text, lo, hi);
+}
+
 int cli_parse_long(const char *what, const char *text, long min, long max,
                    long *out)
 {
-    char *end;
+    bool neg = text[0] == '-' && min < 0;
+    size_t n = digits(text + neg);
     long v;
 
-    /* Digits only (strtol would skip blanks and take a '+'). */
-    if (!((text[0] >= '0' && text[0] <= '9') ||
-          (text[0] == '-' && min < 0 && text[1] >= '0' && text[1] <= '9'))) {
-        cli_error("%s: '%s' is not a number in %ld-%ld", what, text, min, max);
-        return -1;
-    }
+    if (n == 0 || text[neg + n] != '\0')
+        return long_error(what, text, min, max);
     errno = 0;
-    v = strtol(text, &end, 10);
-    if (*end != '\0' || errno != 0 || v < min || v > max) {
-        cli_error("%s: '%s' is not a number in %ld-%ld", what, text, min, max);
-        return -1;
-    }
+    v = strtol(text, NULL, 10);
+    if (errno != 0 || v < min || v > max)
+        return long_error(what, text, min, max);
     *out = v;
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+int cli_parse_decimal(const char *what, const char *text, double min,
+                      double max, double *out)
+{
+    size_t n = digits(text), f = 0;
+    double v;
+
+    if (n > 0 && text[n] == '.')
+        while (text[n + 1 + f] >= '0' && text[n + 1 + f] <= '9')
+            f++;
+    if (n == 0 || (text[n] == '.' && f == 0) ||
+        text[n + (f > 0 ? f + 1 : 0)] != '\0')
+        return decimal_error(what, text, min, max);
+    v = strtod(text, NULL); /* plain digits: the C locale's '.' */
+    if (!(v >= min && v <= max))
+        return decimal_error(what, text, min, max);
+    *out = v;
+    return 0;
+}
+
+/* The valid UTF-8 sequence at s (at most n bytes): its length, and its
+ * code point in *cp; 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp_out)
 {
     size_t len;
     unsigned cp;
 
-    if (s[0] < 0x80)
+    if (s[0] < 0x80) {
+        *cp_out = s[0];
         return 1;
+    }
     if ((s[0] & 0xe0) == 0xc0)
         len = 2, cp = s[0] & 0x1fu;
     else if ((s[0] & 0xf0) == 0xe0)
@@ -70,64 +142,117 @@ static size_t utf8_len(const unsigned char *s, size_t n)
         (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
         (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
+    *cp_out = cp;
     return len;
 }
 
-void json_strn(FILE *f, const char *s, size_t len)
+/* Code points a terminal or a JSON consumer must never get raw from the
+ * network: controls (C0, DEL, C1), and the invisible and bidirectional
+ * formatting characters that hide or reorder what is shown (Unicode TR
+ * 36, 9: the Trojan Source list and its neighbours), with the line and
+ * paragraph separators. */
+static bool unsafe_cp(unsigned cp)
 {
-    const unsigned char *p = (const unsigned char *)s;
-
-    fputc('"', f);
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(p + i, len - i);
-
-        if (p[i] == '"' || p[i] == '\\') {
-            fprintf(f, "\\%c", p[i]);
-        } else if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f) {
-            fputc(p[i], f);
-        } else if (n > 1) {
-            fwrite(p + i, 1, n, f);
-            i += n;
-            continue;
-        } else {
-            fprintf(f, "\\u%04x", p[i]);
-        }
-        i++;
-    }
-    fputc('"', f);
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+           (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+           (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
-/* Code points a terminal must never receive raw from the network: C1
- * controls and the bidirectional overrides that reorder what is shown. */
-static bool unsafe_cp(const unsigned char *p, size_t n)
+/* One unit of text for a human, at p (n bytes left), into out[]: the
+ * character as it is, or each of its bytes as \xNN. Returns the length
+ * written; *used gets the bytes of input consumed. */
+static size_t human_unit(const unsigned char *p, size_t n, char quote,
+                         char out[static 17], size_t *used)
 {
-    unsigned cp = n == 2 ? ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu)
-                  : n == 3 ? ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) |
-                                 (p[2] & 0x3fu)
-                           : 0;
+    static const char hex[] = "0123456789abcdef";
+    unsigned cp;
+    size_t len = utf8_len(p, n, &cp), w = 0;
 
-    return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
+    if (len > 0 && !unsafe_cp(cp) && cp != '\\' && cp != (unsigned char)quote) {
+        memcpy(out, p, len);
+        *used = len;
+        return len;
+    }
+    len = len == 0 ? 1 : len;
+    for (size_t k = 0; k < len; k++) {
+        out[w++] = '\\';
+        out[w++] = 'x';
+        out[w++] = hex[p[k] >> 4];
+        out[w++] = hex[p[k] & 0xf];
+    }
+    *used = len;
+    return w;
 }
 
 void cli_print_safe(FILE *f, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
+    char out[17];
 
+    for (size_t i = 0, used; i < len; i += used)
+        fwrite(out, 1, human_unit(p + i, len - i, '"', out, &used), f);
+}
+
+const char *cli_quote(const char *text)
+{
+    static char bufs[4][(CLI_QUOTE_MAX + 4) * 4 + 4];
+    static unsigned next;
+    char *buf = bufs[next++ % 4], out[17];
+    const unsigned char *p = (const unsigned char *)text;
+    size_t len = strlen(text), i = 0, w = 0, used;
+
+    while (i < len && i < CLI_QUOTE_MAX) {
+        size_t k = human_unit(p + i, len - i, '\'', out, &used);
+
+        memcpy(buf + w, out, k);
+        w += k;
+        i += used;
+    }
+    if (i < len) {
+        memcpy(buf + w, "...", 3);
+        w += 3;
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+bool json_strn(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    bool replaced = false;
+
+    fputc('"', f);
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(p + i, len - i);
+        unsigned cp;
+        size_t n = utf8_len(p + i, len - i, &cp);
 
-        if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
-            fputc(p[i], f);
-        } else if (n > 1 && !unsafe_cp(p + i, n)) {
-            fwrite(p + i, 1, n, f);
+        if (n == 0) {
+            fputs("\\ufffd", f); /* RFC 8259 8.1: JSON text is UTF-8 */
+            replaced = true;
+            n = 1;
+        } else if (cp == '"' || cp == '\\') {
+            fprintf(f, "\\%c", (char)cp);
+        } else if (unsafe_cp(cp)) {
+            fprintf(f, "\\u%04x", cp);
         } else {
-            n = n == 0 ? 1 : n;
-            for (size_t k = 0; k < n; k++)
-                fprintf(f, "\\x%02x", p[i + k]);
+            fwrite(p + i, 1, n, f);
         }
         i += n;
     }
+    fputc('"', f);
+    return replaced;
+}
+
+void json_text(FILE *f, const char *key, const char *s, size_t len)
+{
+    fprintf(f, "\"%s\":", key);
+    if (!json_strn(f, s, len))
+        return;
+    fprintf(f, ",\"%s_hex\":\"", key);
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, "%02x", (unsigned char)s[i]);
+    fputc('"', f);
 }
 
 void json_str(FILE *f, const char *s)
@@ -135,7 +260,42 @@ void json_str(FILE *f, const char *s)
     if (s == NULL)
         fputs("null", f);
     else
-        json_strn(f, s, strlen(s));
+        (void)json_strn(f, s, strlen(s));
+}
+
+static int out_errno; /* the first failure to write standard output */
+
+void cli_flush(void)
+{
+    if (fflush(stdout) != 0 && out_errno == 0)
+        out_errno = errno != 0 ? errno : EIO;
+}
+
+int cli_finish_output(const char *cmd, int rc)
+{
+    bool lost = ferror(stdout) != 0;
+
+    errno = 0;
+    cli_flush();
+    if (fclose(stdout) != 0 && out_errno == 0)
+        out_errno = errno != 0 ? errno : EIO;
+    if (!lost && out_errno == 0)
+        return rc;
+    cli_error("%s%scannot write the output: %s", cmd ? cmd : "",
+              cmd ? ": " : "", out_errno ? strerror(out_errno) : "write error");
+    return EXIT_USAGE;
+}
+
+int cli_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* The lowest free descriptor: fd itself, as 0..fd-1 are open. */
+        if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+            return -1;
+    }
+    return 0;
 }
 
 void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,
@@ -143,18 +303,24 @@ void cli_opt_error(const char *cmd, int c, char **argv, int optind_now,
 {
     const char *arg = argv[optind_now - 1];
 
-    if (c == ':')
-        cli_error("%s: option '%s' needs a value", cmd, arg);
-    else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL &&
-             optopt_now != 0)
-        cli_error("%s: option '%.*s' takes no value", cmd,
-                  (int)(strchr(arg, '=') - arg), arg);
-    else if (optopt_now != 0 && strncmp(arg, "--", 2) != 0)
-        cli_error("%s: unknown option '-%c' (see mcdisc help %s)", cmd,
-                  optopt_now, cmd);
-    else
-        cli_error("%s: unknown option '%s' (see mcdisc help %s)", cmd, arg,
-                  cmd);
+    char opt[3] = {'-', (char)optopt_now, '\0'};
+
+    if (c == ':') {
+        cli_error("%s: option '%s' needs a value", cmd, cli_quote(arg));
+    } else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL &&
+               optopt_now != 0) {
+        char name[CLI_QUOTE_MAX + 1];
+
+        snprintf(name, sizeof name, "%.*s", (int)(strchr(arg, '=') - arg),
+                 arg);
+        cli_error("%s: option '%s' takes no value", cmd, cli_quote(name));
+    } else if (optopt_now != 0 && strncmp(arg, "--", 2) != 0) {
+        cli_error("%s: unknown option '%s' (see mcdisc help %s)", cmd,
+                  cli_quote(opt), cmd);
+    } else {
+        cli_error("%s: unknown option '%s' (see mcdisc help %s)", cmd,
+                  cli_quote(arg), cmd);
+    }
 }
 
 int cli_port(const char *what, const char *text, uint16_t *out)
@@ -173,11 +339,13 @@ int cli_check_group(const char *cmd, const char *group)
     int err = mcd_addr_resolve(group, &a);
 
     if (err < 0) {
-        cli_error("%s: --group '%s': %s", cmd, group, mcd_strerror(err));
+        cli_error("%s: --group '%s': %s", cmd, cli_quote(group),
+                  mcd_strerror(err));
         return -1;
     }
     if (!mcd_addr_is_multicast(&a)) {
-        cli_error("%s: --group '%s' is not a multicast address", cmd, group);
+        cli_error("%s: --group '%s' is not a multicast address", cmd,
+                  cli_quote(group));
         return -1;
     }
     return 0;
@@ -187,7 +355,8 @@ void cli_open_error(const char *cmd, int err, const char *group,
                     uint16_t port, const char *const *ifaces, size_t bad)
 {
     if (bad != SIZE_MAX && ifaces != NULL) {
-        cli_error("%s: --iface '%s': %s", cmd, ifaces[bad], mcd_strerror(err));
+        cli_error("%s: --iface '%s': %s", cmd, cli_quote(ifaces[bad]),
+                  mcd_strerror(err));
         return;
     }
     if (err == -EADDRINUSE) {
@@ -199,7 +368,8 @@ void cli_open_error(const char *cmd, int err, const char *group,
         cli_error("%s: %s; name one with --iface", cmd, mcd_strerror(err));
         return;
     }
-    cli_error("%s: group %s port %u: %s", cmd, group, port, mcd_strerror(err));
+    cli_error("%s: group %s port %u: %s", cmd, cli_quote(group), port,
+              mcd_strerror(err));
 }
 
 void cli_format_addr(const mcd_addr *a, char *buf, size_t cap)
@@ -236,15 +406,18 @@ void cli_format_endpoint(const mcd_endpoint *ep, char *buf, size_t cap)
 
 void cli_group_error(const char *cmd, const char *text, int err)
 {
+    const char *q = cli_quote(text);
+
     if (err == MCD_E_NOTMCAST)
-        cli_error("%s: '%s' is not a multicast group", cmd, text);
+        cli_error("%s: '%s' is not a multicast group", cmd, q);
     else if (err == MCD_E_BADPORT)
-        cli_error("%s: '%s': port must be 1-65535", cmd, text);
+        cli_error("%s: '%s': port must be 1-65535, decimal digits without a "
+                  "leading zero", cmd, q);
     else if (err == MCD_E_NOIFACE)
-        cli_error("%s: '%s': no such interface for the zone", cmd, text);
+        cli_error("%s: '%s': no such interface for the zone", cmd, q);
     else
         cli_error("%s: '%s' is not a group (GROUP, GROUP:PORT or "
-                  "[IPV6-GROUP%%ZONE]:PORT)", cmd, text);
+                  "[IPV6-GROUP%%ZONE]:PORT)", cmd, q);
 }
 
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,

@@ -23,21 +23,54 @@ enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_USAGE = 2 };
 /* Print "mcdisc: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse a decimal integer in [min, max], the whole string, no sign unless
- * min < 0. Returns 0 or -1 (and prints "mcdisc: <what>: ..."). */
+/* The one number syntax of every option (and of a GROUP:PORT's port):
+ * decimal digits only, no sign (a '-' only when min < 0), no blanks, no
+ * hex or exponent, no leading zero ("0" itself aside). Out of [min, max]
+ * is an error too. Returns 0 or -1 (and prints "mcdisc: <what>: '<text>'
+ * is not a number in MIN-MAX"). */
 int cli_parse_long(const char *what, const char *text, long min, long max,
                    long *out);
+/* Same syntax, with an optional fraction ("0.5", not ".5", "1e3" or
+ * "0x10"), for durations and rates. */
+int cli_parse_decimal(const char *what, const char *text, double min,
+                      double max, double *out);
+
+/* User text for an error message: control bytes, invalid UTF-8, the
+ * invisible and bidi characters, '\' and '\'' as \xNN, cut after
+ * CLI_QUOTE_MAX bytes with "...". The result lives in one of four static
+ * buffers, so up to four may appear in one message. */
+#define CLI_QUOTE_MAX 64
+const char *cli_quote(const char *text);
 
 /* Write `s` as a JSON string literal, quotes included. */
 void json_str(FILE *f, const char *s);
-/* Same for `len` bytes that may hold any value (invalid UTF-8 and control
- * bytes are escaped as \u00XX). */
-void json_strn(FILE *f, const char *s, size_t len);
+/* Same for `len` bytes that may hold any value: '"', '\\', controls (C0,
+ * DEL, C1) and the invisible and bidi characters as \uXXXX; each byte that
+ * is not part of valid UTF-8 as U+FFFD. Returns true when one was replaced
+ * (the string then no longer tells the bytes: see json_text). */
+bool json_strn(FILE *f, const char *s, size_t len);
+/* "key":"<json_strn>", and when bytes were replaced ,"key_hex":"<every
+ * byte in hex>" (README.md, "Text from the network"). */
+void json_text(FILE *f, const char *key, const char *s, size_t len);
 
 /* Write len bytes for a terminal: printable ASCII and valid UTF-8 as they
- * are; control bytes, invalid UTF-8, C1 controls, bidi overrides and '\\'
- * as \\xNN. Text from the network goes through this, never raw. */
+ * are; control bytes, invalid UTF-8, C1 controls, the invisible and bidi
+ * characters (U+061C, U+200B-U+200F, U+2028-U+202E, U+2060-U+206F,
+ * U+FEFF, U+FFF9-U+FFFB), '\\' and '"' as \xNN per byte. Text from the
+ * network goes through this, never raw. */
 void cli_print_safe(FILE *f, const char *s, size_t len);
+
+/* Standard output at exit: flush and close it, and report a write error
+ * seen at any time (a full disk, a closed descriptor) in one line naming
+ * `cmd`. Returns rc, or EXIT_USAGE when output was lost. */
+int cli_finish_output(const char *cmd, int rc);
+/* fflush(stdout), remembering the first failure for cli_finish_output. */
+void cli_flush(void);
+/* Open /dev/null on any of descriptors 0-2 that is closed, so no socket
+ * ever becomes standard output or error; in the direction that cannot be
+ * used (stdin write-only, stdout and stderr read-only), so output meant
+ * for a closed descriptor still fails and is reported. Returns 0 or -1. */
+int cli_std_fds(void);
 
 /* Run getopt_long() over a subcommand's argv: -h/--help prints `usage`
  * and returns 1; an unknown option or a missing value gets one line and
@@ -74,6 +107,37 @@ void cli_group_error(const char *cmd, const char *text, int err);
 /* What the machine shows of the usual reasons multicast does not arrive
  * (tools/diag.c): rp_filter, IGMP/MLD version, membership, routes, flags. */
 void diag_print_iface(FILE *f, const mcd_iface *ifc, const mcd_addr *group);
+
+/* What recv can learn of the queriers on its links (tools/diag.c): it
+ * listens for IGMP and MLD queries on raw sockets while it runs (this
+ * needs CAP_NET_RAW; without it, it says so). */
+typedef struct diag_heard {
+    uint32_t ifindex;
+    uint64_t n;     /* queries heard */
+    mcd_time last;  /* when the latest came (monotonic) */
+    mcd_addr from;  /* its source */
+    int version;    /* IGMP 1-3, MLD 1-2 */
+} diag_heard;
+
+typedef struct diag_watch {
+    int fd[2];  /* [0] IGMP, [1] MLD; -1 when not open */
+    int err[2]; /* errno of the failed open */
+    mcd_time since;
+    diag_heard heard[2][MCD_MAX_IFACES];
+    size_t nheard[2];
+} diag_watch;
+
+void diag_watch_open(diag_watch *w);
+/* Its open descriptors into fds[2]; returns how many. */
+size_t diag_watch_fds(const diag_watch *w, int *fds);
+/* Read what waits (never blocks). */
+void diag_watch_read(diag_watch *w);
+void diag_watch_close(diag_watch *w);
+/* What recv can and cannot know about queriers and snooping on ifc, for
+ * `family`: queries heard while it ran, a bridge in this namespace (ifc
+ * itself or its master) and its snooping state, and what lies beyond. */
+void diag_print_queriers(FILE *f, const diag_watch *w, const mcd_iface *ifc,
+                         enum mcd_family family);
 
 /* Each subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 int cmd_addr(int argc, char **argv);

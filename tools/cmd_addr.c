@@ -34,34 +34,6 @@ static const struct option addr_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-#define INPUT_SHOWN 64 /* bytes of a bad input quoted in a message */
-
-/* Untrusted text made safe for a one-line message: printable ASCII as
- * is, anything else (and ' and \) as \xNN, cut after INPUT_SHOWN bytes. */
-static const char *quote_input(const char *s, char *buf, size_t cap)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0, i = 0;
-
-    for (; s[i] != '\0' && i < INPUT_SHOWN && n + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-            buf[n++] = (char)c;
-            continue;
-        }
-        buf[n++] = '\\';
-        buf[n++] = 'x';
-        buf[n++] = hex[c >> 4];
-        buf[n++] = hex[c & 0xf];
-    }
-    if (s[i] != '\0' && n + 4 < cap) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Human output                                                              */
 
@@ -299,8 +271,8 @@ static void print_json(const char *input, const mcd_addr *a,
         text[0] = '\0';
     fputs("{\"address\":", stdout);
     json_str(stdout, text);
-    json_key("input");
-    json_strn(stdout, input, strlen(input));
+    fputc(',', stdout);
+    json_text(stdout, "input", input, strlen(input));
     json_kv_bool("valid", true);
     json_kv_str("family", a->family == MCD_AF_INET6 ? "ipv6" : "ipv4");
     json_kv_bool("multicast", in->multicast);
@@ -341,18 +313,17 @@ static bool only_zone_bad(const char *input)
 
 static void report_invalid(const char *input, bool json)
 {
-    char shown[INPUT_SHOWN * 4 + 8];
+    const char *shown = cli_quote(input);
     bool zone = only_zone_bad(input);
 
-    quote_input(input, shown, sizeof shown);
     if (zone)
         cli_error("addr: '%s': %s", shown, BAD_ZONE);
     else
         cli_error("addr: '%s' is %s", shown, NOT_AN_ADDRESS);
     if (!json)
         return;
-    fputs("{\"input\":", stdout);
-    json_strn(stdout, input, strlen(input));
+    fputc('{', stdout);
+    json_text(stdout, "input", input, strlen(input));
     json_kv_bool("valid", false);
     json_kv_str("error", zone ? BAD_ZONE : NOT_AN_ADDRESS);
     fputs("}\n", stdout);
@@ -366,8 +337,6 @@ static void report_invalid(const char *input, bool json)
  * unknown long one (optopt 0) in argv[optind - 1]. */
 static void report_bad_option(char **argv)
 {
-    char shown[INPUT_SHOWN * 4 + 8];
-
     if (optopt == OPT_JSON || optopt == OPT_HELP)
         cli_error("addr: option '--%s' takes no argument",
                   optopt == OPT_JSON ? "json" : "help");
@@ -380,7 +349,7 @@ static void report_bad_option(char **argv)
                   "--help)", (unsigned)(unsigned char)optopt);
     else
         cli_error("addr: unknown option '%s' (see mcdisc addr --help)",
-                  quote_input(argv[optind - 1], shown, sizeof shown));
+                  cli_quote(argv[optind - 1]));
 }
 
 /* Returns -1 to go on, or an exit code. */
@@ -449,9 +418,5 @@ int cmd_addr(int argc, char **argv)
         if (r > worst)
             worst = r;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("addr: cannot write the output: %s", strerror(errno));
-        return EXIT_USAGE;
-    }
-    return worst;
+    return worst; /* main() checks that the output was written */
 }

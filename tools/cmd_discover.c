@@ -127,7 +127,8 @@ static int parse_args(dopts *o, int argc, char **argv)
     if (rc != 0)
         return rc;
     if (optind < argc) {
-        cli_error("discover: unexpected argument '%s'", argv[optind]);
+        cli_error("discover: unexpected argument '%s'",
+                  cli_quote(argv[optind]));
         return -1;
     }
     o->cfg.ifaces = o->ifaces;
@@ -150,21 +151,23 @@ static void print_device(void *ctx, const mcd_device *d)
         cli_format_endpoint(&d->from, ep, sizeof ep);
         printf("%-22s %-8s ", ep, ifname);
         cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
-        printf("  %s %u  %.2f ms\n", d->reply.proto, d->reply.port, rtt_ms);
+        fputs("  ", stdout);
+        cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
+        printf(" %u  %.2f ms\n", d->reply.port, rtt_ms);
     } else {
         cli_format_addr(&d->from.addr, addr, sizeof addr);
         fputs("{\"address\":", stdout);
         json_str(stdout, addr);
         printf(",\"port\":%u,\"iface\":", d->from.port);
         json_str(stdout, ifname);
-        fputs(",\"name\":", stdout);
-        json_str(stdout, d->reply.name);
-        fputs(",\"proto\":", stdout);
-        json_str(stdout, d->reply.proto);
+        fputc(',', stdout);
+        json_text(stdout, "name", d->reply.name, strlen(d->reply.name));
+        fputc(',', stdout);
+        json_text(stdout, "proto", d->reply.proto, strlen(d->reply.proto));
         printf(",\"service_port\":%u,\"rtt_ms\":%.3f,\"t_ms\":%.3f}\n",
                d->reply.port, rtt_ms, (double)d->elapsed / 1000.0);
     }
-    fflush(stdout);
+    cli_flush();
 }
 
 static int run(dopts *o, mcd_query *q)

@@ -56,6 +56,14 @@ typedef struct rstate {
     mcd_flows flows;
     mcd_flow table[MAX_FLOWS];
     uint64_t total;
+    /* Datagrams of senders beyond the table, and a bitmap of their hashed
+     * endpoints: its set bits are a lower bound of how many senders. */
+    uint64_t untracked, untracked_senders;
+    uint8_t untracked_seen[65536 / 8];
+    diag_watch watch;
+    uint32_t ifidx[MCD_MAX_IFACES]; /* joined at the start, and their names */
+    char ifnames[MCD_MAX_IFACES][IF_NAMESIZE];
+    size_t nif;
 } rstate;
 
 static volatile sig_atomic_t stop_signal;
@@ -70,7 +78,6 @@ static int parse_opt(void *ctx, int c, const char *arg)
     ropts *o = ctx;
 
     long v;
-    char *end;
 
     switch (c) {
     case 'i':
@@ -88,15 +95,8 @@ static int parse_opt(void *ctx, int c, const char *arg)
         o->count = (uint64_t)v;
         return 0;
     case 'd':
-        errno = 0;
-        o->duration = strtod(arg, &end);
-        if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
-            !isfinite(o->duration) || o->duration <= 0 || o->duration > 1e7) {
-            cli_error("recv: --duration: '%s' must be a number of seconds "
-                      "in 0.001-10000000", arg);
-            return -1;
-        }
-        return 0;
+        return cli_parse_decimal("recv: --duration", arg, 0.001, 1e7,
+                                 &o->duration);
     case 'q': o->quiet = true; return 0;
     case 'j': o->json = true; return 0;
     }
@@ -109,11 +109,12 @@ static int parse_groups(ropts *o, int argc, char **argv)
 
     if (o->source != NULL && mcd_addr_resolve(o->source, &src) < 0) {
         cli_error("recv: --source '%s': not a valid IPv4 or IPv6 address",
-                  o->source);
+                  cli_quote(o->source));
         return -1;
     }
     if (o->source != NULL && mcd_addr_is_multicast(&src)) {
-        cli_error("recv: --source '%s' is a group, not a sender", o->source);
+        cli_error("recv: --source '%s' is a group, not a sender",
+                  cli_quote(o->source));
         return -1;
     }
     if (optind >= argc) {
@@ -135,7 +136,7 @@ static int parse_groups(ropts *o, int argc, char **argv)
         }
         if (o->source != NULL && src.family != g->group.family) {
             cli_error("recv: --source '%s' and group '%s' are not of one "
-                      "family", o->source, argv[i]);
+                      "family", cli_quote(o->source), cli_quote(argv[i]));
             return -1;
         }
         g->source = src;
@@ -186,7 +187,7 @@ static void print_human(const mcd_datagram *dg, const mcd_flow *fl,
                                         : "");
         return;
     }
-    fputs(": \"", stdout);
+    fputs(": \"", stdout); /* cli_print_safe escapes '"' */
     cli_print_safe(stdout, (const char *)dg->data, keep < 64 ? keep : 64);
     printf("\"%s\n", keep > 64 ? "..." : "");
 }
@@ -216,9 +217,29 @@ static void print_json(const mcd_datagram *dg, const mcd_flow *fl,
                ev == MCD_FLOW_LATE ? "true" : "false",
                ev == MCD_FLOW_RESTART ? "true" : "false");
     else {
-        fputs(",\"preview\":", stdout);
-        json_strn(stdout, (const char *)dg->data, keep < 64 ? keep : 64);
+        fputc(',', stdout);
+        json_text(stdout, "preview", (const char *)dg->data,
+                  keep < 64 ? keep : 64);
         fputs("}\n", stdout);
+    }
+}
+
+/* A sender the full table could not take: counted, and said so once. */
+static void untracked(rstate *st, const mcd_endpoint *src)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the address and port */
+    const uint8_t *b = (const uint8_t *)src->addr.b;
+
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ b[i]) * 16777619u;
+    h = ((h ^ (src->port & 0xff)) * 16777619u ^ (src->port >> 8)) * 16777619u;
+    h = (h >> 16) ^ (h & 0xffff);
+    if (st->untracked++ == 0)
+        cli_error("recv: more than %d senders: those beyond are counted, not "
+                  "tracked", MAX_FLOWS);
+    if (!(st->untracked_seen[h / 8] & (1u << (h % 8)))) {
+        st->untracked_seen[h / 8] |= (uint8_t)(1u << (h % 8));
+        st->untracked_senders++;
     }
 }
 
@@ -233,6 +254,8 @@ static void on_datagram(void *ctx, const mcd_datagram *dg)
 
     if (fl != NULL)
         fl->bytes += dg->len - keep; /* count what the buffer did not keep */
+    else if (ev == MCD_FLOW_FULL)
+        untracked(st, &dg->from);
     st->total++;
     if (st->o->quiet)
         return;
@@ -307,26 +330,70 @@ static void summary_json(const mcd_flow *fl)
     puts("}");
 }
 
-static void diagnose(const mcd_receiver *r, const ropts *o)
+static void summary_untracked(const rstate *st)
 {
-    uint32_t idx[MCD_MAX_IFACES];
-    size_t n = mcd_receiver_ifaces(r, idx, MCD_MAX_IFACES);
+    if (st->untracked == 0)
+        return;
+    if (st->o->json)
+        printf("{\"type\":\"untracked\",\"datagrams\":%llu,"
+               "\"senders_at_least\":%llu,\"table_size\":%d}\n",
+               (unsigned long long)st->untracked,
+               (unsigned long long)st->untracked_senders, MAX_FLOWS);
+    else
+        printf("not tracked (the table holds %d senders): %llu datagrams "
+               "from at least %llu more senders\n", MAX_FLOWS,
+               (unsigned long long)st->untracked,
+               (unsigned long long)st->untracked_senders);
+}
+
+/* An interface joined at the start that is gone or was re-created: its
+ * membership went with it. True when so (and said). */
+static bool iface_gone(const rstate *st, size_t i)
+{
+    mcd_iface now;
+
+    if (mcd_iface_lookup(st->ifnames[i], &now) == 0 &&
+        now.index == st->ifidx[i])
+        return false;
+    if (mcd_iface_lookup(st->ifnames[i], &now) == 0)
+        cli_error("recv: %s was deleted and re-created while recv ran (index "
+                  "%u, now %u): the groups were joined on the old one",
+                  cli_quote(st->ifnames[i]), st->ifidx[i], now.index);
+    else
+        cli_error("recv: %s (index %u) was deleted while recv ran: nothing "
+                  "more could arrive on it", cli_quote(st->ifnames[i]),
+                  st->ifidx[i]);
+    return true;
+}
+
+static void diagnose(const mcd_receiver *r, const rstate *st)
+{
+    const ropts *o = st->o;
 
     fprintf(stderr, "mcdisc: recv: nothing arrived; what this host shows:\n");
-    for (size_t i = 0; i < n; i++) {
-        char name[IF_NAMESIZE];
+    for (size_t i = 0; i < st->nif; i++) {
         mcd_iface ifc;
 
-        cli_ifname(idx[i], name, sizeof name);
-        if (mcd_iface_lookup(name, &ifc) < 0)
-            continue;
+        if (mcd_iface_lookup(st->ifnames[i], &ifc) < 0 ||
+            ifc.index != st->ifidx[i])
+            continue; /* said by iface_gone() */
         for (size_t g = 0; g < o->ngroups; g++) {
             const mcd_addr *grp = &o->groups[g].group;
 
             if (grp->family == MCD_AF_INET4 ? ifc.has_v4 : ifc.has_v6)
                 diag_print_iface(stderr, &ifc, grp);
         }
+        for (int fam = MCD_AF_INET4; fam <= MCD_AF_INET6; fam++)
+            for (size_t g = 0; g < o->ngroups; g++)
+                if (o->groups[g].group.family == fam) {
+                    diag_print_queriers(stderr, &st->watch, &ifc, fam);
+                    break;
+                }
     }
+    if (o->source != NULL)
+        fprintf(stderr, "mcdisc: diag: source filter: only datagrams from %s "
+                "(source-specific join, RFC 4607); the kernel drops those of "
+                "any other sender\n", cli_quote(o->source));
     if (mcd_receiver_foreign(r) > 0)
         fprintf(stderr, "mcdisc: recv: %llu datagrams reached the port but "
                 "were for another group or source\n",
@@ -335,9 +402,11 @@ static void diagnose(const mcd_receiver *r, const ropts *o)
 
 static int loop(mcd_receiver *r, rstate *st, const sigset_t *waitmask)
 {
-    struct pollfd pfd[MAX_GROUPS];
-    int fds[MAX_GROUPS];
+    struct pollfd pfd[MAX_GROUPS + 2];
+    int fds[MAX_GROUPS + 2];
     size_t n = mcd_receiver_fds(r, fds, MAX_GROUPS);
+
+    n += diag_watch_fds(&st->watch, fds + n);
     mcd_time stop_at = st->o->duration > 0
         ? mcd_clock_mono() + (mcd_time)(st->o->duration * 1e6) : MCD_TIME_NEVER;
 
@@ -358,10 +427,11 @@ static int loop(mcd_receiver *r, rstate *st, const sigset_t *waitmask)
             cli_error("recv: poll: %s", strerror(errno));
             return EXIT_USAGE;
         }
+        diag_watch_read(&st->watch);
         int got = mcd_receiver_process(r, on_datagram, st);
         if (got < 0) /* reported, and the receiver goes on */
             cli_error("recv: %s", mcd_strerror(got));
-        fflush(stdout);
+        cli_flush();
     }
     return EXIT_OK;
 }
@@ -385,6 +455,10 @@ int cmd_recv(int argc, char **argv)
     }
     st.o = &o;
     mcd_flows_init(&st.flows, st.table, MAX_FLOWS);
+    st.nif = mcd_receiver_ifaces(r, st.ifidx, MCD_MAX_IFACES);
+    for (size_t i = 0; i < st.nif; i++)
+        cli_ifname(st.ifidx[i], st.ifnames[i], IF_NAMESIZE);
+    diag_watch_open(&st.watch);
     sigemptyset(&stops);
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
@@ -395,10 +469,14 @@ int cmd_recv(int argc, char **argv)
     rc = loop(r, &st, &waitmask);
     for (size_t i = 0; i < st.flows.n; i++)
         (o.json ? summary_json : summary_human)(&st.table[i]);
+    summary_untracked(&st);
+    for (size_t i = 0; i < st.nif; i++)
+        (void)iface_gone(&st, i);
     if (rc == EXIT_OK && st.total == 0) {
-        diagnose(r, &o);
+        diagnose(r, &st);
         rc = EXIT_NO;
     }
+    diag_watch_close(&st.watch);
     mcd_receiver_close(r);
     return rc;
 }

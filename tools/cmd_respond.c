@@ -90,7 +90,8 @@ static int parse_delay(ropts *o, const char *arg)
     size_t n = dash ? (size_t)(dash - arg) : strlen(arg);
 
     if (n == 0 || n >= sizeof lo) {
-        cli_error("respond: --delay: '%s' must be MIN-MAX milliseconds", arg);
+        cli_error("respond: --delay: '%s' must be MIN-MAX milliseconds",
+                  cli_quote(arg));
         return -1;
     }
     memcpy(lo, arg, n);
@@ -100,7 +101,7 @@ static int parse_delay(ropts *o, const char *arg)
                   &o->cfg.delay_max_ms) < 0)
         return -1;
     if (o->cfg.delay_max_ms < o->cfg.delay_min_ms) {
-        cli_error("respond: --delay: '%s': MIN is above MAX", arg);
+        cli_error("respond: --delay: '%s': MIN is above MAX", cli_quote(arg));
         return -1;
     }
     return 0;
@@ -171,10 +172,10 @@ static int check_reply(const ropts *o)
 
     if (err == MCD_E_BADNAME || err == MCD_E_TOOLONG)
         cli_error("respond: --name '%s': must be 1-%d bytes, no control "
-                  "characters, no leading or trailing space", o->cfg.name,
+                  "characters, no leading or trailing space", cli_quote(o->cfg.name),
                   MCD_NAME_MAX);
     else if (err == MCD_E_BADPROTO)
-        cli_error("respond: --proto '%s': %s (at most %d)", o->cfg.proto,
+        cli_error("respond: --proto '%s': %s (at most %d)", cli_quote(o->cfg.proto),
                   mcd_strerror(err), MCD_PROTO_MAX);
     else if (err < 0)
         cli_error("respond: reply: %s", mcd_strerror(err));
@@ -219,7 +220,7 @@ static int parse_args(ropts *o, int argc, char **argv)
     if (rc != 0)
         return rc;
     if (optind < argc) {
-        cli_error("respond: unexpected argument '%s'", argv[optind]);
+        cli_error("respond: unexpected argument '%s'", cli_quote(argv[optind]));
         return -1;
     }
     o->cfg.ifaces = o->ifaces;

@@ -61,24 +61,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static int parse_double(const char *what, const char *arg, double min,
-                        double max, double *out)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(arg, &end);
-    if (arg[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v) ||
-        v < min || v > max) {
-        cli_error("send: %s: '%s' must be a number in %g-%g", what, arg, min,
-                  max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int parse_opt(void *ctx, int c, const char *arg)
 {
     sopts *o = ctx;
@@ -99,11 +81,14 @@ static int parse_opt(void *ctx, int c, const char *arg)
             return -1;
         o->count = (uint64_t)v;
         return 0;
-    case 'r': return parse_double("--rate", arg, 0.001, 1e7, &o->rate);
+    case 'r':
+        return cli_parse_decimal("send: --rate", arg, 0.001, 1e7, &o->rate);
     case 's':
         return cli_parse_long("send: --size", arg, MCD_PROBE_LEN, MAX_PAYLOAD,
                               &o->size);
-    case 'd': return parse_double("--duration", arg, 0.001, 1e7, &o->duration);
+    case 'd':
+        return cli_parse_decimal("send: --duration", arg, 0.001, 1e7,
+                                 &o->duration);
     case 'm': o->message = arg; return 0;
     case 'S': o->use_stdin = true; return 0;
     case 'p': return cli_port("send: --port", arg, &o->port);
@@ -140,7 +125,7 @@ static int parse_args(sopts *o, int argc, char **argv)
     if (optind != argc - 1) {
         cli_error(optind >= argc ? "send: which group? (mcdisc send GROUP[:PORT])"
                                  : "send: one group only; unexpected '%s'",
-                  optind < argc ? argv[optind + 1] : "");
+                  optind < argc ? cli_quote(argv[optind + 1]) : "");
         return -1;
     }
     if (o->message != NULL && o->use_stdin) {
@@ -185,6 +170,7 @@ static int load_payload(const sopts *o, uint8_t *buf, size_t *len)
 typedef struct sstate {
     uint64_t sent, bytes;
     mcd_time start, end;
+    mcd_time first, last; /* before the first send call, after the last */
 } sstate;
 
 static void sleep_until(mcd_time due)
@@ -242,7 +228,10 @@ static int run(const sopts *o, mcd_sender *snd, uint8_t *tmpl, size_t len,
             p.sent_us = mcd_clock_real_us();
             mcd_probe_encode(&p, bufs[i], MCD_PROBE_LEN);
         }
+        if (st->sent == 0)
+            st->first = mcd_clock_mono();
         int n = mcd_sender_send(snd, ptrs, lens, (size_t)k);
+        st->last = mcd_clock_mono();
         if (n < 0) {
             cli_error("send: %s", mcd_strerror(n));
             return EXIT_USAGE;
@@ -256,28 +245,58 @@ static int run(const sopts *o, mcd_sender *snd, uint8_t *tmpl, size_t len,
 static void summary(const sopts *o, const mcd_sender *snd, const sstate *st)
 {
     double secs = (double)(st->end - st->start) / 1e6;
-    double pps = secs > 0 ? (double)st->sent / secs : 0;
-    double bps = secs > 0 ? (double)st->bytes / secs : 0;
+    /* N datagrams span N - 1 gaps, from the first send to the last: one
+     * datagram (or a single batch) has no rate. */
+    double span = (double)(st->last - st->first) / 1e6;
+    bool has_rate = st->sent > 1 && span > 0;
+    double pps = has_rate ? (double)(st->sent - 1) / span : 0;
+    double bps = pps * (double)st->bytes / (double)(st->sent ? st->sent : 1);
 
     if (o->json) {
         fputs("{\"type\":\"send_summary\",\"group\":", stdout);
         json_str(stdout, o->group);
         fputs(",\"iface\":", stdout);
         json_str(stdout, mcd_sender_iface(snd)->name);
-        printf(",\"sent\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
-               "\"rate_pps\":%.1f,\"rate_Bps\":%.1f,\"refused\":%llu}\n",
+        printf(",\"sent\":%llu,\"bytes\":%llu,\"seconds\":%.3f,",
                (unsigned long long)st->sent, (unsigned long long)st->bytes,
-               secs, pps, bps,
+               secs);
+        if (has_rate)
+            printf("\"rate_pps\":%.1f,\"rate_Bps\":%.1f,", pps, bps);
+        else
+            fputs("\"rate_pps\":null,\"rate_Bps\":null,", stdout);
+        printf("\"refused\":%llu}\n",
                (unsigned long long)mcd_sender_refused(snd));
     } else {
-        printf("sent %llu datagrams (%llu bytes) to %s via %s in %.3f s: "
-               "%.1f datagrams/s, %.1f bytes/s\n",
+        printf("sent %llu datagrams (%llu bytes) to %s via %s in %.3f s",
                (unsigned long long)st->sent, (unsigned long long)st->bytes,
-               o->group, mcd_sender_iface(snd)->name, secs, pps, bps);
+               o->group, mcd_sender_iface(snd)->name, secs);
+        if (has_rate)
+            printf(": %.1f datagrams/s, %.1f bytes/s\n", pps, bps);
+        else
+            fputs(" (a rate needs two datagrams sent apart)\n", stdout);
         if (mcd_sender_refused(snd) > 0)
             printf("%llu of them refused by a local firewall (EPERM)\n",
                    (unsigned long long)mcd_sender_refused(snd));
     }
+}
+
+/* The discovery exchange's own group and port: a device of the chapter's
+ * kind keeps one receive buffer it never terminates, so after one datagram
+ * longer than the query its next queries no longer match until a query
+ * followed by a NUL arrives (docs/PROTOCOL.md, "Other traffic on the
+ * discovery port"). */
+static void warn_discovery(const mcd_group_spec *dest)
+{
+    mcd_addr g;
+
+    if (dest->port != MCD_DEFAULT_PORT ||
+        mcd_addr_parse(MCD_DEFAULT_GROUP, &g) != 0 ||
+        !mcd_addr_equal(&g, &dest->group))
+        return;
+    cli_error("send: warning: %s:%u is the discovery group and port; a "
+              "datagram longer than the query can leave devices of the "
+              "chapter's kind deaf to queries (see docs/PROTOCOL.md)",
+              MCD_DEFAULT_GROUP, MCD_DEFAULT_PORT);
 }
 
 int cmd_send(int argc, char **argv)
@@ -301,6 +320,7 @@ int cmd_send(int argc, char **argv)
     }
     if (load_payload(&o, tmpl, &len) < 0)
         return EXIT_USAGE;
+    warn_discovery(&dest);
     err = mcd_sender_open(&snd, &dest, o.iface, o.ttl, o.loop);
     if (err < 0) {
         const char *ifs[1] = {o.iface};

@@ -6,7 +6,13 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* First line of a /proc/sys file as an int, or -1. */
 static int read_int(const char *fmt, const char *ifname)
@@ -124,11 +130,17 @@ static void diag_v4(FILE *f, const mcd_iface *ifc, const mcd_addr *g,
             rp_all, (rp > 0 || rp_all > 0) ?
             "; a strict filter drops datagrams from sources not routed back "
             "through this interface" : "");
-    fprintf(f, "mcdisc: diag: %s: IGMP version %s%s, querier mode %s\n",
-            ifc->name, force > 0 ? "forced to " : "",
+    /* The kernel falls back to V1/V2 only for a few minutes after hearing
+     * such a querier (RFC 3376 7.2.1); V3 is also what it shows when it
+     * never heard any query at all. */
+    bool older = strcmp(q, "V1") == 0 || strcmp(q, "V2") == 0;
+    fprintf(f, "mcdisc: diag: %s: IGMP version %s%s, compatibility mode %s: "
+            "%s\n", ifc->name, force > 0 ? "forced to " : "",
             force > 0 ? (force == 2 ? "2" : force == 3 ? "3" : "1")
                       : "not forced",
-            q);
+            q, older ? "an IGMPv1/v2 querier was heard in the last minutes"
+                     : "the default, also when no query was ever heard (it "
+                       "does not show that a querier exists)");
     fprintf(f, "mcdisc: diag: %s: the kernel %s membership of %s\n", ifc->name,
             member ? "holds a" : "holds NO", gtext);
     if (v4_route(g, dev, sizeof dev))
@@ -157,4 +169,228 @@ void diag_print_iface(FILE *f, const mcd_iface *ifc, const mcd_addr *group)
                       : "not forced");
     fprintf(f, "mcdisc: diag: %s: the kernel %s membership of %s\n", ifc->name,
             mld_member(ifc->name, group) ? "holds a" : "holds NO", gtext);
+}
+
+/* --- queriers: what recv heard, and what it cannot know ------------------ */
+
+void diag_watch_open(diag_watch *w)
+{
+    memset(w, 0, sizeof *w);
+    w->since = mcd_clock_mono();
+    w->fd[0] = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                      IPPROTO_IGMP);
+    w->err[0] = w->fd[0] < 0 ? errno : 0;
+    w->fd[1] = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                      IPPROTO_ICMPV6);
+    w->err[1] = w->fd[1] < 0 ? errno : 0;
+
+    int on = 1;
+    struct icmp6_filter flt;
+
+    /* The interface of each query; ICMPv6: queries only (RFC 2710 3.6). */
+    if (w->fd[0] >= 0 &&
+        setsockopt(w->fd[0], IPPROTO_IP, IP_PKTINFO, &on, sizeof on) < 0)
+        w->err[0] = errno;
+    ICMP6_FILTER_SETBLOCKALL(&flt);
+    ICMP6_FILTER_SETPASS(MLD_LISTENER_QUERY, &flt);
+    if (w->fd[1] >= 0 &&
+        (setsockopt(w->fd[1], IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+                    sizeof on) < 0 ||
+         setsockopt(w->fd[1], IPPROTO_ICMPV6, ICMP6_FILTER, &flt,
+                    sizeof flt) < 0))
+        w->err[1] = errno;
+    for (int i = 0; i < 2; i++)
+        if (w->err[i] != 0 && w->fd[i] >= 0) {
+            close(w->fd[i]);
+            w->fd[i] = -1;
+        }
+}
+
+size_t diag_watch_fds(const diag_watch *w, int *fds)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < 2; i++)
+        if (w->fd[i] >= 0)
+            fds[n++] = w->fd[i];
+    return n;
+}
+
+static void heard(diag_watch *w, int fam, uint32_t ifindex,
+                  const mcd_addr *from, int version)
+{
+    diag_heard *h = w->heard[fam];
+    size_t i = 0;
+
+    while (i < w->nheard[fam] && h[i].ifindex != ifindex)
+        i++;
+    if (i == w->nheard[fam]) {
+        if (i == MCD_MAX_IFACES)
+            return;
+        w->nheard[fam]++;
+        h[i] = (diag_heard){.ifindex = ifindex};
+    }
+    h[i].n++;
+    h[i].last = mcd_clock_mono();
+    h[i].from = *from;
+    h[i].version = version;
+}
+
+/* An IGMP membership query (RFC 3376 4.1; 7.1 for the older versions):
+ * type 0x11; 8 bytes for v1 (code 0) and v2, 12 or more for v3. */
+static void igmp_query(diag_watch *w, const uint8_t *b, size_t n,
+                       uint32_t ifindex)
+{
+    size_t ihl = n > 0 ? (size_t)(b[0] & 0x0f) * 4 : 0;
+    mcd_addr from = {.family = MCD_AF_INET4};
+
+    if (n < 20 || ihl < 20 || n < ihl + 8 || b[9] != IPPROTO_IGMP ||
+        b[ihl] != 0x11)
+        return;
+    memcpy(from.b, b + 12, 4);
+    heard(w, 0, ifindex, &from,
+          n - ihl >= 12 ? 3 : b[ihl + 1] == 0 ? 1 : 2);
+}
+
+/* An MLD query (RFC 3810 5.1): 24 bytes for MLDv1, 28 or more for v2. */
+static void mld_query(diag_watch *w, const uint8_t *b, size_t n,
+                      uint32_t ifindex, const struct sockaddr_in6 *src)
+{
+    mcd_addr from = {.family = MCD_AF_INET6};
+
+    if (n < 24 || b[0] != MLD_LISTENER_QUERY)
+        return;
+    memcpy(from.b, &src->sin6_addr, 16);
+    heard(w, 1, ifindex, &from, n >= 28 ? 2 : 1);
+}
+
+static uint32_t pktinfo_ifindex(struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            return (uint32_t)pi.ipi_ifindex;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            return pi.ipi6_ifindex;
+        }
+    }
+    return 0;
+}
+
+void diag_watch_read(diag_watch *w)
+{
+    uint8_t buf[1500];
+    union {
+        struct cmsghdr align;
+        uint8_t b[256];
+    } ctl;
+    struct sockaddr_in6 src;
+
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; w->fd[i] >= 0 && k < 64; k++) {
+            struct iovec iov = {buf, sizeof buf};
+            struct msghdr m = {.msg_name = &src, .msg_namelen = sizeof src,
+                               .msg_iov = &iov, .msg_iovlen = 1,
+                               .msg_control = ctl.b,
+                               .msg_controllen = sizeof ctl.b};
+            ssize_t n = recvmsg(w->fd[i], &m, 0);
+
+            if (n < 0)
+                break;
+            if (i == 0)
+                igmp_query(w, buf, (size_t)n, pktinfo_ifindex(&m));
+            else
+                mld_query(w, buf, (size_t)n, pktinfo_ifindex(&m), &src);
+        }
+    }
+}
+
+void diag_watch_close(diag_watch *w)
+{
+    for (int i = 0; i < 2; i++)
+        if (w->fd[i] >= 0)
+            close(w->fd[i]);
+}
+
+/* A bridge in this namespace: ifname itself, or the bridge it is a port
+ * of. Its name in br, or false. */
+static bool local_bridge(const char *ifname, char *br, size_t cap)
+{
+    char path[128], link[128];
+    ssize_t n;
+
+    snprintf(path, sizeof path, "/sys/class/net/%s/bridge", ifname);
+    if (access(path, F_OK) == 0) {
+        snprintf(br, cap, "%s", ifname);
+        return true;
+    }
+    snprintf(path, sizeof path, "/sys/class/net/%s/brport/bridge", ifname);
+    n = readlink(path, link, sizeof link - 1);
+    if (n <= 0)
+        return false;
+    link[n] = '\0';
+    snprintf(br, cap, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+    return true;
+}
+
+static void print_bridge(FILE *f, const char *ifname)
+{
+    char br[128];
+    int snoop, querier;
+
+    if (!local_bridge(ifname, br, sizeof br)) {
+        fprintf(f, "mcdisc: diag: %s: not a bridge or a bridge's port here; "
+                "what this host cannot see: whether a switch between here "
+                "and the sender snoops IGMP/MLD and still has a querier "
+                "(without one it stops forwarding a group minutes after the "
+                "last query), nor whether the sender sends at all\n", ifname);
+        return;
+    }
+    snoop = read_int("/sys/class/net/%s/bridge/multicast_snooping", br);
+    querier = read_int("/sys/class/net/%s/bridge/multicast_querier", br);
+    fprintf(f, "mcdisc: diag: %s: bridge %s in this namespace: multicast "
+            "snooping %s, its own querier %s%s\n", ifname, br,
+            snoop == 1 ? "on" : snoop == 0 ? "off" : "unknown",
+            querier == 1 ? "on" : querier == 0 ? "off" : "unknown",
+            snoop == 1 && querier != 1
+                ? ": with no other querier on the link, its ports' "
+                  "memberships expire and the group stops being forwarded"
+                : "");
+}
+
+void diag_print_queriers(FILE *f, const diag_watch *w, const mcd_iface *ifc,
+                         enum mcd_family family)
+{
+    int fam = family == MCD_AF_INET6;
+    const char *what = fam ? "MLD" : "IGMP";
+    double ran = (double)(mcd_clock_mono() - w->since) / 1e6;
+    const diag_heard *h = NULL;
+
+    for (size_t i = 0; i < w->nheard[fam]; i++)
+        if (w->heard[fam][i].ifindex == ifc->index)
+            h = &w->heard[fam][i];
+    if (w->fd[fam] < 0) {
+        fprintf(f, "mcdisc: diag: %s: cannot listen for %s queries (%s%s), "
+                "so whether a querier is on the link is unknown\n", ifc->name,
+                what, strerror(w->err[fam]),
+                w->err[fam] == EPERM ? ": it needs CAP_NET_RAW" : "");
+    } else if (h != NULL) {
+        char a[CLI_ADDR_STRLEN];
+
+        cli_format_addr(&h->from, a, sizeof a);
+        fprintf(f, "mcdisc: diag: %s: %llu %s quer%s heard in the %.1f s this "
+                "ran, the latest %.1f s ago from %s (%sv%d)\n", ifc->name,
+                (unsigned long long)h->n, what, h->n == 1 ? "y" : "ies", ran,
+                (double)(mcd_clock_mono() - h->last) / 1e6, a, what,
+                h->version);
+    } else {
+        fprintf(f, "mcdisc: diag: %s: no %s query heard in the %.1f s this "
+                "ran; queriers send one every 125 s by default, so a shorter "
+                "run shows nothing either way\n", ifc->name, what, ran);
+    }
+    print_bridge(f, ifc->name);
 }

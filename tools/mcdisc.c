@@ -62,14 +62,15 @@ static int help(int argc, char **argv)
     }
     c = find(argv[1]);
     if (c == NULL) {
-        cli_error("help: unknown command '%s' (see mcdisc --help)", argv[1]);
+        cli_error("help: unknown command '%s' (see mcdisc --help)",
+                  cli_quote(argv[1]));
         return EXIT_USAGE;
     }
     fputs(c->usage, stdout);
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     const command *c;
 
@@ -88,13 +89,26 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "help") == 0)
         return help(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
-        cli_error("unknown option '%s' (see mcdisc --help)", argv[1]);
+        cli_error("unknown option '%s' (see mcdisc --help)",
+                  cli_quote(argv[1]));
         return EXIT_USAGE;
     }
     c = find(argv[1]);
     if (c == NULL) {
-        cli_error("unknown command '%s' (see mcdisc --help)", argv[1]);
+        cli_error("unknown command '%s' (see mcdisc --help)",
+                  cli_quote(argv[1]));
         return EXIT_USAGE;
     }
     return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    const command *c = argc >= 2 ? find(argv[1]) : NULL;
+
+    /* Before any socket: with a closed stderr (2>&-) the first socket
+     * would be descriptor 2 and every message would go into it. */
+    if (cli_std_fds() < 0)
+        return EXIT_USAGE;
+    return cli_finish_output(c != NULL ? c->name : NULL, run(argc, argv));
 }

@@ -196,7 +196,7 @@ expect_error "send: invalid group" "is not a group" send 'ff02::1::2'
 expect_error "send: unicast group" "is not a multicast group" send 198.18.0.9
 expect_error "send: port out of range" "port must be 1-65535" send 239.1.1.1:0
 expect_error "send: unknown interface" "'nosuch0': no such interface" send --iface nosuch0 239.1.1.1
-expect_error "send: rate 0" "--rate: '0' must be a number" send --rate 0 239.1.1.1
+expect_error "send: rate 0" "--rate: '0' is not a number in 0.001-10000000" send --rate 0 239.1.1.1
 expect_error "send: negative size" "--size: '-5' is not a number" send --size -5 239.1.1.1
 expect_error "send: size below the header" "--size: '10' is not a number in 32-65507" send --size 10 239.1.1.1
 expect_error "send: no group" "which group" send
