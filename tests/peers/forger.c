@@ -4,6 +4,8 @@
  * address and from spoofed ones (a raw socket, IPv4 only).
  *
  * usage: forger IFACE_ADDR GROUP PORT ACTION...
+ *   rate R             send the floods that follow at R replies/s (0, the
+ *                      default: as fast as the socket takes them)
  *   flood N            N replies "Forged I http 80" (distinct names) from
  *                      IFACE_ADDR:PORT
  *   spoof ADDR SPORT   one reply "Spoof ADDR SPORT http 80" from ADDR:SPORT
@@ -18,7 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Sleep until `k` replies at `rate` per second are due since `t0`. */
+static void pace(const struct timespec *t0, long k, long rate)
+{
+    long long ns = (long long)k * 1000000000LL / rate;
+    struct timespec due = {t0->tv_sec + (time_t)(ns / 1000000000LL),
+                           t0->tv_nsec + (long)(ns % 1000000000LL)};
+
+    if (due.tv_nsec >= 1000000000L) {
+        due.tv_sec++;
+        due.tv_nsec -= 1000000000L;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+}
 
 static int die(const char *what)
 {
@@ -71,6 +88,7 @@ int main(int argc, char **argv)
     socklen_t qlen = sizeof q;
     char buf[600], text[128];
     unsigned long n = 0;
+    long rate = 0;
     int fd, raw;
 
     if (argc < 5) {
@@ -86,9 +104,15 @@ int main(int argc, char **argv)
     if (recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&q, &qlen) < 0)
         return die("forger: recvfrom");
     for (int i = 4; i < argc; i++) {
-        if (strcmp(argv[i], "flood") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "rate") == 0 && i + 1 < argc) {
+            rate = atol(argv[++i]);
+        } else if (strcmp(argv[i], "flood") == 0 && i + 1 < argc) {
             long count = atol(argv[++i]);
+            struct timespec t0;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
             for (long k = 0; k < count; k++) {
+                if (rate > 0 && k % 50 == 0)
+                    pace(&t0, k, rate);
                 int len = snprintf(text, sizeof text, "Forged %ld http 80", k);
                 /* A blocking socket: a full queue waits, nothing is lost
                  * on this side. */
