@@ -718,7 +718,9 @@ void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st);
 void mcd_query_close(mcd_query *q);
 
 /* Blocking convenience: run a whole query, calling fn per device.
- * Returns the number of devices found, or a negative error. */
+ * Returns the number of devices found, or a negative error: MCD_E_FULL
+ * when the device table filled up and devices were left out (those that
+ * fit were passed to fn). */
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
 /* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */

@@ -225,7 +225,7 @@ static int run(dopts *o, mcd_query *q)
  * full table turns the result into. */
 static int report(const mcd_query_stats *st, int rc)
 {
-    uint64_t refused = st->capped + st->bad_source + st->off_link;
+    uint64_t refused = st->capped + st->bad_source + st->off_link + st->other;
 
     if (st->copies_unsent == st->copies && st->copies > 0)
         cli_error("discover: warning: no copy of the query could be sent: %s",
@@ -235,12 +235,14 @@ static int report(const mcd_query_stats *st, int rc)
                   "be sent (last error: %s)", st->copies_unsent, st->copies,
                   mcd_strerror(st->last_send_error));
     if (refused > 0)
-        cli_error("discover: ignored %llu repl%s: %llu over the per-source "
-                  "limit, %llu from off the link, %llu from a bad source",
-                  (unsigned long long)refused, refused == 1 ? "y" : "ies",
+        cli_error("discover: ignored %llu datagram%s: %llu over the "
+                  "per-source limit, %llu from off the link, %llu from a bad "
+                  "source, %llu not a reply",
+                  (unsigned long long)refused, refused == 1 ? "" : "s",
                   (unsigned long long)st->capped,
                   (unsigned long long)st->off_link,
-                  (unsigned long long)st->bad_source);
+                  (unsigned long long)st->bad_source,
+                  (unsigned long long)st->other);
     if (st->full > 0) {
         cli_error("discover: warning: the device table is full: %llu "
                   "device%s not listed", (unsigned long long)st->full,

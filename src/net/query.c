@@ -477,6 +477,9 @@ int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx)
             err = -errno;
     }
     int found = (int)mcd_query_found(q);
+    /* Devices were left out: the count alone would hide it. */
+    if (err == 0 && q->core.full > 0)
+        err = MCD_E_FULL;
     free(pfd);
     mcd_query_close(q);
     return err < 0 ? err : found;

@@ -53,7 +53,7 @@ t_jq "no device at source port 0" 'all(.port != 0)' "$tmp/d1.json"
 t_jq "no device at the broadcast address" \
     "all(.address != \"$BCAST\")" "$tmp/d1.json"
 t_check "stderr counts the refused replies by reason" \
-    grep -Eq "ignored [0-9]+ replies: [0-9]+ over the per-source limit, 1 from off the link, 2 from a bad source" \
+    grep -Eq "ignored [0-9]+ datagrams: [0-9]+ over the per-source limit, 1 from off the link, 2 from a bad source, 0 not a reply" \
     "$tmp/d1.err"
 sed 's/^/# d1.err: /' "$tmp/d1.err"
 
