@@ -47,6 +47,7 @@ struct mcd_query {
     qprefix *prefixes;
     size_t nprefixes;
     mcd_time refreshed_at;
+    int ttl;
     uint32_t copies_unsent;
     uint64_t send_errors;
     int last_send_error;
@@ -138,6 +139,8 @@ static int open_sockets(mcd_query *q, const mcd_query_config *cfg,
     enum mcd_family f = q->dest.addr.family;
     int ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
     size_t room = iface_room(cfg);
+
+    q->ttl = ttl;
     mcd_iface *ifs = calloc(room, sizeof *ifs);
     int n;
 
@@ -338,6 +341,20 @@ static bool transient(int err)
     }
 }
 
+/* A link deleted and re-created under the same name (a USB adapter, a
+ * VPN, a veth) comes back with a new index: follow it, so that the next
+ * copy goes out on it. */
+static void follow_link(const mcd_query *q, qsock *s)
+{
+    unsigned idx = if_nametoindex(s->ifc.name);
+
+    if (idx == 0 || idx == s->ifc.index)
+        return;
+    if (mcd_sock_mcast_out_(s->fd, (enum mcd_family)q->dest.addr.family, idx,
+                            q->ttl, true) == 0)
+        s->ifc.index = idx;
+}
+
 static int send_query(mcd_query *q)
 {
     int sent = 0, last = 0;
@@ -358,6 +375,8 @@ static int send_query(mcd_query *q)
         q->last_send_error = err;
         if (!transient(err))
             last = err;
+        else
+            follow_link(q, &q->socks[i]);
     }
     /* One interface failing (link down) is not the end of the query, nor
      * is every one failing for a moment (a link flapping). */
