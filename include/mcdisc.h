@@ -685,6 +685,12 @@ typedef struct mcd_query_stats {
     uint32_t copies_unsent; /* copies that no interface could send */
     uint64_t send_errors; /* failed sends, one per interface per copy */
     int last_send_error;  /* the latest send error (-errno), 0: none */
+    size_t ifaces;        /* interfaces queried */
+    size_t ifaces_skipped; /* usable ones that could not be set up (gone
+                              meanwhile, out of descriptors); only when
+                              none was named */
+    char skipped_first[32]; /* the first of them, and why */
+    int skipped_err;
 } mcd_query_stats;
 
 typedef struct mcd_query mcd_query;

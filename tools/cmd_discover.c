@@ -227,6 +227,12 @@ static int report(const mcd_query_stats *st, int rc)
 {
     uint64_t refused = st->capped + st->bad_source + st->off_link + st->other;
 
+    if (st->ifaces_skipped > 0)
+        cli_error("discover: warning: skipped %zu interface%s (the first, "
+                  "%s: %s)", st->ifaces_skipped,
+                  st->ifaces_skipped == 1 ? "" : "s", st->skipped_first,
+                  mcd_strerror(st->skipped_err));
+
     if (st->copies_unsent == st->copies && st->copies > 0)
         cli_error("discover: warning: no copy of the query could be sent: %s",
                   mcd_strerror(st->last_send_error));

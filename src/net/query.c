@@ -48,6 +48,9 @@ struct mcd_query {
     size_t nprefixes;
     mcd_time refreshed_at;
     int ttl;
+    size_t skipped;          /* interfaces that could not be used */
+    char skipped_first[32];  /* the first of them */
+    int skipped_err;
     uint32_t copies_unsent;
     uint64_t send_errors;
     int last_send_error;
@@ -133,17 +136,34 @@ static size_t iface_room(const mcd_query_config *cfg)
     return n > cfg->n_ifaces ? n : cfg->n_ifaces;
 }
 
+/* An interface nobody named that cannot be used (it went away meanwhile,
+ * or the process ran out of descriptors on a host with very many links)
+ * is skipped, and said once, rather than failing the query. */
+static bool skippable(int err, bool iface_fault)
+{
+    return iface_fault || err == -EMFILE || err == -ENFILE;
+}
+
+static void skip(mcd_query *q, qsock *s, int err)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    if (q->skipped++ == 0) {
+        memcpy(q->skipped_first, s->ifc.name, sizeof q->skipped_first);
+        q->skipped_err = err;
+    }
+    q->nsock--;
+}
+
 static int open_sockets(mcd_query *q, const mcd_query_config *cfg,
                         size_t *bad_iface)
 {
     enum mcd_family f = q->dest.addr.family;
-    int ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
     size_t room = iface_room(cfg);
-
-    q->ttl = ttl;
     mcd_iface *ifs = calloc(room, sizeof *ifs);
-    int n;
+    int n, last = 0;
 
+    q->ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
     q->socks = calloc(room, sizeof *q->socks);
     if (ifs == NULL || q->socks == NULL) {
         free(ifs);
@@ -156,14 +176,19 @@ static int open_sockets(mcd_query *q, const mcd_query_config *cfg,
         bool iface_fault;
 
         s->ifc = ifs[i];
-        int err = open_one(s, f, ttl, &iface_fault);
-        if (err < 0) {
+        int err = open_one(s, f, q->ttl, &iface_fault);
+        if (err < 0 && cfg->n_ifaces == 0 && skippable(err, iface_fault)) {
+            skip(q, s, err);
+            last = err;
+        } else if (err < 0) {
             if (bad_iface != NULL && iface_fault)
                 *bad_iface = ifs[i].spec;
             n = err;
         }
     }
     free(ifs);
+    if (n > 0 && q->nsock == 0)
+        n = last; /* every one was skipped */
     return n < 0 ? n : 0;
 }
 
@@ -457,7 +482,11 @@ void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st)
         .copies_unsent = q->copies_unsent,
         .send_errors = q->send_errors,
         .last_send_error = q->last_send_error,
+        .ifaces = q->nsock,
+        .ifaces_skipped = q->skipped,
+        .skipped_err = q->skipped_err,
     };
+    memcpy(st->skipped_first, q->skipped_first, sizeof st->skipped_first);
 }
 
 void mcd_query_close(mcd_query *q)

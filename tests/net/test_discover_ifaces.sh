@@ -45,4 +45,15 @@ t_check "discover exits 0" test "$rc" -eq 0
 t_jq "the device on the last of $((EXTRA + 2)) interfaces is found, on it" \
     'any(.name == "Far lamp" and .address == "10.99.0.2" and .iface == "last")' \
     "$tmp/d.json"
+
+# Out of descriptors (one socket per interface): the interfaces left out
+# are said, not silently dropped. 20 descriptors: 3 standard ones and 17
+# sockets, so 25 of the 42 are skipped, the last link among them.
+lab_exec 1 sh -c 'ulimit -n 20 && exec "$@"' sh "$MCDISC" discover --json \
+    --timeout 500 >"$tmp/l.json" 2>"$tmp/l.err"
+rc=$?
+sed 's/^/# stderr: /' "$tmp/l.err"
+t_check "with 20 descriptors the skipped interfaces are named (exit $rc)" \
+    grep -Eq "^mcdisc: discover: warning: skipped 2[0-9] interfaces \(the first, d[0-9]+: Too many open files\)$" \
+    "$tmp/l.err"
 t_done
