@@ -36,6 +36,7 @@ typedef struct qprefix {
     uint32_t ifindex;
     mcd_addr addr;
     uint8_t bits;
+    bool peer; /* the other end of a point-to-point link, not ours */
 } qprefix;
 
 struct mcd_query {
@@ -261,16 +262,24 @@ static void refresh_prefixes(mcd_query *q)
     if (getifaddrs(&list) < 0)
         return;
     for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next)
-        cap++;
+        cap += 2;
     fresh = calloc(cap + 1, sizeof *fresh);
     for (struct ifaddrs *ia = list; fresh != NULL && ia; ia = ia->ifa_next) {
+        uint32_t idx = if_nametoindex(ia->ifa_name);
         mcd_endpoint ep;
 
         if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
             continue;
         ep.addr.scope_id = 0;
-        fresh[n++] = (qprefix){if_nametoindex(ia->ifa_name), ep.addr,
-                               mask_bits(ia->ifa_netmask)};
+        fresh[n++] = (qprefix){idx, ep.addr, mask_bits(ia->ifa_netmask),
+                               false};
+        /* A point-to-point link's peer is on it, whatever the mask. */
+        if ((ia->ifa_flags & IFF_POINTOPOINT) && ia->ifa_dstaddr != NULL &&
+            mcd_from_sockaddr_(ia->ifa_dstaddr, &ep) == 0) {
+            ep.addr.scope_id = 0;
+            fresh[n++] = (qprefix){
+                idx, ep.addr, ep.addr.family == MCD_AF_INET4 ? 32 : 128, true};
+        }
     }
     freeifaddrs(list);
     if (fresh == NULL)
@@ -329,7 +338,7 @@ static bool classify_source(const mcd_query *q, const mcd_addr *src,
     for (size_t i = 0; i < q->nprefixes; i++) {
         const qprefix *p = &q->prefixes[i];
 
-        if (mcd_addr_equal(&a, &p->addr))
+        if (!p->peer && mcd_addr_equal(&a, &p->addr))
             rx->src_on_link = true;
         if (p->ifindex != ifindex)
             continue;
