@@ -675,9 +675,10 @@ typedef struct mcd_query_config {
 /* What a query saw besides its devices (mcd_query_get_stats()). */
 typedef struct mcd_query_stats {
     size_t found;         /* devices listed */
-    uint64_t full;        /* new devices not listed: the table was full */
-    uint64_t capped;      /* new devices not listed: their source address
-                             already had per_source devices */
+    uint64_t full;        /* replies of devices not listed: the table
+                             was full */
+    uint64_t capped;      /* replies of devices not listed: their source
+                             address already had per_source devices */
     uint64_t bad_source;  /* replies from port 0 or a non-unicast address */
     uint64_t off_link;    /* replies from off the link (TTL 1) */
     uint64_t other;       /* malformed, a query, sent to a group */

@@ -232,7 +232,6 @@ static int report(const mcd_query_stats *st, int rc)
                   "%s: %s)", st->ifaces_skipped,
                   st->ifaces_skipped == 1 ? "" : "s", st->skipped_first,
                   mcd_strerror(st->skipped_err));
-
     if (st->copies_unsent == st->copies && st->copies > 0)
         cli_error("discover: warning: no copy of the query could be sent: %s",
                   mcd_strerror(st->last_send_error));
@@ -250,9 +249,10 @@ static int report(const mcd_query_stats *st, int rc)
                   (unsigned long long)st->bad_source,
                   (unsigned long long)st->other);
     if (st->full > 0) {
-        cli_error("discover: warning: the device table is full: %llu "
-                  "device%s not listed", (unsigned long long)st->full,
-                  st->full == 1 ? "" : "s");
+        /* Counted per reply: a device left out answers every copy. */
+        cli_error("discover: warning: the device table is full, devices are "
+                  "missing: %llu repl%s from devices not listed",
+                  (unsigned long long)st->full, st->full == 1 ? "y" : "ies");
         if (rc != EXIT_USAGE)
             rc = EXIT_FULL;
     }
