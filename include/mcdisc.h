@@ -426,7 +426,7 @@ typedef struct mcd_qcore {
     mcd_time start, deadline, next_send, last_send;
     uint32_t sent, gap_ms;
     uint64_t dropped; /* replies that were not devices (any reason) */
-    /* Some of those, by reason; and new devices that were not listed. */
+    /* Some of those, by reason; and replies of devices left unlisted. */
     uint64_t bad_source, off_link, capped, full;
 } mcd_qcore;
 
