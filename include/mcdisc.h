@@ -384,6 +384,11 @@ typedef struct mcd_qcore_config {
     uint32_t interval_ms; /* first gap between copies; doubles each time */
     uint32_t max_interval_ms; /* ...up to this gap (0: no cap) */
     uint32_t count;       /* stop after this many devices; 0: no limit */
+    /* Which replies are taken (docs/PROTOCOL.md, "The client"): */
+    bool allow_offlink;   /* sources off the link (the query left with a
+                             TTL > 1); else only on-link ones */
+    uint32_t per_source;  /* devices listed per source address at most
+                             (a forger bound); 0: no limit */
 } mcd_qcore_config;
 
 /* What mcd_qcore_input() made of a datagram. */
@@ -391,10 +396,28 @@ enum mcd_qresult {
     MCD_Q_NEW = 0,       /* a device seen for the first time */
     MCD_Q_DUPLICATE = 1, /* a device already listed */
     MCD_Q_FULL = 2,      /* a new device, but the table is full */
+    MCD_Q_CAPPED = 3,    /* a new device, but its source address already
+                            has per_source devices listed */
     MCD_Q_QUERY = -1,    /* a copy of the query (ours or another client's) */
     MCD_Q_MULTICAST = -2,/* sent to a group, not to us */
-    MCD_Q_MALFORMED = -3 /* does not parse as a reply */
+    MCD_Q_MALFORMED = -3,/* does not parse as a reply */
+    MCD_Q_BAD_SOURCE = -4, /* from port 0, or not a unicast address (a
+                              broadcast, a group, the unspecified one) */
+    MCD_Q_OFF_LINK = -5  /* from off the link, and allow_offlink unset */
 };
+
+/* One datagram the client received, as the socket layer saw it. */
+typedef struct mcd_qcore_rx {
+    const uint8_t *data;
+    size_t len;
+    const mcd_endpoint *from;
+    bool dst_is_group;  /* sent to a multicast address, not to us */
+    /* The source is on the link it arrived on: inside a prefix of that
+     * interface, link-local, or an address of this host. */
+    bool src_on_link;
+    bool src_broadcast; /* a directed broadcast address of that link */
+    uint32_t ifindex;   /* the interface to list the device on */
+} mcd_qcore_rx;
 
 typedef struct mcd_qcore {
     mcd_qcore_config cfg;
@@ -403,6 +426,8 @@ typedef struct mcd_qcore {
     mcd_time start, deadline, next_send, last_send;
     uint32_t sent, gap_ms;
     uint64_t dropped; /* replies that were not devices (any reason) */
+    /* Some of those, by reason; and replies of devices left unlisted. */
+    uint64_t bad_source, off_link, capped, full;
 } mcd_qcore;
 
 /* Start a query at `now` with a caller-owned device table of `cap`
@@ -414,13 +439,10 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
  * every interface and the core counts it. */
 bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
 
-/* Feed one datagram received by the client. `dst_is_group` tells if its
- * destination was a multicast address. On MCD_Q_NEW, *dev (if not NULL)
- * points at the new table entry. */
+/* Feed one datagram received by the client. On MCD_Q_NEW, *dev (if not
+ * NULL) points at the new table entry. */
 enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
-                                 const uint8_t *data, size_t len,
-                                 const mcd_endpoint *from,
-                                 bool dst_is_group, uint32_t ifindex,
+                                 const mcd_qcore_rx *rx,
                                  const mcd_device **dev);
 
 /* The next time anything happens (a send or the deadline). */
@@ -646,7 +668,37 @@ typedef struct mcd_query_config {
     uint32_t count;            /* 0: no limit */
     const char *query;         /* NULL: MCD_DEFAULT_QUERY */
     size_t max_devices;        /* 0: 4096 */
+    uint32_t per_source;       /* devices per source address at most;
+                                  0: MCD_DEFAULT_PER_SOURCE */
 } mcd_query_config;
+
+/* Devices listed per source address: a host runs a few responders (one
+ * per port, or a gateway answering for the devices behind it), and 16
+ * leaves room for that while one forging host can take at most 16 of the
+ * 4096 entries (docs/PROTOCOL.md, "The client"). */
+#define MCD_DEFAULT_PER_SOURCE 16
+
+/* What a query saw besides its devices (mcd_query_get_stats()). */
+typedef struct mcd_query_stats {
+    size_t found;         /* devices listed */
+    uint64_t full;        /* replies of devices not listed: the table
+                             was full */
+    uint64_t capped;      /* replies of devices not listed: their source
+                             address already had per_source devices */
+    uint64_t bad_source;  /* replies from port 0 or a non-unicast address */
+    uint64_t off_link;    /* replies from off the link (TTL 1) */
+    uint64_t other;       /* malformed, a query, sent to a group */
+    uint32_t copies;      /* copies of the query due so far */
+    uint32_t copies_unsent; /* copies that no interface could send */
+    uint64_t send_errors; /* failed sends, one per interface per copy */
+    int last_send_error;  /* the latest send error (-errno), 0: none */
+    size_t ifaces;        /* interfaces queried */
+    size_t ifaces_skipped; /* usable ones that could not be set up (gone
+                              meanwhile, out of descriptors); only when
+                              none was named */
+    char skipped_first[32]; /* the first of them, and why */
+    int skipped_err;
+} mcd_query_stats;
 
 typedef struct mcd_query mcd_query;
 typedef void (*mcd_device_fn)(void *ctx, const mcd_device *dev);
@@ -657,10 +709,15 @@ int mcd_query_open(mcd_query **out, const mcd_query_config *cfg,
                    size_t *bad_iface);
 /* Descriptors to poll for reading: fills up to cap, returns the count. */
 size_t mcd_query_fds(const mcd_query *q, int *fds, size_t cap);
+/* How many descriptors there are (one per interface; may exceed
+ * MCD_MAX_IFACES when no interface was named). */
+size_t mcd_query_nfds(const mcd_query *q);
 /* Milliseconds until mcd_query_process() must run again (>= 0). */
 int mcd_query_timeout(const mcd_query *q);
 /* Send what is due, read every waiting reply, call `fn` once per new
- * device. Returns 0, or a negative error. */
+ * device. A copy of the query that no interface could send because a link
+ * is down or going (ENETUNREACH, ENODEV, ENOBUFS...) is counted as lost
+ * (mcd_query_get_stats()), not an error. Returns 0, or a negative error. */
 int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx);
 /* True once the timeout passed or `count` devices answered. */
 bool mcd_query_done(const mcd_query *q);
@@ -668,11 +725,15 @@ bool mcd_query_done(const mcd_query *q);
 const char *mcd_query_ifname(const mcd_query *q, uint32_t ifindex);
 /* Devices found so far. */
 size_t mcd_query_found(const mcd_query *q);
+/* Counters so far: replies refused and why, copies that could not be sent. */
+void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st);
 /* Close the sockets and free q and its device table (NULL is fine). */
 void mcd_query_close(mcd_query *q);
 
 /* Blocking convenience: run a whole query, calling fn per device.
- * Returns the number of devices found, or a negative error. */
+ * Returns the number of devices found, or a negative error: MCD_E_FULL
+ * when the device table filled up and devices were left out (those that
+ * fit were passed to fn). */
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
 /* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */

@@ -6,7 +6,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* discover only: the device table filled up, devices may be missing. */
+#define EXIT_FULL 3
 
 const char cmd_discover_usage[] =
     "usage: mcdisc discover [options]\n\n"
@@ -28,10 +32,15 @@ const char cmd_discover_usage[] =
     "                      ...up to this gap (default 100)\n"
     "  -q, --query TEXT    the query (default \"" MCD_DEFAULT_QUERY "\")\n"
     "  -c, --count N       stop as soon as N devices answered\n"
+    "      --per-source N  list at most N devices per source address\n"
+    "                      (default 16)\n"
     "  -j, --json          one JSON object per device per line\n"
     "  -h, --help          this help\n\n"
+    "Replies count only from a unicast address and port, and with TTL 1\n"
+    "only from the link they arrived on.\n\n"
     "Exit: 0 when at least one device (or N with --count) answered, 1 when\n"
-    "fewer did before the timeout, 2 on a usage or system error.\n";
+    "fewer did before the timeout, 2 on a usage or system error, 3 when the\n"
+    "device table filled up and some devices may be missing.\n";
 
 typedef struct dopts {
     mcd_query_config cfg;
@@ -97,6 +106,9 @@ static int parse_opt(void *ctx, int c, const char *arg)
         return 0;
     case 'c':
         return parse_num("discover: --count", arg, 1, 1000000, &o->cfg.count);
+    case 'S':
+        return parse_num("discover: --per-source", arg, 1, 1000000,
+                         &o->cfg.per_source);
     case 'j':
         o->json = true;
         return 0;
@@ -117,6 +129,7 @@ static int parse_args(dopts *o, int argc, char **argv)
         {"max-interval", required_argument, NULL, 'M'},
         {"query", required_argument, NULL, 'q'},
         {"count", required_argument, NULL, 'c'},
+        {"per-source", required_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -170,15 +183,10 @@ static void print_device(void *ctx, const mcd_device *d)
     cli_flush();
 }
 
-static int run(dopts *o, mcd_query *q)
+static int loop(dopts *o, mcd_query *q, struct pollfd *pfd, size_t n)
 {
-    struct pollfd pfd[MCD_MAX_IFACES];
-    int fds[MCD_MAX_IFACES];
     dctx ctx = {o, q};
-    size_t n = mcd_query_fds(q, fds, MCD_MAX_IFACES);
 
-    for (size_t i = 0; i < n; i++)
-        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
     while (!mcd_query_done(q)) {
         int err = mcd_query_process(q, print_device, &ctx);
 
@@ -193,6 +201,65 @@ static int run(dopts *o, mcd_query *q)
         }
     }
     return EXIT_OK;
+}
+
+static int run(dopts *o, mcd_query *q)
+{
+    /* One socket per interface, as many as the host has. */
+    size_t n = mcd_query_nfds(q);
+    int *fds = calloc(n, sizeof *fds);
+    struct pollfd *pfd = calloc(n, sizeof *pfd);
+    int rc = EXIT_USAGE;
+
+    if (fds == NULL || pfd == NULL) {
+        cli_error("discover: %s", strerror(ENOMEM));
+    } else {
+        n = mcd_query_fds(q, fds, n);
+        for (size_t i = 0; i < n; i++)
+            pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        rc = loop(o, q, pfd, n);
+    }
+    free(fds);
+    free(pfd);
+    return rc;
+}
+
+/* Lines on stderr for what did not become a device, and the exit code a
+ * full table turns the result into. */
+static int report(const mcd_query_stats *st, int rc)
+{
+    uint64_t refused = st->capped + st->bad_source + st->off_link + st->other;
+
+    if (st->ifaces_skipped > 0)
+        cli_error("discover: warning: skipped %zu interface%s (the first, "
+                  "%s: %s)", st->ifaces_skipped,
+                  st->ifaces_skipped == 1 ? "" : "s", st->skipped_first,
+                  mcd_strerror(st->skipped_err));
+    if (st->copies_unsent == st->copies && st->copies > 0)
+        cli_error("discover: warning: no copy of the query could be sent: %s",
+                  mcd_strerror(st->last_send_error));
+    else if (st->copies_unsent > 0)
+        cli_error("discover: warning: %u of %u copies of the query could not "
+                  "be sent (last error: %s)", st->copies_unsent, st->copies,
+                  mcd_strerror(st->last_send_error));
+    if (refused > 0)
+        cli_error("discover: ignored %llu datagram%s: %llu over the "
+                  "per-source limit, %llu from off the link, %llu from a bad "
+                  "source, %llu not a reply",
+                  (unsigned long long)refused, refused == 1 ? "" : "s",
+                  (unsigned long long)st->capped,
+                  (unsigned long long)st->off_link,
+                  (unsigned long long)st->bad_source,
+                  (unsigned long long)st->other);
+    if (st->full > 0) {
+        /* Counted per reply: a device left out answers every copy. */
+        cli_error("discover: warning: the device table is full, devices are "
+                  "missing: %llu repl%s from devices not listed",
+                  (unsigned long long)st->full, st->full == 1 ? "y" : "ies");
+        if (rc != EXIT_USAGE)
+            rc = EXIT_FULL;
+    }
+    return rc;
 }
 
 int cmd_discover(int argc, char **argv)
@@ -215,6 +282,9 @@ int cmd_discover(int argc, char **argv)
         fprintf(stderr, "%zu device%s answered\n", found, found == 1 ? "" : "s");
     if (rc == EXIT_OK && (found == 0 || (o.cfg.count && found < o.cfg.count)))
         rc = EXIT_NO;
+    mcd_query_stats st;
+    mcd_query_get_stats(q, &st);
+    rc = report(&st, rc);
     mcd_query_close(q);
     return rc;
 }

@@ -23,7 +23,7 @@ static void found(void *ctx, const mcd_device *d)
 int main(int argc, char **argv)
 {
     /* Zeros everywhere mean the defaults: the chapter's group, port,
-     * query, TTL 1, a 2 s timeout with 3 copies of the query. */
+     * query, TTL 1, a 2 s timeout with a copy of the query every 100 ms. */
     mcd_query_config cfg = {.group = argc > 1 ? argv[1] : NULL};
     int n = mcd_discover(&cfg, found, NULL);
 

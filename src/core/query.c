@@ -11,6 +11,10 @@
  * 20 devices in all but about 1 run in 2000 (docs/PROTOCOL.md).
  * Devices are told apart by who answered and what they said, so two
  * responders sharing one host and port are both listed.
+ * Anyone can answer, so a reply is a device only from a unicast source
+ * and port, from the link when the query never left it (TTL 1), and each
+ * source address gets at most `per_source` entries: one host forging
+ * replies with distinct names cannot fill the table and hide the others.
  */
 #include "mcdisc.h"
 
@@ -90,45 +94,96 @@ static bool same_device(const mcd_device *d, uint32_t h,
            strcmp(d->reply.proto, r->proto) == 0;
 }
 
+/* The device's entry, if listed; *same_addr counts the entries from its
+ * source address (the whole table is walked either way). */
 static const mcd_device *find(const mcd_qcore *q, uint32_t h,
-                              const mcd_endpoint *from, const mcd_reply *r)
+                              const mcd_endpoint *from, const mcd_reply *r,
+                              size_t *same_addr)
 {
-    for (size_t i = 0; i < q->n; i++)
+    *same_addr = 0;
+    for (size_t i = 0; i < q->n; i++) {
         if (same_device(&q->devices[i], h, from, r))
             return &q->devices[i];
+        if (mcd_addr_equal(&q->devices[i].from.addr, &from->addr))
+            (*same_addr)++;
+    }
     return NULL;
+}
+
+/* A source that can have sent a reply: a unicast address other than the
+ * unspecified one and the limited broadcast, and a port other than 0 (a
+ * reply "from" port 0 cannot be answered and never came from a socket). */
+static bool unicast_source(const mcd_endpoint *src)
+{
+    static const uint8_t zero[16];
+    static const uint8_t ones[4] = {255, 255, 255, 255};
+    size_t n = src->addr.family == MCD_AF_INET4 ? 4 : 16;
+
+    if (src->addr.family != MCD_AF_INET4 && src->addr.family != MCD_AF_INET6)
+        return false;
+    if (src->port == 0 || mcd_addr_is_multicast(&src->addr))
+        return false;
+    if (memcmp(src->addr.b, zero, n) == 0)
+        return false;
+    return !(n == 4 && memcmp(src->addr.b, ones, 4) == 0);
 }
 
 static enum mcd_qresult not_device(mcd_qcore *q, enum mcd_qresult why)
 {
     q->dropped++;
+    if (why == MCD_Q_BAD_SOURCE)
+        q->bad_source++;
+    else if (why == MCD_Q_OFF_LINK)
+        q->off_link++;
     return why;
 }
 
+/* Why a datagram is not a device whatever it says, or MCD_Q_NEW. */
+static enum mcd_qresult check_source(const mcd_qcore *q, const mcd_qcore_rx *rx)
+{
+    if (rx->dst_is_group)
+        return MCD_Q_MULTICAST;
+    if (rx->from == NULL || !unicast_source(rx->from) || rx->src_broadcast)
+        return MCD_Q_BAD_SOURCE;
+    /* A TTL 1 query never left the link: a reply from elsewhere is forged
+     * or misrouted. */
+    if (!rx->src_on_link && !q->cfg.allow_offlink)
+        return MCD_Q_OFF_LINK;
+    return MCD_Q_NEW;
+}
+
 enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
-                                 const uint8_t *data, size_t len,
-                                 const mcd_endpoint *from,
-                                 bool dst_is_group, uint32_t ifindex,
+                                 const mcd_qcore_rx *rx,
                                  const mcd_device **dev)
 {
+    enum mcd_qresult why = check_source(q, rx);
+    const mcd_endpoint *from = rx->from;
+    size_t same_addr;
     mcd_reply r;
     mcd_device *d;
     uint32_t h;
 
-    if (dst_is_group)
-        return not_device(q, MCD_Q_MULTICAST);
-    if (mcd_query_match(data, len, q->cfg.query, q->cfg.query_len) >= 0)
+    if (why != MCD_Q_NEW)
+        return not_device(q, why);
+    if (mcd_query_match(rx->data, rx->len, q->cfg.query,
+                        q->cfg.query_len) >= 0)
         return not_device(q, MCD_Q_QUERY);
-    if (mcd_reply_parse(data, len, &r) < 0)
+    if (mcd_reply_parse(rx->data, rx->len, &r) < 0)
         return not_device(q, MCD_Q_MALFORMED);
     h = device_hash(from, &r);
-    if (find(q, h, from, &r) != NULL)
+    if (find(q, h, from, &r, &same_addr) != NULL)
         return MCD_Q_DUPLICATE;
-    if (q->n == q->cap)
+    if (q->cfg.per_source != 0 && same_addr >= q->cfg.per_source) {
+        q->capped++;
+        return MCD_Q_CAPPED;
+    }
+    if (q->n == q->cap) {
+        q->full++;
         return MCD_Q_FULL;
+    }
     d = &q->devices[q->n++];
     d->from = *from;
-    d->ifindex = ifindex;
+    d->ifindex = rx->ifindex;
     d->reply = r;
     d->at = now;
     d->rtt = now - q->last_send;

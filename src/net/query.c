@@ -5,29 +5,56 @@
  * to the group, so neither our own query (looped back) nor another
  * client's ever reaches it; replies are unicast to that port. The receive
  * buffer is sized for hundreds of replies landing at once.
+ * Without --iface every usable interface gets a socket, however many
+ * there are (the tables grow with the host, not with MCD_MAX_IFACES).
+ * Whether a reply's source is on the link comes from the host's own
+ * addresses (getifaddrs), refreshed when a source is not found in them.
+ * A send that fails because a link is down or being re-created is a lost
+ * copy, not the end of the query: the next copy tries again.
  */
 #define _GNU_SOURCE
 #include "net.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define RCVBUF_BYTES (4 * 1024 * 1024)
+#define REFRESH_US 100000 /* re-read the host's addresses at most this often */
 
 typedef struct qsock {
     int fd;
     mcd_iface ifc;
 } qsock;
 
+/* An address of this host and its prefix length, by interface. */
+typedef struct qprefix {
+    uint32_t ifindex;
+    mcd_addr addr;
+    uint8_t bits;
+    bool peer; /* the other end of a point-to-point link, not ours */
+} qprefix;
+
 struct mcd_query {
     mcd_qcore core;
     mcd_endpoint dest;
     uint8_t query[MCD_QUERY_MAX];
     size_t nsock;
-    qsock socks[MCD_MAX_IFACES];
+    qsock *socks;
+    qprefix *prefixes;
+    size_t nprefixes;
+    mcd_time refreshed_at;
+    int ttl;
+    size_t skipped;          /* interfaces that could not be used */
+    char skipped_first[32];  /* the first of them */
+    int skipped_err;
+    uint32_t copies_unsent;
+    uint64_t send_errors;
+    int last_send_error;
     mcd_device *table;
     uint8_t rx[MCD_REPLY_MAX + 1];
 };
@@ -60,6 +87,10 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
         .interval_ms = cfg->interval_ms ? cfg->interval_ms : 100,
         .max_interval_ms = cfg->max_interval_ms ? cfg->max_interval_ms : 100,
         .count = cfg->count,
+        /* With TTL 1 the query never left the link (docs/PROTOCOL.md). */
+        .allow_offlink = cfg->ttl > 1,
+        .per_source = cfg->per_source ? cfg->per_source
+                                      : MCD_DEFAULT_PER_SOURCE,
     };
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());
 }
@@ -89,30 +120,77 @@ static int open_one(qsock *s, enum mcd_family f, int ttl, bool *iface_fault)
     return err;
 }
 
+/* Room for every interface the host has now (and the named ones). */
+static size_t iface_room(const mcd_query_config *cfg)
+{
+    struct if_nameindex *ni = if_nameindex();
+    size_t n = 0;
+
+    if (ni != NULL) {
+        while (ni[n].if_index != 0)
+            n++;
+        if_freenameindex(ni);
+    }
+    /* A few spare for links that appear between this count and the
+     * selection; at least the named ones. */
+    n += 8;
+    return n > cfg->n_ifaces ? n : cfg->n_ifaces;
+}
+
+/* An interface nobody named that cannot be used (it went away meanwhile,
+ * or the process ran out of descriptors on a host with very many links)
+ * is skipped, and said once, rather than failing the query. */
+static bool skippable(int err, bool iface_fault)
+{
+    return iface_fault || err == -EMFILE || err == -ENFILE;
+}
+
+static void skip(mcd_query *q, qsock *s, int err)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    if (q->skipped++ == 0) {
+        memcpy(q->skipped_first, s->ifc.name, sizeof q->skipped_first);
+        q->skipped_err = err;
+    }
+    q->nsock--;
+}
+
 static int open_sockets(mcd_query *q, const mcd_query_config *cfg,
                         size_t *bad_iface)
 {
-    mcd_iface ifs[MCD_MAX_IFACES];
     enum mcd_family f = q->dest.addr.family;
-    int ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
-    int n = mcd_iface_select(&q->dest.addr, cfg->ifaces, cfg->n_ifaces, ifs,
-                             MCD_MAX_IFACES, bad_iface);
+    size_t room = iface_room(cfg);
+    mcd_iface *ifs = calloc(room, sizeof *ifs);
+    int n, last = 0;
 
-    if (n < 0)
-        return n;
+    q->ttl = cfg->ttl > 0 ? cfg->ttl : MCD_DEFAULT_TTL;
+    q->socks = calloc(room, sizeof *q->socks);
+    if (ifs == NULL || q->socks == NULL) {
+        free(ifs);
+        return -ENOMEM;
+    }
+    n = mcd_iface_select(&q->dest.addr, cfg->ifaces, cfg->n_ifaces, ifs,
+                         room, bad_iface);
     for (int i = 0; i < n; i++) {
         qsock *s = &q->socks[q->nsock++];
         bool iface_fault;
 
         s->ifc = ifs[i];
-        int err = open_one(s, f, ttl, &iface_fault);
-        if (err < 0) {
+        int err = open_one(s, f, q->ttl, &iface_fault);
+        if (err < 0 && cfg->n_ifaces == 0 && skippable(err, iface_fault)) {
+            skip(q, s, err);
+            last = err;
+        } else if (err < 0) {
             if (bad_iface != NULL && iface_fault)
                 *bad_iface = ifs[i].spec;
-            return err;
+            n = err;
         }
     }
-    return 0;
+    free(ifs);
+    if (n > 0 && q->nsock == 0)
+        n = last; /* every one was skipped */
+    return n < 0 ? n : 0;
 }
 
 int mcd_query_open(mcd_query **out, const mcd_query_config *cfg,
@@ -158,6 +236,159 @@ int mcd_query_timeout(const mcd_query *q)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* --- the host's addresses: is a source on the link? ----------------------- */
+
+static uint8_t mask_bits(const struct sockaddr *mask)
+{
+    mcd_endpoint m;
+    uint8_t bits = 0;
+
+    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
+        return 0;
+    for (size_t i = 0; i < 16; i++)
+        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
+    return bits;
+}
+
+/* Every address of every interface (a reply may arrive on one the query
+ * did not use). On failure the old list stays. */
+static void refresh_prefixes(mcd_query *q)
+{
+    struct ifaddrs *list;
+    size_t n = 0, cap = 0;
+    qprefix *fresh;
+
+    q->refreshed_at = mcd_now_();
+    if (getifaddrs(&list) < 0)
+        return;
+    for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next)
+        cap += 2;
+    fresh = calloc(cap + 1, sizeof *fresh);
+    for (struct ifaddrs *ia = list; fresh != NULL && ia; ia = ia->ifa_next) {
+        uint32_t idx = if_nametoindex(ia->ifa_name);
+        mcd_endpoint ep;
+
+        if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
+            continue;
+        ep.addr.scope_id = 0;
+        fresh[n++] = (qprefix){idx, ep.addr, mask_bits(ia->ifa_netmask),
+                               false};
+        /* A point-to-point link's peer is on it, whatever the mask. */
+        if ((ia->ifa_flags & IFF_POINTOPOINT) && ia->ifa_dstaddr != NULL &&
+            mcd_from_sockaddr_(ia->ifa_dstaddr, &ep) == 0) {
+            ep.addr.scope_id = 0;
+            fresh[n++] = (qprefix){
+                idx, ep.addr, ep.addr.family == MCD_AF_INET4 ? 32 : 128, true};
+        }
+    }
+    freeifaddrs(list);
+    if (fresh == NULL)
+        return;
+    free(q->prefixes);
+    q->prefixes = fresh;
+    q->nprefixes = n;
+}
+
+static bool in_prefix(const mcd_addr *a, const qprefix *p, uint8_t bits)
+{
+    size_t full = bits / 8u;
+    unsigned rest = bits % 8u;
+
+    if (a->family != p->addr.family || memcmp(a->b, p->addr.b, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t m = (uint8_t)(0xffu << (8 - rest));
+    return (a->b[full] & m) == (p->addr.b[full] & m);
+}
+
+/* The IPv4 directed broadcast of prefix p (RFC 919): host bits all ones,
+ * for prefixes that have a broadcast (shorter than /31, RFC 3021). */
+static bool is_broadcast(const mcd_addr *a, const qprefix *p)
+{
+    if (a->family != MCD_AF_INET4 || p->addr.family != MCD_AF_INET4 ||
+        p->bits >= 31 || !in_prefix(a, p, p->bits))
+        return false;
+    uint32_t v = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+                 (uint32_t)a->b[2] << 8 | a->b[3];
+    uint32_t host = p->bits == 0 ? UINT32_MAX : UINT32_MAX >> p->bits;
+    return (v & host) == host;
+}
+
+static bool link_local(const mcd_addr *a)
+{
+    if (a->family == MCD_AF_INET6)
+        return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+    return a->b[0] == 169 && a->b[1] == 254;
+}
+
+/* Fill rx's src_on_link and src_broadcast for a reply that arrived on
+ * `ifindex`: link-local sources are on the link by definition (RFC 4291
+ * 2.5.6, RFC 3927), an address of this host is (a device on the same
+ * host answers over loopback), else the source must fall inside a prefix
+ * of that interface. */
+static bool classify_source(const mcd_query *q, const mcd_addr *src,
+                            uint32_t ifindex, mcd_qcore_rx *rx)
+{
+    mcd_addr a = *src;
+
+    a.scope_id = 0;
+    rx->src_on_link = link_local(&a);
+    rx->src_broadcast = false;
+    for (size_t i = 0; i < q->nprefixes; i++) {
+        const qprefix *p = &q->prefixes[i];
+
+        if (!p->peer && mcd_addr_equal(&a, &p->addr))
+            rx->src_on_link = true;
+        if (p->ifindex != ifindex)
+            continue;
+        rx->src_broadcast = rx->src_broadcast || is_broadcast(&a, p);
+        rx->src_on_link = rx->src_on_link || in_prefix(&a, p, p->bits);
+    }
+    return rx->src_on_link;
+}
+
+static void source_facts(mcd_query *q, const mcd_addr *src, uint32_t ifindex,
+                         mcd_qcore_rx *rx)
+{
+    /* Not found: an address may have been added since the last look. */
+    if (!classify_source(q, src, ifindex, rx) &&
+        (q->prefixes == NULL || mcd_now_() - q->refreshed_at >= REFRESH_US)) {
+        refresh_prefixes(q);
+        classify_source(q, src, ifindex, rx);
+    }
+}
+
+/* --- sending and receiving ------------------------------------------------ */
+
+/* Errors of a link that is down, going, or being re-created, or of a
+ * moment's shortage: the copy is lost, the next one may get through. */
+static bool transient(int err)
+{
+    switch (-err) {
+    case ENETUNREACH: case EHOSTUNREACH: case ENETDOWN: case ENOBUFS:
+    case ENOMEM: case EADDRNOTAVAIL: case ENODEV: case ENXIO: case EAGAIN:
+    case EPERM: case EACCES: case EHOSTDOWN: case ENOLINK:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A link deleted and re-created under the same name (a USB adapter, a
+ * VPN, a veth) comes back with a new index: follow it, so that the next
+ * copy goes out on it. */
+static void follow_link(const mcd_query *q, qsock *s)
+{
+    unsigned idx = if_nametoindex(s->ifc.name);
+
+    if (idx == 0 || idx == s->ifc.index)
+        return;
+    if (mcd_sock_mcast_out_(s->fd, (enum mcd_family)q->dest.addr.family, idx,
+                            q->ttl, true) == 0)
+        s->ifc.index = idx;
+}
+
 static int send_query(mcd_query *q)
 {
     int sent = 0, last = 0;
@@ -168,11 +399,23 @@ static int send_query(mcd_query *q)
         /* Link- and interface-scoped IPv6 groups need the zone. */
         if (to.addr.family == MCD_AF_INET6)
             to.addr.scope_id = q->socks[i].ifc.index;
-        last = mcd_sock_send_(q->socks[i].fd, q->query, q->core.cfg.query_len,
-                              &to, 0);
-        sent += last == 0;
+        int err = mcd_sock_send_(q->socks[i].fd, q->query,
+                                 q->core.cfg.query_len, &to, 0);
+        if (err == 0) {
+            sent++;
+            continue;
+        }
+        q->send_errors++;
+        q->last_send_error = err;
+        if (!transient(err))
+            last = err;
+        else
+            follow_link(q, &q->socks[i]);
     }
-    /* One interface failing (link down) is not the end of the query. */
+    /* One interface failing (link down) is not the end of the query, nor
+     * is every one failing for a moment (a link flapping). */
+    if (sent == 0)
+        q->copies_unsent++;
     return sent > 0 ? 0 : last;
 }
 
@@ -188,9 +431,14 @@ static void drain(mcd_query *q, qsock *s, mcd_device_fn fn, void *ctx)
             break;
         if (err < 0 || rx.len > sizeof q->rx)
             continue; /* a read error, or longer than any reply */
-        enum mcd_qresult res = mcd_qcore_input(
-            &q->core, mcd_now_(), q->rx, rx.len, &rx.from,
-            rx.has_dst && mcd_addr_is_multicast(&rx.dst), s->ifc.index, &dev);
+        mcd_qcore_rx in = {
+            .data = q->rx, .len = rx.len, .from = &rx.from,
+            .dst_is_group = rx.has_dst && mcd_addr_is_multicast(&rx.dst),
+            .ifindex = s->ifc.index,
+        };
+        source_facts(q, &rx.from.addr, rx.ifindex ? rx.ifindex : s->ifc.index,
+                     &in);
+        enum mcd_qresult res = mcd_qcore_input(&q->core, mcd_now_(), &in, &dev);
         if (res == MCD_Q_NEW && fn != NULL)
             fn(ctx, dev);
     }
@@ -225,6 +473,31 @@ size_t mcd_query_found(const mcd_query *q)
     return q->core.n;
 }
 
+size_t mcd_query_nfds(const mcd_query *q)
+{
+    return q->nsock;
+}
+
+void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st)
+{
+    *st = (mcd_query_stats){
+        .found = q->core.n,
+        .full = q->core.full,
+        .capped = q->core.capped,
+        .bad_source = q->core.bad_source,
+        .off_link = q->core.off_link,
+        .other = q->core.dropped - q->core.bad_source - q->core.off_link,
+        .copies = q->core.sent,
+        .copies_unsent = q->copies_unsent,
+        .send_errors = q->send_errors,
+        .last_send_error = q->last_send_error,
+        .ifaces = q->nsock,
+        .ifaces_skipped = q->skipped,
+        .skipped_err = q->skipped_err,
+    };
+    memcpy(st->skipped_first, q->skipped_first, sizeof st->skipped_first);
+}
+
 void mcd_query_close(mcd_query *q)
 {
     if (q == NULL)
@@ -232,23 +505,28 @@ void mcd_query_close(mcd_query *q)
     for (size_t i = 0; i < q->nsock; i++)
         if (q->socks[i].fd >= 0)
             close(q->socks[i].fd);
+    free(q->socks);
+    free(q->prefixes);
     free(q->table);
     free(q);
 }
 
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx)
 {
-    struct pollfd pfd[MCD_MAX_IFACES];
-    int fds[MCD_MAX_IFACES], err;
+    struct pollfd *pfd;
     mcd_query *q;
     size_t n;
+    int err;
 
     err = mcd_query_open(&q, cfg, NULL);
     if (err < 0)
         return err;
-    n = mcd_query_fds(q, fds, MCD_MAX_IFACES);
-    for (size_t i = 0; i < n; i++)
-        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    n = q->nsock;
+    pfd = calloc(n, sizeof *pfd);
+    if (pfd == NULL)
+        err = -ENOMEM;
+    for (size_t i = 0; pfd != NULL && i < n; i++)
+        pfd[i] = (struct pollfd){.fd = q->socks[i].fd, .events = POLLIN};
     while (err == 0 && !mcd_query_done(q)) {
         err = mcd_query_process(q, fn, ctx);
         if (err == 0 && !mcd_query_done(q) &&
@@ -256,6 +534,10 @@ int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx)
             err = -errno;
     }
     int found = (int)mcd_query_found(q);
+    /* Devices were left out: the count alone would hide it. */
+    if (err == 0 && q->core.full > 0)
+        err = MCD_E_FULL;
+    free(pfd);
     mcd_query_close(q);
     return err < 0 ? err : found;
 }

@@ -82,7 +82,7 @@ t_check "--count 2 exits 0 with 2 devices, well before the timeout ($ms ms)" \
 
 # 5. Same host: a client next to two responders. h1 gets a second one.
 lab_bg 1 "$tmp/r1b.log" "$MCDISC" respond --name "Second Light"
-wait_for "$tmp/r1b.log" "answering" >/dev/null
+wait_for "$tmp/r1b.log" "answering" >/dev/null || t_fail "second responder on h1 started"
 lab_exec 1 "$MCDISC" discover --json --timeout 1000 >"$tmp/d1.json" 2>"$tmp/d1.err" ||
     { echo "discover on h1 failed:"; cat "$tmp/d1.err" "$tmp/r1.log" \
         "$tmp/r1b.log"; } | sed 's/^/  | /' 
@@ -94,7 +94,7 @@ t_jq "two responders on one host both answer" \
 # 6. A capture on the link shows TTL 1 and the exact bytes.
 lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/cap.pcap" udp port 3333
 tcpdump_pid=$LAB_PID
-wait_for "$tmp/tcpdump.log" "listening on" >/dev/null
+wait_for "$tmp/tcpdump.log" "listening on" >/dev/null || t_fail "capture on h4 started"
 lab_exec 4 "$MCDISC" discover --timeout 600 --retries 0 >/dev/null 2>&1
 sleep 0.3
 kill -INT "$tcpdump_pid"

@@ -56,7 +56,8 @@ for G in ff02::fc ff05::fc; do
     # A zoned group, no --iface: the query goes out on the zone only.
     lab_bg 3 "$tmp/x1.log" tcpdump -i x1 -n -U --immediate-mode -w "$tmp/x1.pcap" udp port 3333
     tcpdump_pid=$LAB_PID
-    wait_for "$tmp/x1.log" "listening on" >/dev/null
+    wait_for "$tmp/x1.log" "listening on" >/dev/null ||
+        t_fail "$G: capture on x1 started"
     lab_exec 3 "$MCDISC" discover --group "$G%eth0" --timeout 800 \
         >"$tmp/d3.txt" 2>/dev/null
     kill -INT "$tcpdump_pid"
@@ -68,7 +69,8 @@ for G in ff02::fc ff05::fc; do
     # Without the zone, discover uses every usable link: x0 too.
     lab_bg 3 "$tmp/x1b.log" tcpdump -i x1 -n -U --immediate-mode -w "$tmp/x1b.pcap" udp port 3333
     tcpdump_pid=$LAB_PID
-    wait_for "$tmp/x1b.log" "listening on" >/dev/null
+    wait_for "$tmp/x1b.log" "listening on" >/dev/null ||
+        t_fail "$G: second capture on x1 started"
     lab_exec 3 "$MCDISC" discover --group "$G" --timeout 500 >/dev/null 2>&1
     kill -INT "$tcpdump_pid"
     wait "$tcpdump_pid"
@@ -84,7 +86,7 @@ done
 # A zoned group on the responder joins on the zone only.
 lab_bg 3 "$tmp/r3.log" "$MCDISC" respond --group ff02::fc%eth0
 r3_pid=$LAB_PID
-wait_for "$tmp/r3.log" answering >/dev/null
+wait_for "$tmp/r3.log" answering >/dev/null || t_fail "zoned responder started"
 t_check "respond --group ff02::fc%eth0 joins on eth0" \
     sh -c "ip netns exec $(lab_ns 3) cat /proc/net/igmp6 | grep -q 'eth0 *ff0200000000000000000000000000fc'"
 t_check "respond --group ff02::fc%eth0 does not join on x0" \

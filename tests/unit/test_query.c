@@ -1,6 +1,7 @@
 /*
  * test_query.c - the query core with a fake clock: resend schedule,
- * de-duplication, what is never taken for a device, when it is done.
+ * de-duplication, what is never taken for a device (and from whom), when
+ * it is done.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,11 +37,21 @@ static mcd_endpoint dev(uint8_t last, uint16_t port)
     return ep;
 }
 
+/* A datagram from an on-link source, arrived on interface 2. */
+static enum mcd_qresult input(mcd_qcore *q, mcd_time now, const void *data,
+                              size_t len, const mcd_endpoint *from,
+                              bool to_group, const mcd_device **d)
+{
+    mcd_qcore_rx rx = {.data = data, .len = len, .from = from,
+                       .dst_is_group = to_group, .src_on_link = true,
+                       .ifindex = 2};
+    return mcd_qcore_input(q, now, &rx, d);
+}
+
 static enum mcd_qresult feed(mcd_qcore *q, mcd_time now, const char *s,
                              const mcd_endpoint *from, bool to_group)
 {
-    return mcd_qcore_input(q, now, (const uint8_t *)s, strlen(s), from,
-                           to_group, 2, NULL);
+    return input(q, now, s, strlen(s), from, to_group, NULL);
 }
 
 static void resend_schedule(void **state)
@@ -111,8 +122,7 @@ static void devices_listed_once(void **state)
     (void)state;
     start(&q, 0);
     assert_true(mcd_qcore_send_due(&q, 10 * MS));
-    assert_int_equal(mcd_qcore_input(&q, 11 * MS, (const uint8_t *)r,
-                                     strlen(r), &a, false, 2, &d),
+    assert_int_equal(input(&q, 11 * MS, r, strlen(r), &a, false, &d),
                      MCD_Q_NEW);
     assert_non_null(d);
     assert_string_equal(d->reply.name, "ESP32-C3 Smart Light");
@@ -142,15 +152,12 @@ static void never_devices(void **state)
     /* Our own query, or another client's, looped back or not. */
     assert_int_equal(feed(&q, 0, Q, &a, false), MCD_Q_QUERY);
     memcpy(withnul, Q, QLEN + 1);
-    assert_int_equal(mcd_qcore_input(&q, 0, (const uint8_t *)withnul, QLEN + 1,
-                                     &a, false, 2, NULL),
+    assert_int_equal(input(&q, 0, withnul, QLEN + 1, &a, false, NULL),
                      MCD_Q_QUERY);
     /* A well-formed reply sent to a group is somebody else's traffic. */
     assert_int_equal(feed(&q, 0, "Lamp http 80", &a, true), MCD_Q_MULTICAST);
     assert_int_equal(feed(&q, 0, "garbage", &a, false), MCD_Q_MALFORMED);
-    assert_int_equal(mcd_qcore_input(&q, 0, (const uint8_t *)"", 0, &a, false,
-                                     2, NULL),
-                     MCD_Q_MALFORMED);
+    assert_int_equal(input(&q, 0, "", 0, &a, false, NULL), MCD_Q_MALFORMED);
     assert_int_equal(q.n, 0);
     assert_int_equal(q.dropped, 5);
 }
@@ -182,7 +189,105 @@ static void table_full(void **state)
     }
     mcd_endpoint e = dev(99, 3333);
     assert_int_equal(feed(&q, 0, "late http 80", &e, false), MCD_Q_FULL);
+    assert_int_equal(feed(&q, 0, "later http 80", &e, false), MCD_Q_FULL);
     assert_int_equal(q.n, 8);
+    assert_int_equal(q.full, 2); /* the caller warns: devices are missing */
+}
+
+static enum mcd_qresult from_src(mcd_qcore *q, mcd_endpoint e, bool on_link,
+                                 bool broadcast)
+{
+    static const char r[] = "Lamp http 80";
+    mcd_qcore_rx rx = {.data = (const uint8_t *)r, .len = sizeof r - 1,
+                       .from = &e, .src_on_link = on_link,
+                       .src_broadcast = broadcast, .ifindex = 2};
+    return mcd_qcore_input(q, 0, &rx, NULL);
+}
+
+/* Replies that cannot have come from a device, whatever they say. */
+static void bad_sources(void **state)
+{
+    mcd_qcore q;
+    mcd_endpoint e = dev(2, 0), v6 = {.addr = {.family = MCD_AF_INET6},
+                                      .port = 3333};
+
+    (void)state;
+    start(&q, 0);
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_BAD_SOURCE); /* port 0 */
+    e = dev(2, 3333);
+    assert_int_equal(from_src(&q, e, true, true), MCD_Q_BAD_SOURCE); /* bcast */
+    memset(e.addr.b, 255, 4);
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_BAD_SOURCE);
+    memset(e.addr.b, 0, 4);
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_BAD_SOURCE);
+    e.addr.b[0] = 224;
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_BAD_SOURCE);
+    assert_int_equal(from_src(&q, v6, true, false), MCD_Q_BAD_SOURCE); /* :: */
+    v6.addr.b[0] = 0xff;
+    assert_int_equal(from_src(&q, v6, true, false), MCD_Q_BAD_SOURCE);
+    assert_int_equal(q.n, 0);
+    assert_int_equal(q.bad_source, 7);
+    assert_int_equal(q.dropped, 7);
+    /* Port 53 is a unicast port like any other: only the link rule
+     * below keeps a DNS server's stray answer out. */
+    e = dev(2, 53);
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_NEW);
+}
+
+/* With TTL 1 the query never left the link: a reply from off it (8.8.8.8)
+ * is forged; with a larger TTL it may be a device behind a router. */
+static void off_link_sources(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {
+        .query = (const uint8_t *)Q, .query_len = QLEN, .timeout_ms = 2000,
+        .interval_ms = 100,
+    };
+    mcd_endpoint e = {.addr = {.family = MCD_AF_INET4, .b = {8, 8, 8, 8}},
+                      .port = 3333};
+
+    (void)state;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), 0);
+    assert_int_equal(from_src(&q, e, false, false), MCD_Q_OFF_LINK);
+    assert_int_equal(q.off_link, 1);
+    assert_int_equal(from_src(&q, e, true, false), MCD_Q_NEW);
+    cfg.allow_offlink = true;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), 0);
+    assert_int_equal(from_src(&q, e, false, false), MCD_Q_NEW);
+    /* Off-link is allowed; a broadcast or port 0 source still is not. */
+    e.port = 0;
+    assert_int_equal(from_src(&q, e, false, false), MCD_Q_BAD_SOURCE);
+}
+
+/* One host forging thousands of names takes per_source entries, and a
+ * real device answering later is still listed. */
+static void per_source_cap(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {
+        .query = (const uint8_t *)Q, .query_len = QLEN, .timeout_ms = 2000,
+        .interval_ms = 100, .per_source = 3,
+    };
+    mcd_endpoint forger = dev(66, 3333), real = dev(2, 3333);
+    char r[32];
+
+    (void)state;
+    assert_int_equal(mcd_qcore_init(&q, &cfg, table, 8, 0), 0);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(r, sizeof r, "Forged %d http 80", i);
+        forger.port = (uint16_t)(1000 + i % 7); /* ports cost nothing */
+        assert_int_equal(feed(&q, 0, r, &forger, false),
+                         i < 3 ? MCD_Q_NEW : MCD_Q_CAPPED);
+    }
+    /* A duplicate of a listed one is still a duplicate, not capped. */
+    forger.port = 1000;
+    assert_int_equal(feed(&q, 0, "Forged 0 http 80", &forger, false),
+                     MCD_Q_DUPLICATE);
+    assert_int_equal(q.capped, 4997);
+    assert_int_equal(q.full, 0);
+    assert_int_equal(feed(&q, 300 * MS, "Real lamp http 80", &real, false),
+                     MCD_Q_NEW);
+    assert_int_equal(q.n, 4);
 }
 
 static void init_rejects(void **state)
@@ -210,7 +315,8 @@ int main(void)
         cmocka_unit_test(capped_backoff_fills_timeout),
         cmocka_unit_test(devices_listed_once), cmocka_unit_test(never_devices),
         cmocka_unit_test(count_stops_early), cmocka_unit_test(table_full),
-        cmocka_unit_test(init_rejects),
+        cmocka_unit_test(init_rejects),     cmocka_unit_test(bad_sources),
+        cmocka_unit_test(off_link_sources), cmocka_unit_test(per_source_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
