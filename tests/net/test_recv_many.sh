@@ -12,28 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"
 LINKS=45
-lab_scratch; [ -n "${KEEP:-}" ] && LAB_ON_EXIT="cp -r \"\$tmp\" /tmp/recv-many-keep"
+lab_scratch
 
 # h1: the sender, with LINKS links straight to h2 (c$k on h1, e$k on h2,
 # 10.77.k.0/24); h2: the receiver, with eth0 and those LINKS links.
 lab_up 2
-h1=$(lab_ns 1)
+lab_links 1 2 "$LINKS" || lab_die "FAIL: cannot set up the $LINKS links"
 h2=$(lab_ns 2)
-for k in $(seq 1 "$LINKS"); do
-    echo "link add c$k type veth peer name e$k netns $h2"
-    echo "addr add 10.77.$k.1/24 dev c$k"
-    echo "link set c$k up"
-done | ip -n "$h1" -batch - || lab_die "FAIL: cannot create h1's links"
-for k in $(seq 1 "$LINKS"); do
-    echo "addr add 10.77.$k.2/24 dev e$k"
-    echo "link set e$k up"
-done | ip -n "$h2" -batch - || lab_die "FAIL: cannot set up h2's links"
-tries=0
-until [ "$(lab_exec 2 ip -br link show up | grep -c '^e[0-9]*@.* UP ')" -eq "$LINKS" ]; do
-    tries=$((tries + 1))
-    [ "$tries" -gt 100 ] && lab_die "FAIL: h2's links never came up"
-    sleep 0.05
-done
 ifaces="eth0 $(seq -f 'e%g' -s ' ' 1 "$LINKS")"
 
 # recv_bg NAME ARGS...: `mcdisc recv ARGS` on h2, stdout in NAME.out,
@@ -68,25 +53,36 @@ missing() {
 # json NAME FILTER: jq -e -s FILTER over NAME.out.
 json() { jq -e -s "$2" "$tmp/$1.out" >/dev/null 2>&1; }
 
-# --- 7, IPv4: every interface, 3 datagrams through links 21, 33 and 45 ----
-recv_bg v4 --json --count 9 --duration 30 239.5.5.5:5000
-wait_group -4 239.5.5.5 "e$LINKS" "$v4_pid"
-m=$(missing -4 239.5.5.5)
-t_check "IPv4: the kernel has the group on eth0 and all $LINKS links (missing:$m)" \
-    test "$m" = " none"
-echo "# recv holds them on $(lab_exec 2 ss -u -a -n 'sport = :5000' | grep -c 5000) sockets"
-for k in 21 33 "$LINKS"; do
-    lab_exec 1 "$MCDISC" send --iface "c$k" --count 3 --rate 100 239.5.5.5:5000 >/dev/null
-done
-wait "$v4_pid"
-rc=$?
-t_check "IPv4: recv exits 0 after 9 datagrams (exit $rc)" test "$rc" -eq 0
-for k in 21 33 "$LINKS"; do
-    t_check "IPv4: 3 datagrams received on e$k, none twice" json v4 \
-        "[.[] | select(.type == \"datagram\" and .iface == \"e$k\")] |
-         length == 3 and all(.duplicate == false)"
-done
-t_check "IPv4: no join refused" test ! -s "$tmp/v4.err"
+# every_link NAME FAMILY GROUP SPEC: recv joins GROUP (SPEC: as recv and
+# send take it) on every interface, and 3 datagrams sent through each of
+# links 21, 33 and 45 arrive, once each.
+every_link() {
+    local name=$1 fam=$2 group=$3 spec=$4 m k rc pid
+    recv_bg "$name" --json --count 9 --duration 30 "$spec"
+    pid=$(eval echo "\$${name}_pid")
+    wait_group "$fam" "$group" "e$LINKS" "$pid"
+    m=$(missing "$fam" "$group")
+    t_check "$name: the kernel has the group on eth0 and all $LINKS links (missing:$m)" \
+        test "$m" = " none"
+    echo "# recv holds them on $(lab_exec 2 ss -u -a -n 'sport = :5000' | grep -c 5000) sockets"
+    for k in 21 33 "$LINKS"; do
+        lab_exec 1 "$MCDISC" send --iface "c$k" --count 3 --rate 100 "$spec" >/dev/null
+    done
+    wait "$pid"
+    rc=$?
+    t_check "$name: recv exits 0 after 9 datagrams (exit $rc)" test "$rc" -eq 0
+    for k in 21 33 "$LINKS"; do
+        t_check "$name: 3 datagrams received on e$k" json "$name" \
+            "[.[] | select(.type == \"datagram\" and .iface == \"e$k\")] | length == 3"
+    done
+    t_check "$name: 3 senders, 3 datagrams each, none twice" json "$name" \
+        '[.[] | select(.type == "summary")] | length == 3 and
+         all(.received == 3 and .duplicates == 0)'
+    t_check "$name: no join refused" test ! -s "$tmp/$name.err"
+}
+
+# --- 7, IPv4 ------------------------------------------------------------------
+every_link IPv4 -4 239.5.5.5 239.5.5.5:5000
 
 # --- 7, IPv6: memberships bounded by the socket's option memory ----------
 # Lowered so one socket holds about 28 (net.core.optmem_max is per
@@ -95,27 +91,7 @@ t_check "IPv4: no join refused" test ! -s "$tmp/v4.err"
 # each datagram is delivered once, by the socket joined where it came in.
 lab_exec 2 sysctl -qw net.core.optmem_max=1536 2>/dev/null ||
     echo "# net.core.optmem_max is not per namespace here"
-recv_bg v6 --json --count 9 --duration 30 "[ff12::5:5]:5000"
-wait_group -6 ff12::5:5 "e$LINKS" "$v6_pid"
-m=$(missing -6 ff12::5:5)
-t_check "IPv6: the kernel has the group on eth0 and all $LINKS links (missing:$m)" \
-    test "$m" = " none"
-echo "# recv holds them on $(lab_exec 2 ss -u -a -n 'sport = :5000' | grep -c 5000) sockets"
-for k in 21 33 "$LINKS"; do
-    lab_exec 1 "$MCDISC" send --iface "c$k" --count 3 --rate 100 "[ff12::5:5]:5000" >/dev/null
-done
-wait "$v6_pid"
-rc=$?
-t_check "IPv6: recv exits 0 after 9 datagrams (exit $rc)" test "$rc" -eq 0
-for k in 21 33 "$LINKS"; do
-    t_check "IPv6: 3 datagrams received on e$k, none twice" json v6 \
-        "[.[] | select(.type == \"datagram\" and .iface == \"e$k\")] |
-         length == 3 and all(.duplicate == false)"
-done
-t_check "IPv6: one summary, 9 received, none duplicated" json v6 \
-    '[.[] | select(.type == "summary")] | length == 3 and
-     all(.received == 3 and .duplicates == 0)'
-t_check "IPv6: no join refused" test ! -s "$tmp/v6.err"
+every_link IPv6 -6 ff12::5:5 "[ff12::5:5]:5000"
 
 # --- 7: an interface that cannot be joined is named once, with why -----
 # Five descriptors: 0-2, the first socket (20 memberships) and a second
