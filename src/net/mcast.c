@@ -176,8 +176,8 @@ static int join_on(mcd_receiver *r, size_t gi, size_t pool,
             return s;
         }
         mcd_receiver_skip *k = &r->skips[r->nskips++];
-        *k = (mcd_receiver_skip){.group = gi, .ifindex = ifs[i].index,
-                                 .err = s};
+        *k =
+            (mcd_receiver_skip){.group = gi, .ifindex = ifs[i].index, .err = s};
         memcpy(k->name, ifs[i].name, sizeof k->name);
         err = err < 0 ? err : s;
     }
@@ -321,8 +321,8 @@ static bool held_here(const mcd_receiver *r, size_t pool, size_t sock,
         mcd_addr group = r->groups[m->group].group;
 
         group.scope_id = 0;
-        if (m->pool == pool && m->sock == sock &&
-            m->ifindex == rx->ifindex && mcd_addr_equal(&group, &rx->dst))
+        if (m->pool == pool && m->sock == sock && m->ifindex == rx->ifindex &&
+            mcd_addr_equal(&group, &rx->dst))
             return true;
     }
     return false;
@@ -331,8 +331,7 @@ static bool held_here(const mcd_receiver *r, size_t pool, size_t sock,
 /* Is this datagram for one of our groups (and its source, for SSM)? The
  * kernel filters already with IP_MULTICAST_ALL off; this is the check for
  * kernels without it, and for unicast sent to the port. */
-static bool wanted(const mcd_receiver *r, const mcd_msocks *s,
-                   const mcd_rx *rx)
+static bool wanted(const mcd_receiver *r, const mcd_msocks *s, const mcd_rx *rx)
 {
     for (size_t i = 0; i < r->ngroups; i++) {
         const mcd_group_spec *g = &r->groups[i];
@@ -361,8 +360,8 @@ static int read_batch(mcd_receiver *r, size_t pool, size_t sock,
 {
     mcd_rx rx[MCD_SOCK_BATCH];
     const mcd_msocks *s = &r->pools[pool];
-    int n = mcd_sock_recv_batch_(s->socks[sock].fd, &r->bufs[0][0],
-                                 MCD_RX_KEEP, MCD_SOCK_BATCH, rx);
+    int n = mcd_sock_recv_batch_(s->socks[sock].fd, &r->bufs[0][0], MCD_RX_KEEP,
+                                 MCD_SOCK_BATCH, rx);
     int delivered = 0;
 
     *more = n == MCD_SOCK_BATCH;

@@ -75,8 +75,8 @@ int mcd_msocks_join_(mcd_msocks *m, mcd_msocks_join_fn join, void *ctx)
 
         if (fresh && (err = mcd_msocks_add_(m)) < 0)
             return err;
-        if (m->socks[s].full || (s == 0 && m->first_max > 0 &&
-                                 m->socks[0].held >= m->first_max))
+        if (m->socks[s].full ||
+            (s == 0 && m->first_max > 0 && m->socks[0].held >= m->first_max))
             continue;
         err = join(ctx, m->socks[s].fd);
         if (err == 0) {

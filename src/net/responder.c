@@ -333,8 +333,7 @@ static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface **out,
     int n;
 
     if (!tolerant || r->nspecs == 0)
-        return mcd_iface_select_alloc_(&r->group,
-                                       (const char *const *)r->specs,
+        return mcd_iface_select_alloc_(&r->group, (const char *const *)r->specs,
                                        r->nspecs, out, bad);
     ifs = malloc(r->nspecs * sizeof *ifs);
     if (ifs == NULL)
