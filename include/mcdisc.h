@@ -769,14 +769,19 @@ typedef void (*mcd_datagram_fn)(void *ctx, const mcd_datagram *dg);
 typedef struct mcd_receiver mcd_receiver;
 
 /* Join each group (any-source, or source-specific when source is set) on
- * each interface (every usable one of the family when n_ifaces is 0), on
- * sockets bound to wildcard:port with IP_MULTICAST_ALL off. Only
- * datagrams sent to one of the groups (and from its source, for SSM) are
- * delivered. Returns 0 or a negative error; *bad_iface as for the
- * responder. */
+ * each interface (every usable one of the family when n_ifaces is 0,
+ * however many), on sockets bound to wildcard:port with IP_MULTICAST_ALL
+ * off: past the memberships the kernel allows one socket, more such
+ * sockets. Only datagrams sent to one of the groups (and from its source,
+ * for SSM) are delivered. An interface it chose itself that the kernel
+ * does not let join is skipped (mcd_receiver_skipped()), as long as the
+ * group joined somewhere. Returns 0 or a negative error; *bad_iface as
+ * for the responder. */
 int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
                       size_t n_groups, const char *const *ifaces,
                       size_t n_ifaces, size_t *bad_iface);
+/* How many descriptors it has (one or more per family and port). */
+size_t mcd_receiver_nfds(const mcd_receiver *r);
 size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap);
 /* Read what waits on every socket (recvmmsg batches), calling fn per
  * datagram of the groups. Returns the number delivered, or -errno. */
@@ -784,8 +789,23 @@ int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx);
 /* Datagrams that reached the sockets but not for the groups (unicast to
  * the port, another group, another source). */
 uint64_t mcd_receiver_foreign(const mcd_receiver *r);
-/* Interfaces joined, by index (fills up to cap; returns the count). */
+/* Interfaces joined, by index (fills up to cap; returns the count), and
+ * how many there are. */
 size_t mcd_receiver_ifaces(const mcd_receiver *r, uint32_t *idx, size_t cap);
+size_t mcd_receiver_nifaces(const mcd_receiver *r);
+/* The name interface `ifindex` had when joined (NULL: not joined). */
+const char *mcd_receiver_ifname(const mcd_receiver *r, uint32_t ifindex);
+/* A join skipped: group `group` (its index in the groups given to open)
+ * on an interface the receiver chose itself, refused with `err`. */
+typedef struct mcd_receiver_skip {
+    size_t group;
+    uint32_t ifindex;
+    char name[32];
+    int err;
+} mcd_receiver_skip;
+/* The i-th join skipped; false past the last. */
+bool mcd_receiver_skipped(const mcd_receiver *r, size_t i,
+                          mcd_receiver_skip *out);
 /* Close the sockets (memberships go with them) and free r. */
 void mcd_receiver_close(mcd_receiver *r);
 

@@ -119,11 +119,15 @@ typedef struct diag_heard {
     int version;    /* IGMP 1-3, MLD 1-2 */
 } diag_heard;
 
+/* Interfaces whose queriers are remembered: recv joins every usable one,
+ * however many; past this, queries on more are not told apart. */
+#define DIAG_MAX_HEARD 1024
+
 typedef struct diag_watch {
     int fd[2];  /* [0] IGMP, [1] MLD; -1 when not open */
     int err[2]; /* errno of the failed open */
     mcd_time since;
-    diag_heard heard[2][MCD_MAX_IFACES];
+    diag_heard heard[2][DIAG_MAX_HEARD];
     size_t nheard[2];
 } diag_watch;
 

@@ -61,8 +61,8 @@ typedef struct rstate {
     uint64_t untracked, untracked_senders;
     uint8_t untracked_seen[65536 / 8];
     diag_watch watch;
-    uint32_t ifidx[MCD_MAX_IFACES]; /* joined at the start, and their names */
-    char ifnames[MCD_MAX_IFACES][IF_NAMESIZE];
+    uint32_t *ifidx; /* joined at the start, and their names */
+    char (*ifnames)[IF_NAMESIZE];
     size_t nif;
 } rstate;
 
@@ -265,13 +265,25 @@ static void on_datagram(void *ctx, const mcd_datagram *dg)
         print_human(dg, fl, &h, ev);
 }
 
+/* N datagrams span N - 1 gaps, from the first to the last: one datagram
+ * (or several in the same microsecond) has no rate. Bytes as send counts
+ * them, the mean size times the datagrams per second. */
+static bool flow_rate(const mcd_flow *fl, double *pps, double *bps)
+{
+    double span = (double)(fl->last_at - fl->first_at) / 1e6;
+
+    if (fl->received < 2 || span <= 0)
+        return false;
+    *pps = (double)(fl->received - 1) / span;
+    *bps = *pps * (double)fl->bytes / (double)fl->received;
+    return true;
+}
+
 static void summary_human(const mcd_flow *fl)
 {
     char from[CLI_ENDPOINT_STRLEN];
-    double secs = (double)(fl->last_at - fl->first_at) / 1e6;
-    /* Rates over the span between the first and the last datagram. */
-    double pps = secs > 0 ? (double)(fl->received - 1) / secs : 0;
-    double bps = secs > 0 ? (double)fl->bytes / secs : 0;
+    double pps, bps;
+    bool has_rate = flow_rate(fl, &pps, &bps);
 
     cli_format_endpoint(&fl->src, from, sizeof from);
     printf("%s", from);
@@ -287,7 +299,10 @@ static void summary_human(const mcd_flow *fl)
                (unsigned long long)fl->duplicates,
                (unsigned long long)fl->reordered);
     }
-    printf(", %.1f datagrams/s, %.1f bytes/s", pps, bps);
+    if (has_rate)
+        printf(", %.1f datagrams/s, %.1f bytes/s", pps, bps);
+    else
+        fputs(" (a rate needs two datagrams apart)", stdout);
     if (fl->probe && fl->delay_n > 0)
         printf(", delay min/avg/max %.3f/%.3f/%.3f ms, jitter %.3f ms",
                (double)fl->delay_min_us / 1000,
@@ -300,17 +315,20 @@ static void summary_human(const mcd_flow *fl)
 static void summary_json(const mcd_flow *fl)
 {
     char a[CLI_ADDR_STRLEN];
-    double secs = (double)(fl->last_at - fl->first_at) / 1e6;
+    double secs = (double)(fl->last_at - fl->first_at) / 1e6, pps, bps;
 
     cli_format_addr(&fl->src.addr, a, sizeof a);
     fputs("{\"type\":\"summary\",\"from\":", stdout);
     json_str(stdout, a);
     printf(",\"from_port\":%u,\"probe\":%s,\"received\":%llu,\"bytes\":%llu,"
-           "\"seconds\":%.6f,\"rate_pps\":%.3f,\"rate_Bps\":%.3f",
+           "\"seconds\":%.6f,",
            fl->src.port, fl->probe ? "true" : "false",
            (unsigned long long)fl->received, (unsigned long long)fl->bytes,
-           secs, secs > 0 ? (double)(fl->received - 1) / secs : 0,
-           secs > 0 ? (double)fl->bytes / secs : 0);
+           secs);
+    if (flow_rate(fl, &pps, &bps))
+        printf("\"rate_pps\":%.3f,\"rate_Bps\":%.3f", pps, bps);
+    else
+        fputs("\"rate_pps\":null,\"rate_Bps\":null", stdout);
     if (fl->probe)
         printf(",\"sender_id\":%u,\"restarted\":%s,\"unique\":%llu,"
                "\"lost\":%llu,\"duplicates\":%llu,\"reordered\":%llu,"
@@ -351,11 +369,12 @@ static void summary_untracked(const rstate *st)
 static bool iface_gone(const rstate *st, size_t i)
 {
     mcd_iface now;
+    int err = mcd_iface_lookup(st->ifnames[i], &now);
 
-    if (mcd_iface_lookup(st->ifnames[i], &now) == 0 &&
-        now.index == st->ifidx[i])
+    /* There still, or no telling (no descriptor left to ask, say). */
+    if (err == 0 ? now.index == st->ifidx[i] : err != MCD_E_NOIFACE)
         return false;
-    if (mcd_iface_lookup(st->ifnames[i], &now) == 0)
+    if (err == 0)
         cli_error("recv: %s was deleted and re-created while recv ran (index "
                   "%u, now %u): the groups were joined on the old one",
                   cli_quote(st->ifnames[i]), st->ifidx[i], now.index);
@@ -400,18 +419,25 @@ static void diagnose(const mcd_receiver *r, const rstate *st)
                 (unsigned long long)mcd_receiver_foreign(r));
 }
 
-static int loop(mcd_receiver *r, rstate *st, const sigset_t *waitmask)
+/* The receiver's sockets (one or more per family and port: as many as
+ * its memberships need) and diag's, to poll. */
+static size_t poll_set(const mcd_receiver *r, const rstate *st,
+                       struct pollfd *pfd, int *fds)
 {
-    struct pollfd pfd[MAX_GROUPS + 2];
-    int fds[MAX_GROUPS + 2];
-    size_t n = mcd_receiver_fds(r, fds, MAX_GROUPS);
+    size_t n = mcd_receiver_fds(r, fds, mcd_receiver_nfds(r));
 
     n += diag_watch_fds(&st->watch, fds + n);
+    for (size_t i = 0; i < n; i++)
+        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    return n;
+}
+
+static int loop(mcd_receiver *r, rstate *st, struct pollfd *pfd, size_t n,
+                const sigset_t *waitmask)
+{
     mcd_time stop_at = st->o->duration > 0
         ? mcd_clock_mono() + (mcd_time)(st->o->duration * 1e6) : MCD_TIME_NEVER;
 
-    for (size_t i = 0; i < n; i++)
-        pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
     while (!stop_signal && (st->o->count == 0 || st->total < st->o->count)) {
         mcd_time now = mcd_clock_mono();
         struct timespec ts, *tp = NULL;
@@ -436,6 +462,18 @@ static int loop(mcd_receiver *r, rstate *st, const sigset_t *waitmask)
     return EXIT_OK;
 }
 
+/* Interfaces recv chose itself where the kernel refused a join (a socket
+ * more could not be opened, say): each named once, with the reason. */
+static void report_skipped(const mcd_receiver *r, const ropts *o)
+{
+    mcd_receiver_skip k;
+
+    for (size_t i = 0; mcd_receiver_skipped(r, i, &k); i++)
+        cli_error("recv: cannot join %s on %s, skipping it: %s",
+                  cli_quote(o->gtext[k.group]), cli_quote(k.name),
+                  mcd_strerror(k.err));
+}
+
 int cmd_recv(int argc, char **argv)
 {
     static rstate st;
@@ -443,7 +481,9 @@ int cmd_recv(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigset_t stops, waitmask;
     mcd_receiver *r;
-    size_t bad;
+    struct pollfd *pfd = NULL;
+    int *fds = NULL;
+    size_t bad, nfds;
     int rc = parse_args(&o, argc, argv), err;
 
     if (rc != 0)
@@ -455,10 +495,23 @@ int cmd_recv(int argc, char **argv)
     }
     st.o = &o;
     mcd_flows_init(&st.flows, st.table, MAX_FLOWS);
-    st.nif = mcd_receiver_ifaces(r, st.ifidx, MCD_MAX_IFACES);
-    for (size_t i = 0; i < st.nif; i++)
-        cli_ifname(st.ifidx[i], st.ifnames[i], IF_NAMESIZE);
+    report_skipped(r, &o);
     diag_watch_open(&st.watch);
+    nfds = mcd_receiver_nfds(r) + 2; /* and diag's two */
+    st.nif = mcd_receiver_nifaces(r);
+    pfd = calloc(nfds, sizeof *pfd);
+    fds = calloc(nfds, sizeof *fds);
+    st.ifidx = calloc(st.nif, sizeof *st.ifidx);
+    st.ifnames = calloc(st.nif, sizeof *st.ifnames);
+    if (pfd == NULL || fds == NULL || st.ifidx == NULL || st.ifnames == NULL) {
+        cli_error("recv: %s", strerror(ENOMEM));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    st.nif = mcd_receiver_ifaces(r, st.ifidx, st.nif);
+    for (size_t i = 0; i < st.nif; i++)
+        snprintf(st.ifnames[i], IF_NAMESIZE, "%s",
+                 mcd_receiver_ifname(r, st.ifidx[i]));
     sigemptyset(&stops);
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
@@ -466,7 +519,7 @@ int cmd_recv(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    rc = loop(r, &st, &waitmask);
+    rc = loop(r, &st, pfd, poll_set(r, &st, pfd, fds), &waitmask);
     for (size_t i = 0; i < st.flows.n; i++)
         (o.json ? summary_json : summary_human)(&st.table[i]);
     summary_untracked(&st);
@@ -476,6 +529,11 @@ int cmd_recv(int argc, char **argv)
         diagnose(r, &st);
         rc = EXIT_NO;
     }
+out:
+    free(pfd);
+    free(fds);
+    free(st.ifidx);
+    free(st.ifnames);
     diag_watch_close(&st.watch);
     mcd_receiver_close(r);
     return rc;

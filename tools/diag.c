@@ -225,7 +225,7 @@ static void heard(diag_watch *w, int fam, uint32_t ifindex,
     while (i < w->nheard[fam] && h[i].ifindex != ifindex)
         i++;
     if (i == w->nheard[fam]) {
-        if (i == MCD_MAX_IFACES)
+        if (i == DIAG_MAX_HEARD)
             return;
         w->nheard[fam]++;
         h[i] = (diag_heard){.ifindex = ifindex};

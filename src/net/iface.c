@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,4 +207,29 @@ int mcd_iface_select(const mcd_addr *group, const char *const *specs,
     if (group->scope_id != 0)
         return select_zone(group, out);
     return select_all((enum mcd_family)group->family, out, cap);
+}
+
+int mcd_iface_select_alloc_(const mcd_addr *group, const char *const *specs,
+                            size_t n_specs, mcd_iface **out, size_t *bad)
+{
+    size_t cap = n_specs > 0 ? n_specs : 64;
+
+    for (;;) {
+        mcd_iface *ifs = malloc(cap * sizeof *ifs);
+        int n;
+
+        if (ifs == NULL)
+            return -ENOMEM;
+        n = mcd_iface_select(group, specs, n_specs, ifs, cap, bad);
+        if (n_specs == 0 && n == (int)cap && cap < INT_MAX / 2 / sizeof *ifs) {
+            free(ifs);
+            cap *= 2; /* maybe more than fitted: ask again */
+            continue;
+        }
+        if (n < 0)
+            free(ifs);
+        else
+            *out = ifs;
+        return n;
+    }
 }

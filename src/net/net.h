@@ -111,4 +111,47 @@ int mcd_nl_parse_(const uint8_t *buf, size_t len, mcd_nl_change *out,
  * (-ENOBUFS: changes were lost, resync everything). */
 int mcd_nl_read_(int fd, mcd_nl_change *out, size_t cap);
 
+/* Sockets bound to wildcard:port of one family that share the port
+ * (SO_REUSEADDR) with IP_MULTICAST_ALL off, holding between them more
+ * memberships than the kernel lets one socket hold (msocks.c). */
+typedef struct mcd_msock {
+    int fd;
+    size_t held; /* memberships it holds */
+    bool full;   /* the kernel refused it one more */
+} mcd_msock;
+
+typedef struct mcd_msocks {
+    mcd_msock *socks;
+    size_t n, cap;
+    enum mcd_family family;
+    uint16_t port;
+    size_t first_max; /* most memberships on socks[0]; 0: no such bound */
+    int rcvbuf;       /* receive buffer asked for each socket; 0: default */
+} mcd_msocks;
+
+/* Bounds only the descriptors a host with thousands of interfaces makes
+ * one set open: each socket takes what the kernel allows one socket. */
+#define MCD_MSOCKS_MAX 256
+
+/* Open one more socket. Returns its index or -errno (-ENOBUFS when the
+ * set has MCD_MSOCKS_MAX). */
+int mcd_msocks_add_(mcd_msocks *m);
+/* Make one membership with join(ctx, fd) on the first socket with room;
+ * when the kernel refuses a socket one more (ENOBUFS, ENOMEM), it is full
+ * and the next is tried, opened if need be. Returns the socket's index, or
+ * -errno: join's error on a socket holding nothing (another would refuse
+ * too), or the error of opening one more. */
+typedef int (*mcd_msocks_join_fn)(void *ctx, int fd);
+int mcd_msocks_join_(mcd_msocks *m, mcd_msocks_join_fn join, void *ctx);
+/* A membership of socket s was left: it has room again. */
+void mcd_msocks_left_(mcd_msocks *m, size_t s);
+/* Close every socket (their memberships go with them) and free the set. */
+void mcd_msocks_close_(mcd_msocks *m);
+
+/* mcd_iface_select() into an array of the size needed (*out, to free()):
+ * with no specs, every usable interface however many, not the first cap.
+ * Returns the count (then *out is set) or an error. */
+int mcd_iface_select_alloc_(const mcd_addr *group, const char *const *specs,
+                            size_t n_specs, mcd_iface **out, size_t *bad);
+
 #endif

@@ -28,10 +28,6 @@
  * datagram is longer; MSG_TRUNC reports the true length beyond it. */
 #define RX_BUF (MCD_QUERY_MAX + 2)
 #define RANDOM_POOL 64
-/* Sockets holding memberships: each takes what the kernel allows one
- * socket (net.ipv4.igmp_max_memberships, 20 by default), so this bounds
- * only the descriptors a host with thousands of interfaces makes us open. */
-#define MAX_SOCKS 256
 /* The first socket also sends the replies, and an IPv6 send with pktinfo
  * needs some of the socket's option memory, which IPv6 memberships use
  * up (net.core.optmem_max bounds them, not a count; a full socket failed
@@ -45,16 +41,9 @@ typedef struct prefix {
     uint8_t bits;
 } prefix;
 
-/* A socket bound to wildcard:port that holds some of the memberships. */
-typedef struct msock {
-    int fd;
-    size_t held;
-    bool full; /* the kernel refused it one more membership */
-} msock;
-
 typedef struct member {
     uint32_t ifindex;
-    size_t sock; /* the msock holding it */
+    size_t sock; /* the socket holding it */
 } member;
 
 /* An interface and a number: a join that failed (reported once), or
@@ -83,7 +72,7 @@ struct mcd_responder {
     char *specs[MCD_MAX_IFACES];
     size_t nspecs;
     bool wait_ifaces;
-    vec socks;    /* msock: the first is fd */
+    mcd_msocks socks; /* the first is fd */
     vec joined;   /* member: interfaces holding the membership */
     vec skipped;  /* ifnote: joins that failed, with the error reported */
     vec links;    /* ifnote: links known, 1 if up and running */
@@ -168,7 +157,7 @@ static int vec_room(vec *v, size_t size)
     return 0;
 }
 
-#define SOCKS(r) ((msock *)(r)->socks.items)
+#define SOCKS(r) ((r)->socks.socks)
 #define JOINED(r) ((member *)(r)->joined.items)
 #define PREFIXES(r) ((const prefix *)(r)->prefixes.items)
 
@@ -340,121 +329,61 @@ static int pick_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
 static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface **out,
                          size_t *bad)
 {
-    size_t cap = r->nspecs > 0 ? r->nspecs : 64;
+    mcd_iface *ifs;
+    int n;
 
-    for (;;) {
-        mcd_iface *ifs = malloc(cap * sizeof *ifs);
-        int n;
-
-        if (ifs == NULL)
-            return -ENOMEM;
-        n = pick_ifaces(r, tolerant, ifs, cap, bad);
-        if (r->nspecs == 0 && (n == (int)cap || n == MCD_E_FULL) &&
-            cap < INT_MAX / 2 / sizeof *ifs) {
-            free(ifs);
-            cap *= 2; /* maybe more than fitted: ask again */
-            continue;
-        }
-        if (n < 0)
-            free(ifs);
-        else
-            *out = ifs;
-        return n;
-    }
+    if (!tolerant || r->nspecs == 0)
+        return mcd_iface_select_alloc_(&r->group, (const char *const *)r->specs,
+                                       r->nspecs, out, bad);
+    ifs = malloc(r->nspecs * sizeof *ifs);
+    if (ifs == NULL)
+        return -ENOMEM;
+    n = pick_ifaces(r, tolerant, ifs, r->nspecs, bad);
+    if (n < 0)
+        free(ifs);
+    else
+        *out = ifs;
+    return n;
 }
 
-/* A socket bound to wildcard:port, sharing it with the others. */
-static int open_sock(const mcd_responder *r)
+typedef struct join_req {
+    const mcd_addr *group;
+    uint32_t ifindex;
+} join_req;
+
+static int join_on(void *ctx, int fd)
 {
-    enum mcd_family f = r->group.family;
-    int fd = mcd_sock_udp_(f), err;
-
-    if (fd < 0)
-        return fd;
-    err = mcd_sock_reuse_(fd);
-    if (err == 0)
-        err = mcd_sock_mcast_all_off_(fd, f);
-    if (err == 0)
-        err = mcd_sock_bind_any_(fd, f, r->port);
-    if (err < 0) {
-        close(fd);
-        return err;
-    }
-    return fd;
-}
-
-static int add_sock(mcd_responder *r)
-{
-    int fd, err;
-
-    if (r->socks.n == MAX_SOCKS)
-        return -ENOBUFS;
-    err = vec_room(&r->socks, sizeof(msock));
-    if (err < 0)
-        return err;
-    fd = open_sock(r);
-    if (fd < 0)
-        return fd;
-    SOCKS(r)[r->socks.n++] = (msock){.fd = fd};
-    return 0;
-}
-
-/* ENOBUFS: past net.ipv4.igmp_max_memberships; ENOMEM: past the socket's
- * option memory (net.core.optmem_max), the only bound for IPv6. */
-static bool sock_full(int err)
-{
-    return err == -ENOBUFS || err == -ENOMEM;
-}
-
-static int join_on(mcd_responder *r, size_t s, uint32_t ifindex)
-{
-    int fd = SOCKS(r)[s].fd;
-    int err = mcd_sock_join_(fd, &r->group, ifindex);
+    const join_req *q = ctx;
+    int err = mcd_sock_join_(fd, q->group, q->ifindex);
 
     /* EADDRINUSE: the socket holds a membership we no longer know of, left
      * by an interface of this index deleted while netlink messages were
      * lost; it belongs to the old device. Leave it and join anew. */
     if (err == -EADDRINUSE) {
-        err = mcd_sock_leave_(fd, &r->group, ifindex);
+        err = mcd_sock_leave_(fd, q->group, q->ifindex);
         if (err == 0)
-            err = mcd_sock_join_(fd, &r->group, ifindex);
+            err = mcd_sock_join_(fd, q->group, q->ifindex);
     }
     return err;
 }
 
 /* Join on the first socket with room. One socket's memberships are
- * bounded by the kernel (sock_full()), the program's are not: past that,
- * one more socket on the same port, IP_MULTICAST_ALL off like the first,
- * so each datagram reaches the one socket joined on its interface. */
+ * bounded by the kernel, the program's are not: past that, one more socket
+ * on the same port (msocks.c), so each datagram reaches the one socket
+ * joined on its interface. */
 static int join_one(mcd_responder *r, const mcd_iface *ifc)
 {
-    int err = vec_room(&r->joined, sizeof(member));
+    join_req q = {&r->group, ifc->index};
+    int s, err = vec_room(&r->joined, sizeof(member));
 
     if (err < 0)
         return err;
-    for (size_t s = 0;; s++) {
-        bool fresh = s == r->socks.n;
-
-        if (fresh && (err = add_sock(r)) < 0)
-            return err;
-        if (SOCKS(r)[s].full ||
-            (s == 0 && SOCKS(r)[0].held >= REPLY_SOCK_JOINS))
-            continue;
-        err = join_on(r, s, ifc->index);
-        if (err == 0) {
-            SOCKS(r)[s].held++;
-            JOINED(r)[r->joined.n++] = (member){ifc->index, s};
-            emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
-            return 0;
-        }
-        if (!sock_full(err) || SOCKS(r)[s].held == 0) {
-            /* A socket that holds nothing refused: another would too. */
-            if (fresh && s > 0)
-                close(SOCKS(r)[--r->socks.n].fd);
-            return err;
-        }
-        SOCKS(r)[s].full = true;
-    }
+    s = mcd_msocks_join_(&r->socks, join_on, &q);
+    if (s < 0)
+        return s;
+    JOINED(r)[r->joined.n++] = (member){ifc->index, (size_t)s};
+    emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
+    return 0;
 }
 
 /* Leave the group on joined[j]. After the interface is deleted the kernel
@@ -463,13 +392,11 @@ static int join_one(mcd_responder *r, const mcd_iface *ifc)
 static void leave_one(mcd_responder *r, size_t j)
 {
     member m = JOINED(r)[j];
-    msock *s = &SOCKS(r)[m.sock];
-    int err = mcd_sock_leave_(s->fd, &r->group, m.ifindex);
+    int err = mcd_sock_leave_(SOCKS(r)[m.sock].fd, &r->group, m.ifindex);
 
     if (err < 0 && err != -ENODEV && err != -EADDRNOTAVAIL)
         emit(r, MCD_EV_ERROR, "leaving the group", m.ifindex, err);
-    s->held--;
-    s->full = false;
+    mcd_msocks_left_(&r->socks, m.sock);
     JOINED(r)[j] = JOINED(r)[--r->joined.n];
     emit(r, MCD_EV_LEFT, NULL, m.ifindex, 0);
 }
@@ -558,7 +485,10 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
     int err;
 
     r->port = cfg->port ? cfg->port : MCD_DEFAULT_PORT;
-    err = add_sock(r);
+    r->socks.family = (enum mcd_family)r->group.family;
+    r->socks.port = r->port;
+    r->socks.first_max = REPLY_SOCK_JOINS;
+    err = mcd_msocks_add_(&r->socks);
     if (err < 0)
         return err;
     r->fd = SOCKS(r)[0].fd;
@@ -616,13 +546,11 @@ void mcd_responder_close(mcd_responder *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->socks.n; i++)
-        close(SOCKS(r)[i].fd);
+    mcd_msocks_close_(&r->socks);
     if (r->nl_fd >= 0)
         close(r->nl_fd);
     for (size_t i = 0; i < r->nspecs; i++)
         free(r->specs[i]);
-    free(r->socks.items);
     free(r->joined.items);
     free(r->skipped.items);
     free(r->links.items);

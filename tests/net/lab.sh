@@ -21,6 +21,9 @@
 #                         LOG, its pid in LAB_PID (for wait); killed by
 #                         lab_down
 #   lab_down              kill what runs in the lab, delete its namespaces
+#   lab_links I J N       N more links straight from host I (c1..cN,
+#                         10.77.k.1/24) to host J (e1..eN, 10.77.k.2/24),
+#                         up and running on return
 #
 # Names are "mcd-<pid>-<random>-..." so two runs never collide.
 
@@ -137,6 +140,26 @@ lab_wait_links() {
             [ "$tries" -gt 100 ] && lab_die "FAIL: host $i link never came up"
             sleep 0.05
         done
+    done
+}
+
+lab_links() {
+    local i=$1 j=$2 n=$3 k tries=0
+    for k in $(seq 1 "$n"); do
+        echo "link add c$k type veth peer name e$k netns $(lab_ns "$j")"
+        echo "addr add 10.77.$k.1/24 dev c$k"
+        echo "link set c$k up"
+    done | ip -n "$(lab_ns "$i")" -batch - || return 1
+    for k in $(seq 1 "$n"); do
+        echo "addr add 10.77.$k.2/24 dev e$k"
+        echo "link set e$k up"
+    done | ip -n "$(lab_ns "$j")" -batch - || return 1
+    # Carrier comes a moment after "up".
+    until [ "$(ip -n "$(lab_ns "$j")" -br link show up |
+        grep -c '^e[0-9]*@.* UP ')" -eq "$n" ]; do
+        tries=$((tries + 1))
+        [ "$tries" -gt 100 ] && return 1
+        sleep 0.05
     done
 }
 
