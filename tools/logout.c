@@ -33,7 +33,9 @@ void logout_init(logout *lo, int fd, bool json)
         lo->saved_flags = fl;
 }
 
-bool logout_flush(logout *lo)
+static void say_dropped(logout *lo);
+
+static bool drain(logout *lo)
 {
     while (lo->len > 0) {
         ssize_t n = write(lo->fd, lo->buf, lo->len);
@@ -81,12 +83,18 @@ static void say_dropped(logout *lo)
     put(lo, msg, (size_t)n);
 }
 
+bool logout_flush(logout *lo)
+{
+    drain(lo);
+    say_dropped(lo);
+    return drain(lo);
+}
+
 static void queue(logout *lo, const char *s, size_t n)
 {
     logout_flush(lo);
-    say_dropped(lo);
     put(lo, s, n);
-    logout_flush(lo);
+    drain(lo);
 }
 
 FILE *logout_begin(logout *lo)
