@@ -311,7 +311,9 @@ typedef struct mcd_rcore_rx {
     const mcd_addr *dst;      /* where it was sent; NULL when unknown */
     uint32_t ifindex;         /* where it arrived */
     bool src_on_link;         /* source inside a prefix of that interface */
-    bool src_is_local;        /* source is an address of this host */
+    /* Source is an address of this host, at a port its own clients do
+     * not send from (a reply would land on a local service). */
+    bool src_is_local;
     /* Length of the on-link prefix holding the source (0: unknown): its
      * subnet-router anycast and broadcast addresses are refused. */
     uint8_t src_prefix_len;

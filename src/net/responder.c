@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -36,6 +37,7 @@ struct mcd_responder {
     int fd, nl_fd;
     int neigh_fd; /* asks the kernel about queriers' neighbour entries */
     int sndbuf;   /* the socket's send buffer, bytes */
+    uint16_t eph_lo, eph_hi; /* the kernel's ephemeral port range */
     mcd_gate gate; /* replies to queriers that do not resolve: neigh.c */
     mcd_rcore core;
     mcd_addr group; /* with its zone, if the user gave one */
@@ -297,6 +299,22 @@ static int resync(mcd_responder *r, bool first, size_t *bad_iface)
 
 /* --- open, close ----------------------------------------------------------- */
 
+/* net.ipv4.ip_local_port_range (IPv6 uses it too); the usual default
+ * when it cannot be read. */
+static void read_ephemeral(mcd_responder *r)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+    unsigned lo = 32768, hi = 60999;
+
+    if (f != NULL) {
+        if (fscanf(f, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535)
+            lo = 32768, hi = 60999;
+        fclose(f);
+    }
+    r->eph_lo = (uint16_t)lo;
+    r->eph_hi = (uint16_t)hi;
+}
+
 static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
                         size_t *bad_iface)
 {
@@ -323,6 +341,7 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
     r->sndbuf = mcd_sock_sndbuf_(r->fd);
     if (r->sndbuf < 0)
         return r->sndbuf;
+    read_ephemeral(r);
     return resync(r, true, bad_iface);
 }
 
@@ -424,27 +443,45 @@ static uint32_t next_random(mcd_responder *r)
     return r->random[--r->nrandom];
 }
 
+/* Is `a` an address of a joined interface? */
+static bool own_address(const mcd_responder *r, const mcd_addr *a)
+{
+    mcd_addr x = *a;
+
+    x.scope_id = 0;
+    for (size_t i = 0; i < r->nprefixes; i++)
+        if (mcd_addr_equal(&x, &r->prefixes[i].addr))
+            return true;
+    return false;
+}
+
 /* Is `src` an address of a joined interface (*local), and how long is
  * the longest prefix of `ifindex` that holds it (*bits; 0: none)? The
  * core refuses both our own addresses and a prefix's anycast and
  * broadcast addresses as sources. */
-static void source_role(const mcd_responder *r, const mcd_addr *src,
+static void source_role(const mcd_responder *r, const mcd_endpoint *from,
                         uint32_t ifindex, bool *local, uint8_t *bits)
 {
-    mcd_addr a = *src;
+    mcd_addr a = from->addr;
 
     a.scope_id = 0;
-    *local = false;
+    *local = own_address(r, &a);
     *bits = 0;
     for (size_t i = 0; i < r->nprefixes; i++) {
         const prefix *p = &r->prefixes[i];
 
-        if (mcd_addr_equal(&a, &p->addr))
-            *local = true;
-        else if (p->ifindex == ifindex && p->bits > *bits && in_prefix(&a, p))
+        if (p->ifindex == ifindex && p->bits > *bits && in_prefix(&a, p))
             *bits = p->bits;
     }
+    /* A client on this host (discover next to respond) sends from our
+     * address too, from an ephemeral port, and its query loops back
+     * through the kernel: that one is answered. A query "from" our
+     * address and a fixed port came off the wire, forged to bounce our
+     * reply onto a local service: refused. */
+    if (*local && from->port >= r->eph_lo && from->port <= r->eph_hi)
+        *local = false;
 }
+
 
 static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
 {
@@ -460,7 +497,7 @@ static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
         prefixes_for(r, rx->ifindex);
         bool local;
         uint8_t bits;
-        source_role(r, &rx->from.addr, rx->ifindex, &local, &bits);
+        source_role(r, &rx->from, rx->ifindex, &local, &bits);
         mcd_rcore_rx in = {
             .data = data, .data_cap = RX_BUF, .len = rx->len,
             .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
@@ -496,8 +533,10 @@ static size_t gate(mcd_responder *r, mcd_sock_tx *batch, size_t n)
     for (size_t i = 0; i < n; i++) {
         enum mcd_ignore why = MCD_IGNORE_NONE;
 
-        /* Off-link (--allow-offlink): the router resolves it, not us. */
-        if (on_link(r, &batch[i].to.addr, batch[i].ifindex))
+        /* Off-link (--allow-offlink): the router resolves it, not us;
+         * a client on this host needs no resolution at all. */
+        if (on_link(r, &batch[i].to.addr, batch[i].ifindex) &&
+            !own_address(r, &batch[i].to.addr))
             why = mcd_gate_admit_(&r->gate, now, &batch[i].to.addr,
                                   batch[i].ifindex, st[i], crowded);
         if (why == MCD_IGNORE_NONE)
