@@ -79,7 +79,7 @@ static bool host_bits_all(const mcd_addr *a, unsigned bits, unsigned v)
     unsigned total = a->family == MCD_AF_INET4 ? 32u : 128u;
 
     for (unsigned i = bits; i < total; i++)
-        if (((a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
+        if ((((unsigned)a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
             return false;
     return true;
 }
