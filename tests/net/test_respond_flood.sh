@@ -44,10 +44,12 @@ lab_bg 1 "$tmp/r1.log" $DAEMON respond --json
 r1_pid=$LAB_PID
 wait_for "$tmp/r1.log" answering || { t_fail "responder started"; t_done; exit 1; }
 counters() { # the responder's counters now (SIGUSR1), as JSON
-    local before
+    local before i=0
     before=$(grep -c '"type":"counters"' "$tmp/r1.log")
-    kill -USR1 "$r1_pid"
+    kill -USR1 "$r1_pid" || return 1
     until [ "$(grep -c '"type":"counters"' "$tmp/r1.log")" -gt "$before" ]; do
+        i=$((i + 1))
+        [ "$i" -gt 200 ] && { echo "no counters from the responder" >&2; return 1; }
         sleep 0.05
     done
     grep '"type":"counters"' "$tmp/r1.log" | tail -n 1
@@ -64,7 +66,10 @@ lab_bg 2 "$tmp/spoof.log" "$SPOOF" $G 3333 eth0 198.18.100.0 5000 1000 120
 spoof_pid=$LAB_PID
 # Until the forged queries are being handled (and the kernel's queues for
 # their never-resolving neighbours have had time to fill).
+i=0
 until [ "$(counters | jq '.answered + .unresolved + .failed')" -gt 2000 ]; do
+    i=$((i + 1))
+    [ "$i" -gt 100 ] && { t_fail "flood: the forged queries reach the responder"; break; }
     sleep 0.2
 done
 ok=0
@@ -98,8 +103,8 @@ t_check "failed sends: none counted as answered" \
     test "$(echo "$c" | jq .answered)" -eq "$(nft_count out)"
 wait_for "$tmp/r1.log" "more error lines suppressed" 5 >/dev/null
 errs=$(($(grep -c 'sendmmsg' "$tmp/r1.log") - errs0))
-t_check "failed sends: $errs error lines for $refused failures (<= 12), the rest counted" \
-    sh -c "test $errs -le 12 && grep -q 'more error lines suppressed' '$tmp/r1.log'"
+t_check "failed sends: $errs error lines for $refused failures (<= 15), the rest counted" \
+    sh -c "test $errs -le 15 && grep -q 'more error lines suppressed' '$tmp/r1.log'"
 
 # --- 3. forged sources that are this host, or no host -----------------------
 lab_bg 1 "$tmp/r6.log" $DAEMON respond --group $G6 --verbose
