@@ -122,31 +122,35 @@ enum mcd_nstate {
     MCD_N_FAILED    /* ARP/ND gave up */
 };
 
-/* A netlink socket to ask about neighbours, non-blocking. Returns the
- * descriptor or -errno. */
-int mcd_neigh_open_(void);
-/* Ask for the neighbour entry of each tx[i].to on tx[i].ifindex (at most
- * MCD_SOCK_BATCH), one request for all; st[i] gets each answer
- * (MCD_N_UNKNOWN where none came). Returns 0 or -errno. */
-int mcd_neigh_lookup_(int fd, const mcd_sock_tx *tx, size_t n,
-                      enum mcd_nstate *st);
-
 #define MCD_GATE_KNOWN 64  /* resolved queriers remembered */
-#define MCD_GATE_COLD 64   /* replies to unresolved queriers per hold time */
+#define MCD_GATE_COLD 64   /* replies waiting for a first resolution */
 #define MCD_GATE_HOLD_US 3000000u /* ARP/ND's give-up time (3 x 1 s) */
 
-typedef struct mcd_gate_known_ {
-    mcd_addr addr;
+typedef struct mcd_gate_entry_ {
+    mcd_addr addr; /* without zone */
     uint32_t ifindex;
-    mcd_time seen; /* 0: free */
-} mcd_gate_known_;
+    mcd_time at; /* known: last seen resolved; cold: sent. 0: free */
+} mcd_gate_entry_;
 
 /* Which replies to on-link queriers leave (see neigh.c). Zeroed to start. */
 typedef struct mcd_gate {
-    mcd_gate_known_ known[MCD_GATE_KNOWN];
-    mcd_time cold[MCD_GATE_COLD]; /* when the last cold replies left */
-    size_t cold_next;
+    mcd_gate_entry_ known[MCD_GATE_KNOWN];
+    mcd_gate_entry_ cold[MCD_GATE_COLD];
 } mcd_gate;
+
+/* A netlink socket to ask about neighbours and hear of their changes,
+ * non-blocking. Returns the descriptor or -errno. */
+int mcd_neigh_open_(void);
+/* Ask for the neighbour entry of each tx[i].to on tx[i].ifindex (at most
+ * MCD_SOCK_BATCH), one request for all; st[i] gets each answer
+ * (MCD_N_UNKNOWN where none came). Entries announced resolved meanwhile
+ * are told to g. Returns 0 or -errno. */
+int mcd_neigh_lookup_(int fd, const mcd_sock_tx *tx, size_t n,
+                      enum mcd_nstate *st, mcd_gate *g, mcd_time now);
+/* The kernel resolved `a` on `ifindex`: remember it, free its place among
+ * the replies waiting for a resolution. */
+void mcd_gate_resolved_(mcd_gate *g, mcd_time now, const mcd_addr *a,
+                        uint32_t ifindex);
 
 /* May a reply to `a` on `ifindex`, whose neighbour state is `st`, leave
  * at `now`? `crowded`: the socket's send buffer is half full already.

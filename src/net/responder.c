@@ -527,7 +527,7 @@ static size_t gate(mcd_responder *r, mcd_sock_tx *batch, size_t n)
     mcd_time now = mcd_now_();
     size_t kept = 0;
 
-    if (mcd_neigh_lookup_(r->neigh_fd, batch, n, st) < 0)
+    if (mcd_neigh_lookup_(r->neigh_fd, batch, n, st, &r->gate, now) < 0)
         for (size_t i = 0; i < n; i++)
             st[i] = MCD_N_UNKNOWN;
     for (size_t i = 0; i < n; i++) {

@@ -68,6 +68,18 @@ static void cold_bounded(void **state)
                            false), MCD_IGNORE_NONE);
     assert_int_equal(admit(&g, t + MCD_GATE_HOLD_US, 5001, MCD_N_NONE,
                            false), MCD_IGNORE_UNRESOLVED);
+    /* One that resolves frees its place at once (and is remembered). */
+    mcd_addr a = host(1005);
+    mcd_gate_resolved_(&g, t + 200, &a, 2);
+    assert_int_equal(admit(&g, t + MCD_GATE_HOLD_US, 5001, MCD_N_NONE,
+                           false), MCD_IGNORE_NONE);
+    assert_int_equal(admit(&g, t + MCD_GATE_HOLD_US, 1005, MCD_N_NONE,
+                           true), MCD_IGNORE_NONE);
+    /* Where the kernel cannot be asked, only the send buffer decides. */
+    assert_int_equal(admit(&g, t + MCD_GATE_HOLD_US, 5002, MCD_N_UNKNOWN,
+                           false), MCD_IGNORE_NONE);
+    assert_int_equal(admit(&g, t + MCD_GATE_HOLD_US, 5002, MCD_N_UNKNOWN,
+                           true), MCD_IGNORE_UNRESOLVED);
 }
 
 /* More resolved queriers than the table holds: the one seen longest ago
