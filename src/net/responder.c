@@ -482,7 +482,6 @@ static void source_role(const mcd_responder *r, const mcd_endpoint *from,
         *local = false;
 }
 
-
 static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
 {
     enum mcd_ignore why;
