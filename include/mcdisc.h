@@ -569,7 +569,8 @@ typedef struct mcd_event {
     const mcd_addr *dst;      /* EV_DATAGRAM, NULL when unknown */
     uint32_t ifindex;
     size_t len;
-    enum mcd_ignore why; /* MCD_IGNORE_NONE: answered */
+    enum mcd_ignore why; /* MCD_IGNORE_NONE: a reply was scheduled (its
+                            fate is counted: mcd_responder_answered) */
     int err;             /* EV_ERROR: -errno */
     const char *what;    /* EV_ERROR: which call */
 } mcd_event;
@@ -631,9 +632,10 @@ int mcd_responder_timeout(const mcd_responder *r);
  * Bad input never fails it; returns 0, or a negative error when the socket
  * itself failed (not for ICMP errors of earlier sends, only reported). */
 int mcd_responder_process(mcd_responder *r, int fd);
-/* Replies sent so far. */
+/* Replies the kernel accepted so far (not those merely scheduled). */
 uint64_t mcd_responder_answered(const mcd_responder *r);
-/* Datagrams ignored so far for reason `why`. */
+/* Datagrams ignored so far for reason `why`; MCD_IGNORE_SEND_FAILED and
+ * MCD_IGNORE_UNRESOLVED count scheduled replies that did not leave. */
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
 /* Interfaces holding the membership now (fills up to cap indexes). */
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
