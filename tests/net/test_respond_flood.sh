@@ -54,9 +54,19 @@ counters() { # the responder's counters now (SIGUSR1), as JSON
     done
     grep '"type":"counters"' "$tmp/r1.log" | tail -n 1
 }
-once() { # one single-copy discovery from h3
-    lab_exec 3 "$MCDISC" discover --retries 0 --timeout 1000 --count 1 \
-        >/dev/null 2>&1
+once() { # one single-copy discovery from h3 [of group $1]
+    lab_exec 3 "$MCDISC" discover --group "${1:-$G}" --retries 0 \
+        --timeout 1000 --count 1 >/dev/null 2>&1
+}
+single_copies() { # GROUP: how many of 40 single-copy discoveries succeed
+    local ok=0 i
+    for i in $(seq 1 40); do
+        # Apart by more than the 50 ms --querier-interval: each is a new
+        # query.
+        sleep 0.2
+        once "$1" && ok=$((ok + 1))
+    done
+    echo "$ok"
 }
 
 # --- 2. the spoofed flood --------------------------------------------------
@@ -72,12 +82,7 @@ until [ "$(counters | jq '.answered + .unresolved + .failed')" -gt 2000 ]; do
     [ "$i" -gt 100 ] && { t_fail "flood: the forged queries reach the responder"; break; }
     sleep 0.2
 done
-ok=0
-for i in $(seq 1 40); do
-    # Apart by more than the 50 ms --querier-interval: each is a new query.
-    sleep 0.2
-    once && ok=$((ok + 1))
-done
+ok=$(single_copies $G)
 t_check "flood: single-copy discovery succeeded $ok of 40 times (>= 38)" \
     test "$ok" -ge 38
 kill "$spoof_pid"
@@ -106,10 +111,21 @@ errs=$(($(grep -c 'sendmmsg' "$tmp/r1.log") - errs0))
 t_check "failed sends: $errs error lines for $refused failures (<= 15), the rest counted" \
     sh -c "test $errs -le 15 && grep -q 'more error lines suppressed' '$tmp/r1.log'"
 
-# --- 3. forged sources that are this host, or no host -----------------------
+# The same over IPv6 (ND instead of ARP).
 lab_bg 1 "$tmp/r6.log" $DAEMON respond --group $G6 --verbose
 r6_pid=$LAB_PID
 wait_for "$tmp/r6.log" answering || { t_fail "IPv6 responder started"; t_done; exit 1; }
+t_check "IPv6 flood: the querier is answered before the flood" once $G6
+lab_bg 2 "$tmp/spoof6.log" "$SPOOF" $G6 3333 eth0 2001:db8:1::1:0 5000 1000 120
+spoof_pid=$LAB_PID
+wait_for "$tmp/r6.log" "2001:db8:1::1:7d0" 10 >/dev/null # the 2000th
+ok=$(single_copies $G6)
+t_check "IPv6 flood: single-copy discovery succeeded $ok of 40 times (>= 38)" \
+    test "$ok" -ge 38
+kill "$spoof_pid"
+wait "$spoof_pid" 2>/dev/null
+
+# --- 3. forged sources that are this host, or no host -----------------------
 self0=$(nft_count self)
 ll1=$(lab_exec 1 ip -6 addr show dev eth0 scope link | sed -n 's/.*inet6 \([^/]*\).*/\1/p')
 for src in "$(lab_ip6 1)" 2001:db8:1:: "$ll1"; do
@@ -121,7 +137,7 @@ for src in "$(lab_ip 1)" 198.18.255.255 198.18.0.0; do
     lab_exec 2 "$SPOOF" $G 3333 eth0 "$src" 1 100 0 >/dev/null
 done
 # A last genuine query through both: every forged one came before it.
-lab_exec 3 "$MCDISC" discover --group $G6 --timeout 1000 --count 1 >/dev/null 2>&1
+once $G6
 once
 sleep 0.3
 t_check "no reply went to this host or to a subnet's anycast/broadcast ($(nft_count self) sent)" \
