@@ -263,9 +263,12 @@ typedef uint64_t mcd_time;
     X(NOT_GROUP, "not sent to the group")                                    \
     X(BAD_SOURCE, "source is not a unicast address")                         \
     X(OFF_LINK, "source is not on the link the query came in on")            \
+    X(LOCAL_SOURCE, "source is this host, or a subnet anycast or broadcast") \
     X(RATE_QUERIER, "this querier was answered moments ago")                 \
     X(RATE_GLOBAL, "over the global reply rate")                             \
-    X(FULL, "too many replies pending")
+    X(FULL, "too many replies pending")                                      \
+    X(UNRESOLVED, "querier not resolved (ARP/ND), too many others waiting")  \
+    X(SEND_FAILED, "the reply could not be sent")
 
 enum mcd_ignore {
 #define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
@@ -308,6 +311,12 @@ typedef struct mcd_rcore_rx {
     const mcd_addr *dst;      /* where it was sent; NULL when unknown */
     uint32_t ifindex;         /* where it arrived */
     bool src_on_link;         /* source inside a prefix of that interface */
+    /* Source is an address of this host, at a port its own clients do
+     * not send from (a reply would land on a local service). */
+    bool src_is_local;
+    /* Length of the on-link prefix holding the source (0: unknown): its
+     * subnet-router anycast and broadcast addresses are refused. */
+    uint8_t src_prefix_len;
     uint32_t rnd;             /* a random number, for the reply delay */
 } mcd_rcore_rx;
 
@@ -350,14 +359,21 @@ typedef struct mcd_rcore {
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
 
 /* Feed one datagram (see docs/PROTOCOL.md for what is answered). Returns
- * MCD_IGNORE_NONE when a reply was scheduled, else the reason; every
- * outcome is counted in rc->answered / rc->ignored[]. */
+ * MCD_IGNORE_NONE when a reply was scheduled, else the reason, counted in
+ * rc->ignored[]. A scheduled reply is counted once its fate is known
+ * (mcd_rcore_done). */
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
                                 const mcd_rcore_rx *rx);
 
 /* Take the next reply due at `now`. Returns true and fills *tx (valid
- * until the next call on rc), or false when none is due. */
+ * until the next call on rc), or false when none is due. The caller sends
+ * it and reports what became of it with mcd_rcore_done(). */
 bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
+
+/* Count the fate of a reply taken with mcd_rcore_poll(): MCD_IGNORE_NONE
+ * when it was sent (rc->answered), else why not (MCD_IGNORE_SEND_FAILED,
+ * MCD_IGNORE_UNRESOLVED, ...; rc->ignored[]). */
+void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 
 /* When the next pending reply is due, or MCD_TIME_NEVER. */
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
@@ -575,7 +591,8 @@ typedef struct mcd_event {
     const mcd_addr *dst;      /* EV_DATAGRAM, NULL when unknown */
     uint32_t ifindex;
     size_t len;
-    enum mcd_ignore why; /* MCD_IGNORE_NONE: answered */
+    enum mcd_ignore why; /* MCD_IGNORE_NONE: a reply was scheduled (its
+                            fate is counted: mcd_responder_answered) */
     int err;             /* EV_ERROR: -errno */
     const char *what;    /* EV_ERROR: which call */
 } mcd_event;
@@ -643,9 +660,10 @@ int mcd_responder_timeout(const mcd_responder *r);
  * Bad input never fails it; returns 0, or a negative error when the socket
  * itself failed (not for ICMP errors of earlier sends, only reported). */
 int mcd_responder_process(mcd_responder *r, int fd);
-/* Replies sent so far. */
+/* Replies the kernel accepted so far (not those merely scheduled). */
 uint64_t mcd_responder_answered(const mcd_responder *r);
-/* Datagrams ignored so far for reason `why`. */
+/* Datagrams ignored so far for reason `why`; MCD_IGNORE_SEND_FAILED and
+ * MCD_IGNORE_UNRESOLVED count scheduled replies that did not leave. */
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
 /* Interfaces holding the membership now (fills up to cap indexes). */
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,

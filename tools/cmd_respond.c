@@ -2,6 +2,7 @@
  * cmd_respond.c - `mcdisc respond`: answer queries as a device.
  */
 #include "cli.h"
+#include "logout.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char cmd_respond_usage[] =
     "usage: mcdisc respond [options]\n\n"
@@ -48,7 +50,8 @@ const char cmd_respond_usage[] =
     "                        allow a reply longer than the query (spoofed\n"
     "                        queries then make this host an amplifier)\n"
     "  -v, --verbose         log every datagram: source, interface, answered\n"
-    "                        or ignored and why\n"
+    "                        or ignored and why (lines a slow reader cannot\n"
+    "                        take are dropped and counted, never waited for)\n"
     "  -j, --json            log and counters as JSON objects, one per line\n"
     "  -h, --help            this help\n\n"
     "Answered: the query's exact bytes, or the query plus one NUL byte,\n"
@@ -63,6 +66,49 @@ typedef struct ropts {
 } ropts;
 
 static volatile sig_atomic_t stop_signal, counters_signal;
+
+/* The log (stdout: datagrams and JSON; stderr: the rest) never blocks the
+ * answering: see logout.h. */
+static logout out_log, err_log;
+
+/* Error lines (a failed send, a failed receive) come in storms under a
+ * flood: a token bucket lets ERR_BURST through, then one per
+ * ERR_EVERY_US; the others are counted and their number said. */
+#define ERR_BURST 5
+#define ERR_EVERY_US 1000000u
+static struct {
+    mcd_time at;       /* when tokens were last topped up */
+    uint32_t tokens;
+    uint64_t suppressed;
+} err_rate = {0, ERR_BURST, 0};
+
+static bool err_token(void)
+{
+    mcd_time now = mcd_clock_mono();
+
+    if (err_rate.at == 0)
+        err_rate.at = now;
+    while (now - err_rate.at >= ERR_EVERY_US && err_rate.tokens < ERR_BURST) {
+        err_rate.tokens++;
+        err_rate.at += ERR_EVERY_US;
+    }
+    if (err_rate.tokens == ERR_BURST)
+        err_rate.at = now;
+    if (err_rate.tokens == 0)
+        return false;
+    err_rate.tokens--;
+    return true;
+}
+
+/* Say how many error lines were held back, when a line may be printed. */
+static void say_suppressed(void)
+{
+    if (err_rate.suppressed == 0 || !err_token())
+        return;
+    logout_printf(&err_log, "mcdisc: respond: %llu more error lines "
+                  "suppressed\n", (unsigned long long)err_rate.suppressed);
+    err_rate.suppressed = 0;
+}
 
 static void on_signal(int sig)
 {
@@ -236,22 +282,26 @@ static void log_datagram(const ropts *o, const mcd_event *ev)
     if (ev->dst != NULL)
         cli_format_addr(ev->dst, dst, sizeof dst);
     cli_ifname(ev->ifindex, ifname, sizeof ifname);
-    if (o->json) {
-        fputs("{\"type\":\"datagram\",\"from\":", stdout);
-        json_str(stdout, from);
-        fputs(",\"to\":", stdout);
-        json_str(stdout, dst);
-        fputs(",\"iface\":", stdout);
-        json_str(stdout, ifname);
-        printf(",\"size\":%zu,\"answered\":%s,\"reason\":\"%s\"}\n", ev->len,
-               ev->why == MCD_IGNORE_NONE ? "true" : "false",
-               mcd_ignore_name(ev->why));
-    } else {
-        printf("%s -> %s on %s, %zu bytes: %s%s\n", from, dst, ifname,
-               ev->len, ev->why == MCD_IGNORE_NONE ? "" : "ignored: ",
-               mcd_ignore_str(ev->why));
+    if (!o->json) {
+        logout_printf(&out_log, "%s -> %s on %s, %zu bytes: %s%s\n", from,
+                      dst, ifname, ev->len,
+                      ev->why == MCD_IGNORE_NONE ? "" : "ignored: ",
+                      mcd_ignore_str(ev->why));
+        return;
     }
-    fflush(stdout);
+    FILE *f = logout_begin(&out_log);
+    if (f == NULL)
+        return;
+    fputs("{\"type\":\"datagram\",\"from\":", f);
+    json_str(f, from);
+    fputs(",\"to\":", f);
+    json_str(f, dst);
+    fputs(",\"iface\":", f);
+    json_str(f, ifname);
+    fprintf(f, ",\"size\":%zu,\"answered\":%s,\"reason\":\"%s\"}\n", ev->len,
+            ev->why == MCD_IGNORE_NONE ? "true" : "false",
+            mcd_ignore_name(ev->why));
+    logout_end(&out_log, f);
 }
 
 /* Interface events: rare, and what a user needs to see, so always. */
@@ -262,22 +312,28 @@ static void log_iface(const mcd_event *ev)
     cli_ifname(ev->ifindex, ifname, sizeof ifname);
     switch (ev->kind) {
     case MCD_EV_JOIN_ERROR:
-        fprintf(stderr, "mcdisc: respond: cannot join on %s, skipping it: "
-                "%s\n", ev->what, mcd_strerror(ev->err));
+        logout_printf(&err_log, "mcdisc: respond: cannot join on %s, "
+                      "skipping it: %s\n", ev->what, mcd_strerror(ev->err));
         break;
     case MCD_EV_JOINED:
-        fprintf(stderr, "mcdisc: respond: joined on %s\n", ev->what);
+        logout_printf(&err_log, "mcdisc: respond: joined on %s\n", ev->what);
         break;
     case MCD_EV_LEFT:
-        fprintf(stderr, "mcdisc: respond: %s is gone or down; not joined "
-                "there now\n", ifname);
+        logout_printf(&err_log, "mcdisc: respond: %s is gone or down; not "
+                      "joined there now\n", ifname);
         break;
     case MCD_EV_LINK:
-        fprintf(stderr, "mcdisc: respond: %s: %s\n", ifname, ev->what);
+        logout_printf(&err_log, "mcdisc: respond: %s: %s\n", ifname,
+                      ev->what);
         break;
     default:
-        fprintf(stderr, "mcdisc: respond: %s: %s\n", ev->what,
-                mcd_strerror(ev->err));
+        say_suppressed();
+        if (!err_token()) {
+            err_rate.suppressed++;
+            break;
+        }
+        logout_printf(&err_log, "mcdisc: respond: %s: %s\n", ev->what,
+                      mcd_strerror(ev->err));
     }
 }
 
@@ -298,83 +354,96 @@ static void announce(const ropts *o)
                                 o->cfg.service_port, reply, sizeof reply);
     mcd_addr g;
 
-    fprintf(stderr, "mcdisc: respond: answering \"%s\" on %s port %u as "
-            "\"%s %s %u\"\n", o->cfg.query, o->cfg.group, o->cfg.port,
-            o->cfg.name, o->cfg.proto, o->cfg.service_port);
+    logout_printf(&err_log, "mcdisc: respond: answering \"%s\" on %s port %u "
+                  "as \"%s %s %u\"\n", o->cfg.query, o->cfg.group,
+                  o->cfg.port, o->cfg.name, o->cfg.proto,
+                  o->cfg.service_port);
     if (rlen > 0 && (size_t)rlen > strlen(o->cfg.query) + 1)
-        fprintf(stderr, "mcdisc: respond: warning: the reply is longer than "
-                "the query (--allow-amplification): spoofed queries make "
-                "this host an amplifier\n");
+        logout_printf(&err_log, "mcdisc: respond: warning: the reply is "
+                      "longer than the query (--allow-amplification): "
+                      "spoofed queries make this host an amplifier\n");
     if (mcd_addr_resolve(o->cfg.group, &g) == 0 && g.family == MCD_AF_INET4 &&
         g.b[0] == 232)
-        fprintf(stderr, "mcdisc: respond: note: %s is in 232/8, the "
-                "source-specific block (RFC 4607); SSM-aware routers and "
-                "switches may drop any-source joins there. 239.255.0.0/16 "
-                "is safer for a group of your own.\n", o->cfg.group);
+        logout_printf(&err_log, "mcdisc: respond: note: %s is in 232/8, the "
+                      "source-specific block (RFC 4607); SSM-aware routers "
+                      "and switches may drop any-source joins there. "
+                      "239.255.0.0/16 is safer for a group of your own.\n",
+                      o->cfg.group);
 }
 
 /* Counters, grouped as a user asks (answered, rate-limited, off-link,
- * malformed, foreign) and in detail. */
+ * malformed, foreign, failed) and in detail. "answered" counts replies
+ * the kernel took; "send-failed" those it refused. */
 static void print_counters(const ropts *o, const mcd_responder *r)
 {
     uint64_t c[MCD_IGNORE_COUNT_];
+    logout *lo = o->json ? &out_log : &err_log;
+    FILE *f = logout_begin(lo);
 
+    if (f == NULL)
+        return;
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
         c[w] = mcd_responder_ignored(r, (enum mcd_ignore)w);
     uint64_t malformed = c[MCD_IGNORE_EMPTY] + c[MCD_IGNORE_OVERSIZE] +
                          c[MCD_IGNORE_PREFIX] + c[MCD_IGNORE_TRAILING] +
                          c[MCD_IGNORE_OTHER];
     uint64_t limited = c[MCD_IGNORE_RATE_QUERIER] +
-                       c[MCD_IGNORE_RATE_GLOBAL] + c[MCD_IGNORE_FULL];
-    uint64_t foreign = c[MCD_IGNORE_NOT_GROUP] + c[MCD_IGNORE_BAD_SOURCE];
+                       c[MCD_IGNORE_RATE_GLOBAL] + c[MCD_IGNORE_FULL] +
+                       c[MCD_IGNORE_UNRESOLVED];
+    uint64_t foreign = c[MCD_IGNORE_NOT_GROUP] + c[MCD_IGNORE_BAD_SOURCE] +
+                       c[MCD_IGNORE_LOCAL_SOURCE];
 
     if (o->json)
-        printf("{\"type\":\"counters\",\"answered\":%llu,\"rate_limited\":%llu,"
-               "\"off_link\":%llu,\"malformed\":%llu,\"foreign\":%llu",
-               (unsigned long long)mcd_responder_answered(r),
-               (unsigned long long)limited,
-               (unsigned long long)c[MCD_IGNORE_OFF_LINK],
-               (unsigned long long)malformed, (unsigned long long)foreign);
+        fprintf(f, "{\"type\":\"counters\",\"answered\":%llu,"
+                "\"rate_limited\":%llu,\"off_link\":%llu,\"malformed\":%llu,"
+                "\"foreign\":%llu,\"failed\":%llu",
+                (unsigned long long)mcd_responder_answered(r),
+                (unsigned long long)limited,
+                (unsigned long long)c[MCD_IGNORE_OFF_LINK],
+                (unsigned long long)malformed, (unsigned long long)foreign,
+                (unsigned long long)c[MCD_IGNORE_SEND_FAILED]);
     else
-        fprintf(stderr, "mcdisc: respond: answered %llu",
+        fprintf(f, "mcdisc: respond: answered %llu",
                 (unsigned long long)mcd_responder_answered(r));
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++) {
         const char *name = mcd_ignore_name((enum mcd_ignore)w);
 
         if (o->json)
-            printf(",\"%s\":%llu", name, (unsigned long long)c[w]);
+            fprintf(f, ",\"%s\":%llu", name, (unsigned long long)c[w]);
         else if (c[w] > 0)
-            fprintf(stderr, ", %s %llu", name, (unsigned long long)c[w]);
+            fprintf(f, ", %s %llu", name, (unsigned long long)c[w]);
     }
-    if (o->json) {
-        puts("}");
-        fflush(stdout);
-    } else {
-        fputc('\n', stderr);
-    }
+    fputs(o->json ? "}\n" : "\n", f);
+    logout_end(lo, f);
 }
 
-/* The responder's descriptors into pfd (grown as needed): their number
- * grows when interfaces appear, so this is asked before each poll. */
+/* The responder's descriptors into pfd (grown as needed: their number
+ * grows when interfaces appear, so this is asked before each poll), then
+ * the log's while lines wait for it. Returns the count, or -1. */
 static int poll_set(const mcd_responder *r, struct pollfd **pfd, int **fds,
                     size_t *cap, size_t *n)
 {
-    *n = mcd_responder_nfds(r);
-    if (*n > *cap) {
-        struct pollfd *p = realloc(*pfd, *n * sizeof **pfd);
-        int *f = p ? realloc(*fds, *n * sizeof **fds) : NULL;
+    size_t want = mcd_responder_nfds(r), k;
+
+    if (want + 2 > *cap) {
+        struct pollfd *p = realloc(*pfd, (want + 2) * sizeof **pfd);
+        int *f = p ? realloc(*fds, (want + 2) * sizeof **fds) : NULL;
 
         if (p != NULL)
             *pfd = p;
         if (f == NULL)
             return -1;
         *fds = f;
-        *cap = *n;
+        *cap = want + 2;
     }
-    *n = mcd_responder_fds(r, *fds, *cap);
+    *n = k = mcd_responder_fds(r, *fds, *cap);
     for (size_t i = 0; i < *n; i++)
         (*pfd)[i] = (struct pollfd){.fd = (*fds)[i], .events = POLLIN};
-    return 0;
+    if (out_log.len > 0)
+        (*pfd)[k++] = (struct pollfd){.fd = out_log.fd, .events = POLLOUT};
+    if (err_log.len > 0)
+        (*pfd)[k++] = (struct pollfd){.fd = err_log.fd, .events = POLLOUT};
+    return (int)k;
 }
 
 /* Signals stay blocked except inside ppoll(), so one that arrives between
@@ -383,20 +452,25 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
 {
     struct pollfd *pfd = NULL;
     int *fds = NULL, rc = EXIT_OK;
-    size_t cap = 0, n;
+    size_t cap = 0, n = 0;
 
     while (!stop_signal && rc == EXIT_OK) {
         int ms = mcd_responder_timeout(r);
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        int k = poll_set(r, &pfd, &fds, &cap, &n);
 
-        if (poll_set(r, &pfd, &fds, &cap, &n) < 0) {
-            cli_error("respond: %s", strerror(ENOMEM));
+        if (k < 0) {
+            logout_printf(&err_log, "mcdisc: respond: %s\n", strerror(ENOMEM));
             rc = EXIT_USAGE;
             break;
         }
-        if (ppoll(pfd, (nfds_t)n, ms < 0 ? NULL : &ts, waitmask) < 0 &&
+        /* Held-back error lines are said within a second or so. */
+        if (err_rate.suppressed > 0 && (ms < 0 || ms > 1000))
+            ts = (struct timespec){1, 0}, ms = 1000;
+        if (ppoll(pfd, (nfds_t)k, ms < 0 ? NULL : &ts, waitmask) < 0 &&
             errno != EINTR) {
-            cli_error("respond: poll: %s", strerror(errno));
+            logout_printf(&err_log, "mcdisc: respond: poll: %s\n",
+                          strerror(errno));
             rc = EXIT_USAGE;
             break;
         }
@@ -411,9 +485,13 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
         if (err == 0 && !stop_signal)
             err = mcd_responder_process(r, -1); /* timers */
         if (err < 0) {
-            cli_error("respond: the socket failed: %s", mcd_strerror(err));
+            logout_printf(&err_log, "mcdisc: respond: the socket failed: "
+                          "%s\n", mcd_strerror(err));
             rc = EXIT_USAGE;
         }
+        say_suppressed();
+        logout_flush(&out_log);
+        logout_flush(&err_log);
     }
     free(pfd);
     free(fds);
@@ -454,14 +532,22 @@ int cmd_respond(int argc, char **argv)
     o.cfg.ctx = &o;
     /* Signals first: a SIGUSR1 while joining must not kill us. */
     install_signals(&waitmask);
+    logout_init(&out_log, STDOUT_FILENO, o.json);
+    logout_init(&err_log, STDERR_FILENO, false);
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
+        logout_close(&err_log, 1000);
         cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.ifaces, bad);
         return EXIT_USAGE;
     }
     announce(&o);
     rc = serve(&o, r, &waitmask);
+    err_rate.tokens = 1;
+    say_suppressed();
     print_counters(&o, r);
     mcd_responder_close(r);
+    /* The summary is worth a moment's wait, not a hang. */
+    logout_close(&out_log, 1000);
+    logout_close(&err_log, 1000);
     return rc;
 }

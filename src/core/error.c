@@ -20,7 +20,8 @@ static const char *const ign_msg[] = {MCD_IGNORE_MAP(MCD_IGN_MSG_)};
 static const char *const ign_name[] = {
     "answered",   "empty",    "oversize",     "prefix",
     "trailing",   "other",    "not-group",    "bad-source",
-    "off-link",   "rate-querier", "rate-global", "full",
+    "off-link",   "local-source", "rate-querier", "rate-global",
+    "full",       "unresolved",   "send-failed",
 };
 
 _Static_assert(sizeof ign_name / sizeof ign_name[0] == MCD_IGNORE_COUNT_,

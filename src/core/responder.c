@@ -73,6 +73,31 @@ static bool source_ok(const mcd_endpoint *src)
              src->addr.b[3] == 255);
 }
 
+/* All host bits of `a` under a prefix of `bits` equal to `v` (0 or 1)? */
+static bool host_bits_all(const mcd_addr *a, unsigned bits, unsigned v)
+{
+    unsigned total = a->family == MCD_AF_INET4 ? 32u : 128u;
+
+    for (unsigned i = bits; i < total; i++)
+        if ((((unsigned)a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
+            return false;
+    return true;
+}
+
+/* The subnet-router anycast address (RFC 4291 2.6.1: the prefix with an
+ * all-zero interface id; not on /127, RFC 6164) or an IPv4 directed or
+ * all-zero-host broadcast (RFC 1122 3.2.1.3; none on /31, RFC 3021) of
+ * the source's own prefix: never a host that asked, so never answered. */
+static bool subnet_edge(const mcd_addr *a, unsigned bits)
+{
+    if (bits == 0)
+        return false;
+    if (a->family == MCD_AF_INET6)
+        return bits < 127 && host_bits_all(a, bits, 0);
+    return bits < 31 &&
+           (host_bits_all(a, bits, 0) || host_bits_all(a, bits, 1));
+}
+
 static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
 {
     const mcd_rcore_config *c = &rc->cfg;
@@ -93,6 +118,10 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
         return MCD_IGNORE_NOT_GROUP;
     if (!source_ok(rx->src))
         return MCD_IGNORE_BAD_SOURCE;
+    /* A reply to our own address would land on a local service of this
+     * host, from our port (a spoofed query aimed at ourselves). */
+    if (rx->src_is_local || subnet_edge(&rx->src->addr, rx->src_prefix_len))
+        return MCD_IGNORE_LOCAL_SOURCE;
     /* Anti-reflection: a spoofed source from elsewhere must not make us
      * send to a third party (the SSDP and WS-Discovery amplification
      * attacks). */
@@ -228,8 +257,15 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
         return false;
     *tx = p->tx;
     p->used = false;
-    rc->answered++;
     return true;
+}
+
+void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome)
+{
+    if (outcome == MCD_IGNORE_NONE)
+        rc->answered++;
+    else if ((unsigned)outcome < MCD_IGNORE_COUNT_)
+        rc->ignored[outcome]++;
 }
 
 mcd_time mcd_rcore_next(const mcd_rcore *rc)

@@ -55,6 +55,11 @@ int mcd_sock_mcast_out_(int fd, enum mcd_family family, uint32_t ifindex,
 /* Ask for a receive buffer of `bytes`, forced past rmem_max when allowed.
  * Returns the size granted (>0) or -errno. */
 int mcd_sock_rcvbuf_(int fd, int bytes);
+/* The send buffer's size in bytes, or -errno. */
+int mcd_sock_sndbuf_(int fd);
+/* Bytes the kernel still holds of what was sent on fd (SIOCOUTQ), or
+ * -errno. */
+int mcd_sock_outq_(int fd);
 /* Receive one datagram into buf. Returns 0, -EAGAIN when none waits, or
  * -errno. */
 int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx);
@@ -153,5 +158,53 @@ void mcd_msocks_close_(mcd_msocks *m);
  * Returns the count (then *out is set) or an error. */
 int mcd_iface_select_alloc_(const mcd_addr *group, const char *const *specs,
                             size_t n_specs, mcd_iface **out, size_t *bad);
+
+/* --- neighbours (neigh.c) ------------------------------------------------ */
+
+/* What the kernel knows of a querier's link-layer address. */
+enum mcd_nstate {
+    MCD_N_UNKNOWN,  /* could not ask */
+    MCD_N_NONE,     /* no entry */
+    MCD_N_RESOLVED, /* reachable, stale, delay, probe, permanent, noarp */
+    MCD_N_PENDING,  /* incomplete: ARP/ND under way */
+    MCD_N_FAILED    /* ARP/ND gave up */
+};
+
+#define MCD_GATE_KNOWN 64  /* resolved queriers remembered */
+#define MCD_GATE_COLD 64   /* replies waiting for a first resolution */
+#define MCD_GATE_HOLD_US 3000000u /* ARP/ND's give-up time (3 x 1 s) */
+
+typedef struct mcd_gate_entry_ {
+    mcd_addr addr; /* without zone */
+    uint32_t ifindex;
+    mcd_time at; /* known: last seen resolved; cold: sent. 0: free */
+} mcd_gate_entry_;
+
+/* Which replies to on-link queriers leave (see neigh.c). Zeroed to start. */
+typedef struct mcd_gate {
+    mcd_gate_entry_ known[MCD_GATE_KNOWN];
+    mcd_gate_entry_ cold[MCD_GATE_COLD];
+} mcd_gate;
+
+/* A netlink socket to ask about neighbours and hear of their changes,
+ * non-blocking. Returns the descriptor or -errno. */
+int mcd_neigh_open_(void);
+/* Ask for the neighbour entry of each tx[i].to on tx[i].ifindex (at most
+ * MCD_SOCK_BATCH), one request for all; st[i] gets each answer
+ * (MCD_N_UNKNOWN where none came). Entries announced resolved meanwhile
+ * are told to g. Returns 0 or -errno. */
+int mcd_neigh_lookup_(int fd, const mcd_sock_tx *tx, size_t n,
+                      enum mcd_nstate *st, mcd_gate *g, mcd_time now);
+/* The kernel resolved `a` on `ifindex`: remember it, free its place among
+ * the replies waiting for a resolution. */
+void mcd_gate_resolved_(mcd_gate *g, mcd_time now, const mcd_addr *a,
+                        uint32_t ifindex);
+
+/* May a reply to `a` on `ifindex`, whose neighbour state is `st`, leave
+ * at `now`? `crowded`: the socket's send buffer is half full already.
+ * Returns MCD_IGNORE_NONE or MCD_IGNORE_UNRESOLVED. */
+enum mcd_ignore mcd_gate_admit_(mcd_gate *g, mcd_time now, const mcd_addr *a,
+                                uint32_t ifindex, enum mcd_nstate st,
+                                bool crowded);
 
 #endif

@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <netpacket/packet.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -61,6 +62,10 @@ typedef struct vec {
 
 struct mcd_responder {
     int fd, nl_fd; /* fd: the first of socks, also the one replies use */
+    int neigh_fd;  /* asks the kernel about queriers' neighbour entries */
+    int sndbuf;    /* the reply socket's send buffer, bytes */
+    uint16_t eph_lo, eph_hi; /* the kernel's ephemeral port range */
+    mcd_gate gate; /* replies to queriers that do not resolve: neigh.c */
     uint16_t port;
     mcd_rcore core;
     mcd_addr group; /* with its zone, if the user gave one */
@@ -479,6 +484,22 @@ static int resync(mcd_responder *r, bool first, size_t *bad_iface)
 
 static void seed_links(mcd_responder *r);
 
+/* net.ipv4.ip_local_port_range (IPv6 uses it too); the usual default
+ * when it cannot be read. */
+static void read_ephemeral(mcd_responder *r)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+    unsigned lo = 32768, hi = 60999;
+
+    if (f != NULL) {
+        if (fscanf(f, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535)
+            lo = 32768, hi = 60999;
+        fclose(f);
+    }
+    r->eph_lo = (uint16_t)lo;
+    r->eph_hi = (uint16_t)hi;
+}
+
 static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
                         size_t *bad_iface)
 {
@@ -496,6 +517,13 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
     if (r->nl_fd < 0)
         return r->nl_fd;
     seed_links(r); /* after subscribing: no change falls in between */
+    r->neigh_fd = mcd_neigh_open_();
+    if (r->neigh_fd < 0)
+        return r->neigh_fd;
+    r->sndbuf = mcd_sock_sndbuf_(r->fd);
+    if (r->sndbuf < 0)
+        return r->sndbuf;
+    read_ephemeral(r);
     return resync(r, true, bad_iface);
 }
 
@@ -526,7 +554,7 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return -ENOMEM;
-    r->fd = r->nl_fd = -1;
+    r->fd = r->nl_fd = r->neigh_fd = -1;
     r->on_event = cfg->on_event;
     r->ctx = cfg->ctx;
     err = configure(r, cfg);
@@ -549,6 +577,8 @@ void mcd_responder_close(mcd_responder *r)
     mcd_msocks_close_(&r->socks);
     if (r->nl_fd >= 0)
         close(r->nl_fd);
+    if (r->neigh_fd >= 0)
+        close(r->neigh_fd);
     for (size_t i = 0; i < r->nspecs; i++)
         free(r->specs[i]);
     free(r->joined.items);
@@ -607,6 +637,45 @@ static uint32_t next_random(mcd_responder *r)
     return r->random[--r->nrandom];
 }
 
+/* Is `a` an address of a joined interface? */
+static bool own_address(const mcd_responder *r, const mcd_addr *a)
+{
+    mcd_addr x = *a;
+
+    x.scope_id = 0;
+    for (size_t i = 0; i < r->prefixes.n; i++)
+        if (mcd_addr_equal(&x, &PREFIXES(r)[i].addr))
+            return true;
+    return false;
+}
+
+/* Is `src` an address of a joined interface (*local), and how long is
+ * the longest prefix of `ifindex` that holds it (*bits; 0: none)? The
+ * core refuses both our own addresses and a prefix's anycast and
+ * broadcast addresses as sources. */
+static void source_role(const mcd_responder *r, const mcd_endpoint *from,
+                        uint32_t ifindex, bool *local, uint8_t *bits)
+{
+    mcd_addr a = from->addr;
+
+    a.scope_id = 0;
+    *local = own_address(r, &a);
+    *bits = 0;
+    for (size_t i = 0; i < r->prefixes.n; i++) {
+        const prefix *p = &PREFIXES(r)[i];
+
+        if (p->ifindex == ifindex && p->bits > *bits && in_prefix(&a, p))
+            *bits = p->bits;
+    }
+    /* A client on this host (discover next to respond) sends from our
+     * address too, from an ephemeral port, and its query loops back
+     * through the kernel: that one is answered. A query "from" our
+     * address and a fixed port came off the wire, forged to bounce our
+     * reply onto a local service: refused. */
+    if (*local && from->port >= r->eph_lo && from->port <= r->eph_hi)
+        *local = false;
+}
+
 static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
 {
     enum mcd_ignore why;
@@ -619,11 +688,15 @@ static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
         r->core.ignored[why]++;
     } else {
         prefixes_for(r, rx->ifindex);
+        bool local;
+        uint8_t bits;
+        source_role(r, &rx->from, rx->ifindex, &local, &bits);
         mcd_rcore_rx in = {
             .data = data, .data_cap = RX_BUF, .len = rx->len,
             .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
             .ifindex = rx->ifindex,
             .src_on_link = on_link(r, &rx->from.addr, rx->ifindex),
+            .src_is_local = local, .src_prefix_len = bits,
             .rnd = next_random(r),
         };
         why = mcd_rcore_input(&r->core, mcd_now_(), &in);
@@ -634,6 +707,59 @@ static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
 
     if (r->on_event != NULL)
         r->on_event(r->ctx, &ev);
+}
+
+/* Keep the replies the gate lets through (neigh.c): on-link queriers the
+ * kernel resolved, or resolved before, and a bounded number of others.
+ * The rest are counted as unresolved. Returns how many are kept. */
+static size_t gate(mcd_responder *r, mcd_sock_tx *batch, size_t n)
+{
+    enum mcd_nstate st[MCD_SOCK_BATCH];
+    int outq = mcd_sock_outq_(r->fd);
+    bool crowded = outq < 0 || outq > r->sndbuf / 2;
+    mcd_time now = mcd_now_();
+    size_t kept = 0;
+
+    if (mcd_neigh_lookup_(r->neigh_fd, batch, n, st, &r->gate, now) < 0)
+        for (size_t i = 0; i < n; i++)
+            st[i] = MCD_N_UNKNOWN;
+    for (size_t i = 0; i < n; i++) {
+        enum mcd_ignore why = MCD_IGNORE_NONE;
+
+        /* Off-link (--allow-offlink): the router resolves it, not us;
+         * a client on this host needs no resolution at all. */
+        if (on_link(r, &batch[i].to.addr, batch[i].ifindex) &&
+            !own_address(r, &batch[i].to.addr))
+            why = mcd_gate_admit_(&r->gate, now, &batch[i].to.addr,
+                                  batch[i].ifindex, st[i], crowded);
+        if (why == MCD_IGNORE_NONE)
+            batch[kept++] = batch[i];
+        else
+            mcd_rcore_done(&r->core, why);
+    }
+    return kept;
+}
+
+/* Send n replies; count each as answered or failed. sendmmsg reports an
+ * error only when the first one fails: after a short count, go on from
+ * the one that failed, which then reports its own error. */
+static void send_batch(mcd_responder *r, const mcd_sock_tx *batch, size_t n)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        int sent = mcd_sock_send_batch_(r->fd, batch + done, n - done);
+
+        if (sent <= 0) {
+            emit(r, MCD_EV_ERROR, "sendmmsg", 0, sent < 0 ? sent : -EIO);
+            mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
+            done++;
+            continue;
+        }
+        for (int i = 0; i < sent; i++)
+            mcd_rcore_done(&r->core, MCD_IGNORE_NONE);
+        done += (size_t)sent;
+    }
 }
 
 /* Send every reply that is due, a batch per system call. */
@@ -653,25 +779,7 @@ static void send_due(mcd_responder *r)
             batch[n++] = (mcd_sock_tx){tx.to, tx.ifindex, tx.data, tx.len};
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
-            size_t done = 0;
-
-            while (done < n) {
-                int sent = mcd_sock_send_batch_(r->fd, batch + done, n - done);
-
-                /* One failed (no route, an ICMP error of an earlier send):
-                 * report it, skip it, send the rest. sendmmsg reports the
-                 * error only when the first one fails. */
-                if (sent < 0) {
-                    emit(r, MCD_EV_ERROR, "sendmmsg", 0, sent);
-                    done++;
-                    continue;
-                }
-                done += (size_t)sent;
-                if (done < n) {
-                    emit(r, MCD_EV_ERROR, "sendmmsg", 0, -EIO);
-                    done++;
-                }
-            }
+            send_batch(r, batch, gate(r, batch, n));
             n = 0;
         }
     }

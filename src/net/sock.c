@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,6 +207,25 @@ int mcd_sock_rcvbuf_(int fd, int bytes)
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
         return -errno;
     return got;
+}
+
+int mcd_sock_sndbuf_(int fd)
+{
+    int got = 0;
+    socklen_t len = sizeof got;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) < 0)
+        return -errno;
+    return got;
+}
+
+int mcd_sock_outq_(int fd)
+{
+    int bytes = 0;
+
+    /* SIOCOUTQ on UDP: the bytes of our datagrams the kernel still holds,
+     * those waiting for ARP/ND included. */
+    return ioctl(fd, SIOCOUTQ, &bytes) < 0 ? -errno : bytes;
 }
 
 void mcd_sock_read_pktinfo_(struct msghdr *msg, mcd_rx *rx)

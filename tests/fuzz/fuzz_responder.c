@@ -30,16 +30,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = data[0] < size - 1 ? data[0] : size - 1;
         mcd_rcore_rx rx = {.data = data + 1, .data_cap = len, .len = len,
                            .src = &src, .dst = &g, .ifindex = 2,
-                           .src_on_link = (len & 1) != 0, .rnd = (uint32_t)len};
+                           .src_on_link = (len & 1) != 0,
+                           .src_is_local = (len & 4) != 0,
+                           .src_prefix_len = (uint8_t)(len % 40),
+                           .rnd = (uint32_t)len};
         enum mcd_ignore why = mcd_rcore_input(&rc, now, &rx);
         mcd_rcore_tx tx;
 
         if (why == MCD_IGNORE_NONE &&
             mcd_query_match(data + 1, len, (const uint8_t *)q, sizeof q - 1) < 0)
             abort();
-        while (mcd_rcore_poll(&rc, now, &tx))
+        while (mcd_rcore_poll(&rc, now, &tx)) {
             if (tx.len != sizeof reply - 1)
                 abort();
+            mcd_rcore_done(&rc, (len & 2) ? MCD_IGNORE_NONE
+                                          : MCD_IGNORE_SEND_FAILED);
+        }
         src.addr.b[3] = (uint8_t)len;
         now += 1000 * (mcd_time)(len % 7);
         data += len + 1;

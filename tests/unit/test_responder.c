@@ -82,6 +82,9 @@ static void answers_query_at_once(void **state)
     assert_memory_equal(tx.to.addr.b, ((uint8_t[]){198, 18, 0, 2}), 4);
     assert_int_equal(tx.ifindex, 3);
     assert_false(mcd_rcore_poll(&rc, 1000, &tx));
+    /* Counted once the socket layer says what became of it. */
+    assert_int_equal(rc.answered, 0);
+    mcd_rcore_done(&rc, MCD_IGNORE_NONE);
     assert_int_equal(rc.answered, 1);
 }
 
@@ -260,9 +263,103 @@ static void per_querier_interval(void **state)
     assert_int_equal(input(&rc, 1200000, Q, QLEN, QLEN, &a, &g, 0),
                      MCD_IGNORE_NONE);
     while (mcd_rcore_poll(&rc, 2000000, &tx))
-        ;
+        mcd_rcore_done(&rc, MCD_IGNORE_NONE);
     assert_int_equal(rc.answered, 3);
     assert_int_equal(rc.ignored[MCD_IGNORE_RATE_QUERIER], 1);
+}
+
+/* A reply taken but not sent is never counted as answered: a failed
+ * send and a reply held back are counted as such (issue 10, #2). */
+static void only_sent_replies_counted(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint e = client();
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    for (uint8_t i = 1; i <= 3; i++) {
+        e.addr.b[3] = i;
+        assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &e, &g, 0),
+                         MCD_IGNORE_NONE);
+    }
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    mcd_rcore_done(&rc, MCD_IGNORE_SEND_FAILED);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    mcd_rcore_done(&rc, MCD_IGNORE_UNRESOLVED);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    mcd_rcore_done(&rc, MCD_IGNORE_NONE);
+    mcd_rcore_done(&rc, MCD_IGNORE_COUNT_); /* out of range: ignored */
+    assert_int_equal(rc.answered, 1);
+    assert_int_equal(rc.ignored[MCD_IGNORE_SEND_FAILED], 1);
+    assert_int_equal(rc.ignored[MCD_IGNORE_UNRESOLVED], 1);
+    assert_string_equal(mcd_ignore_name(MCD_IGNORE_SEND_FAILED), "send-failed");
+    assert_string_equal(mcd_ignore_name(MCD_IGNORE_UNRESOLVED), "unresolved");
+}
+
+/* One spoofed source, as the socket layer describes it. */
+static enum mcd_ignore from_src(mcd_rcore *rc, mcd_addr a, bool local,
+                                uint8_t bits)
+{
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = {.addr = a, .port = 3333};
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3,
+                       .src_on_link = true, .src_is_local = local,
+                       .src_prefix_len = bits};
+    return mcd_rcore_input(rc, 0, &rx);
+}
+
+static mcd_addr v6(uint8_t last, uint8_t b8)
+{
+    mcd_addr x = {.family = MCD_AF_INET6,
+                  .b = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, b8, 0, 0, 0, 0,
+                        0, 0, last}};
+    return x;
+}
+
+/* Our own address, a prefix's subnet-router anycast (RFC 4291 2.6.1) and
+ * an IPv4 directed broadcast are refused as sources (issue 10, #3). */
+static void local_and_subnet_sources_refused(void **state)
+{
+    mcd_rcore rc;
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    rc.cfg.querier_interval_ms = 0;
+    assert_int_equal(from_src(&rc, v6(1, 0), true, 64),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(from_src(&rc, v6(0, 0), false, 64),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 255, 255), false, 16),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 0, 0), false, 16),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 7, 255), false, 24),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 0, 1), true, 16),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    assert_int_equal(rc.ignored[MCD_IGNORE_LOCAL_SOURCE], 6);
+    /* Ordinary hosts of the same prefixes are answered... */
+    assert_int_equal(from_src(&rc, v6(2, 0), false, 64), MCD_IGNORE_NONE);
+    assert_int_equal(from_src(&rc, v6(0, 1), false, 64), MCD_IGNORE_NONE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 7, 255), false, 16),
+                     MCD_IGNORE_NONE);
+    /* ...and so are the two ends of a /31 (RFC 3021) or /127 (RFC 6164),
+     * and a source whose prefix is unknown. */
+    assert_int_equal(from_src(&rc, v4(198, 18, 0, 4), false, 31),
+                     MCD_IGNORE_NONE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 0, 5), false, 31),
+                     MCD_IGNORE_NONE);
+    assert_int_equal(from_src(&rc, v6(0, 0), false, 127), MCD_IGNORE_NONE);
+    assert_int_equal(from_src(&rc, v4(198, 18, 0, 0), false, 0),
+                     MCD_IGNORE_NONE);
+    int n = 0;
+    while (mcd_rcore_poll(&rc, 0, &tx))
+        n++;
+    assert_int_equal(n, 7);
 }
 
 static void querier_table_bounded(void **state)
@@ -356,6 +453,8 @@ int main(void)
         cmocka_unit_test(off_link_ignored),
         cmocka_unit_test(per_querier_interval),
         cmocka_unit_test(querier_table_bounded),
+        cmocka_unit_test(only_sent_replies_counted),
+        cmocka_unit_test(local_and_subnet_sources_refused),
         cmocka_unit_test(global_token_bucket),
         cmocka_unit_test(huge_delay_window),
     };

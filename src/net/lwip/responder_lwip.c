@@ -131,6 +131,8 @@ static void handle(mcd_lwip_responder *r, const struct sockaddr_in *from,
         .ifindex = 0,
         .src_on_link = (from->sin_addr.s_addr & mask) ==
                        (r->cfg.if_addr & mask),
+        .src_is_local = from->sin_addr.s_addr == r->cfg.if_addr,
+        .src_prefix_len = (uint8_t)__builtin_popcount(mask),
         .rnd = r->cfg.random(),
     };
     (void)mcd_rcore_input(&r->core, r->cfg.now(), &rx);
@@ -150,8 +152,12 @@ static void send_due(mcd_lwip_responder *r)
         /* A failed send (no ARP entry yet, no buffer) is a lost reply:
          * counted; the client resends its query. */
         if (lwip_sendto(r->fd, tx.data, tx.len, 0, (struct sockaddr *)&to,
-                        sizeof to) < 0)
+                        sizeof to) < 0) {
             r->send_errors++;
+            mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
+        } else {
+            mcd_rcore_done(&r->core, MCD_IGNORE_NONE);
+        }
     }
 }
 
