@@ -676,14 +676,32 @@ static void source_role(const mcd_responder *r, const mcd_endpoint *from,
         *local = false;
 }
 
-static void handle(mcd_responder *r, const mcd_rx *rx, const uint8_t *data)
+/* The socket holding the membership on `ifindex`, or SIZE_MAX. */
+static size_t holder(const mcd_responder *r, uint32_t ifindex)
+{
+    for (size_t i = 0; i < r->joined.n; i++)
+        if (JOINED(r)[i].ifindex == ifindex)
+            return JOINED(r)[i].sock;
+    return SIZE_MAX;
+}
+
+/* A datagram read from socket `s`. */
+static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
+                   const uint8_t *data)
 {
     enum mcd_ignore why;
+    bool to_group = rx->has_dst && mcd_addr_is_multicast(&rx->dst) &&
+                    rx->ifindex != 0;
 
+    /* IPv6 hands a group's datagram to every socket joined to the group
+     * on any interface: only the socket joined on the ingress interface
+     * takes it, so one query is seen, counted and answered once. */
+    if (to_group && holder(r, rx->ifindex) != SIZE_MAX &&
+        holder(r, rx->ifindex) != s)
+        return;
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
-    if (rx->has_dst && mcd_addr_is_multicast(&rx->dst) && rx->ifindex != 0 &&
-        !is_joined(r, rx->ifindex)) {
+    if (to_group && !is_joined(r, rx->ifindex)) {
         why = MCD_IGNORE_NOT_GROUP;
         r->core.ignored[why]++;
     } else {
@@ -900,9 +918,10 @@ static void process_netlink(mcd_responder *r)
 
 /* Read what waits on the socket, a batch per system call; bounded so a
  * flood cannot starve the replies that are due. */
-static int process_socket(mcd_responder *r, int fd)
+static int process_socket(mcd_responder *r, size_t s)
 {
     mcd_rx rx[MCD_SOCK_BATCH];
+    int fd = SOCKS(r)[s].fd;
 
     for (int round = 0; round < 8; round++) {
         int n = mcd_sock_recv_batch_(fd, &r->rx[0][0], RX_BUF,
@@ -918,7 +937,7 @@ static int process_socket(mcd_responder *r, int fd)
         }
         for (int i = 0; i < n; i++)
             if (rx[i].from.addr.family != MCD_AF_NONE)
-                handle(r, &rx[i], r->rx[i]);
+                handle(r, s, &rx[i], r->rx[i]);
         send_due(r);
         if (n < MCD_SOCK_BATCH)
             break; /* the queue is empty: no need to ask again */
@@ -926,22 +945,24 @@ static int process_socket(mcd_responder *r, int fd)
     return 0;
 }
 
-static bool is_sock(const mcd_responder *r, int fd)
+/* The index of the socket `fd` in socks, or SIZE_MAX. */
+static size_t sock_index(const mcd_responder *r, int fd)
 {
     for (size_t i = 0; i < r->socks.n; i++)
         if (SOCKS(r)[i].fd == fd)
-            return true;
-    return false;
+            return i;
+    return SIZE_MAX;
 }
 
 int mcd_responder_process(mcd_responder *r, int fd)
 {
+    size_t s = fd >= 0 ? sock_index(r, fd) : SIZE_MAX;
     int err = 0;
 
     if (fd >= 0 && fd == r->nl_fd)
         process_netlink(r);
-    else if (fd >= 0 && is_sock(r, fd))
-        err = process_socket(r, fd);
+    else if (s != SIZE_MAX)
+        err = process_socket(r, s);
     send_due(r);
     return err;
 }

@@ -149,6 +149,11 @@ for p in "$r_pid" "$r6_pid"; do
     wait "$p"
     t_check "responder $p exits 0 on SIGTERM" test $? -eq 0
 done
+# IPv6 hands a group's datagram to every socket joined to it on any
+# interface: the one query must be seen and answered once, not once per
+# socket (counters as printed at exit).
+t_check "IPv6: the one query was counted once: $(grep 'answered' "$tmp/r6.log" | tail -1)" \
+    sh -c "grep 'respond: answered' '$tmp/r6.log' | tail -1 | grep -qx 'mcdisc: respond: answered 1'"
 t_check "no valgrind or sanitizer report in the responders' logs" \
     sh -c "! grep -q -E 'Sanitizer|runtime error|ERROR SUMMARY: [1-9]|definitely lost' '$tmp'/*.log"
 t_done
