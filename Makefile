@@ -1,6 +1,8 @@
 # The verbs a user types. CMake does the building; see CMakeLists.txt.
-#   make          build build/mcdisc and libmcdisc (static and shared)
-#   make test     install missing packages, build, run every test (ctest)
+#   make          build build/mcdisc and libmcdisc (static and shared); the
+#                 tests whose packages are there (cmocka: unit tests)
+#   make test     install missing packages, build, run every test (ctest);
+#                 a missing test dependency fails the configure
 #   make demo     install missing packages, build, run the discovery demo
 #   make install  install program, library, header, pkg-config, CMake config
 #   make fuzz     fuzz every parser with libFuzzer for FUZZ_SECONDS each
@@ -11,6 +13,8 @@ CMAKE_FLAGS ?=
 ifneq ($(CI),)
 CMAKE_FLAGS += -DMCD_WERROR=ON
 endif
+# ON under `make test`: every test must build, none is left out silently.
+MCD_TESTS_REQUIRED ?= OFF
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 FUZZ_SECONDS ?= 60
@@ -22,14 +26,15 @@ all: build
 
 build:
 	@command -v cmake >/dev/null || { echo "cmake is missing: run scripts/deps.sh (as root) or 'make test'"; exit 1; }
-	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) \
+	    -DMCD_TESTS_REQUIRED=$(MCD_TESTS_REQUIRED) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 deps:
 	scripts/deps.sh
 
 test: deps
-	$(MAKE) build
+	$(MAKE) build MCD_TESTS_REQUIRED=ON
 	cd $(BUILD) && ctest --output-on-failure --timeout 600
 
 demo: deps
