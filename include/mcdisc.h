@@ -19,6 +19,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every public function carries MCD_EXTERN; the library is built with
+ * hidden visibility (libuv's UV_EXTERN), so only these are exported from
+ * libmcdisc.so and helpers shared between its files stay internal. */
+#ifndef MCD_EXTERN
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define MCD_EXTERN __attribute__((visibility("default")))
+#else
+#define MCD_EXTERN
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -62,8 +73,10 @@ enum mcd_error {
 };
 
 /* A message for `err` (an MCD_E_* value or -errno). Never NULL; static. */
+MCD_EXTERN
 const char *mcd_strerror(int err);
 /* The symbolic name ("MCD_E_NOIFACE", "ENODEV", ...). Never NULL; static. */
+MCD_EXTERN
 const char *mcd_errname(int err);
 
 /* ------------------------------------------------------------------------ */
@@ -95,6 +108,7 @@ typedef struct mcd_endpoint {
  * in the POSIX layer. Unused bytes of out->b are zeroed.
  * Returns 0 and fills *out, or MCD_E_BADADDR (MCD_E_INVAL when out is
  * NULL). */
+MCD_EXTERN
 int mcd_addr_parse(const char *text, mcd_addr *out);
 
 /* Like mcd_addr_parse() for the first `len` bytes of `text` (no NUL
@@ -104,6 +118,7 @@ int mcd_addr_parse(const char *text, mcd_addr *out);
  * caller can parse text[0..*zone_at) and resolve the zone itself.
  * Returns 0 (out->scope_id is then 0), MCD_E_BADADDR, or MCD_E_INVAL when
  * out is NULL. */
+MCD_EXTERN
 int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
                      size_t *zone_at);
 
@@ -111,12 +126,15 @@ int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
  * an IPv6 scope_id is set) into buf. Returns the length written (without
  * the NUL) or MCD_E_TOOLONG when cap is too small (buf is then left
  * untouched), MCD_E_INVAL for a bad family. */
+MCD_EXTERN
 int mcd_addr_format(const mcd_addr *a, char *buf, size_t cap);
 
 /* Same family and address bytes (b[0..3] for IPv4, all 16 for IPv6) and,
  * for IPv6, the same scope_id. False when either is NULL. */
+MCD_EXTERN
 bool mcd_addr_equal(const mcd_addr *a, const mcd_addr *b);
 /* In 224.0.0.0/4 or ff00::/8. False for NULL or MCD_AF_NONE. */
+MCD_EXTERN
 bool mcd_addr_is_multicast(const mcd_addr *a);
 
 /* What mcd_addr_classify() knows about an address. Every string is static
@@ -172,6 +190,7 @@ typedef struct mcd_addr_info {
 
 /* Classify `a` (pure; no I/O). Returns 0, or MCD_E_INVAL for a bad
  * family. */
+MCD_EXTERN
 int mcd_addr_classify(const mcd_addr *a, mcd_addr_info *info);
 
 /* ------------------------------------------------------------------------ */
@@ -211,34 +230,28 @@ enum mcd_match {
 /* Compare a datagram with the query, by length and bytes (never as a C
  * string). A result >= 0 is answered; see docs/PROTOCOL.md for why the
  * single trailing NUL is accepted. */
+MCD_EXTERN
 enum mcd_match mcd_query_match(const uint8_t *data, size_t len,
                                const uint8_t *query, size_t query_len);
 
 /* Check a query text for use: 1..MCD_QUERY_MAX bytes, no NUL.
  * Returns 0, MCD_E_TOOLONG or MCD_E_BADTEXT. */
+MCD_EXTERN
 int mcd_query_check(const uint8_t *query, size_t len);
 
 /* Write "<name> <proto> <port>" into out (no NUL). The result is checked
  * to parse back to the same fields. Returns its length, or MCD_E_BADNAME,
  * MCD_E_BADPROTO, MCD_E_BADPORT, MCD_E_TOOLONG (cap too small). */
+MCD_EXTERN
 int mcd_reply_format(const char *name, const char *proto, uint16_t port,
                      uint8_t *out, size_t cap);
-
-/* A responder's two texts in one step, for every socket layer: copy
- * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
- * mcd_query_check(), and format the reply from name, proto and
- * service_port (NULL or 0: the chapter's) into rbuf[MCD_REPLY_MAX].
- * Returns 0 with *qlen and *rlen set, or the first check's error. */
-int mcd_responder_texts(const char *query, const char *name,
-                        const char *proto, uint16_t service_port,
-                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t *rlen);
 
 /* Parse a reply datagram strictly. Rules (docs/PROTOCOL.md): bytes
  * 0x20-0x7e or >= 0x80 only; the last space-separated token is a decimal
  * port 1-65535 without leading zeros; the one before it a protocol token;
  * the rest, non-empty and not starting or ending with a space, the name.
  * Returns 0, or MCD_E_BADREPLY. */
+MCD_EXTERN
 int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 
 /* ------------------------------------------------------------------------ */
@@ -277,7 +290,9 @@ enum mcd_ignore {
     MCD_IGNORE_COUNT_
 };
 
+MCD_EXTERN
 const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
+MCD_EXTERN
 const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
 
 #define MCD_RESP_PENDING 32  /* pending replies held at most */
@@ -356,26 +371,31 @@ typedef struct mcd_rcore {
  * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
  * for a reply longer than the query (+ 1 NUL) unless allowed,
  * MCD_E_INVAL. */
+MCD_EXTERN
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
 
 /* Feed one datagram (see docs/PROTOCOL.md for what is answered). Returns
  * MCD_IGNORE_NONE when a reply was scheduled, else the reason, counted in
  * rc->ignored[]. A scheduled reply is counted once its fate is known
  * (mcd_rcore_done). */
+MCD_EXTERN
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
                                 const mcd_rcore_rx *rx);
 
 /* Take the next reply due at `now`. Returns true and fills *tx (valid
  * until the next call on rc), or false when none is due. The caller sends
  * it and reports what became of it with mcd_rcore_done(). */
+MCD_EXTERN
 bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
 
 /* Count the fate of a reply taken with mcd_rcore_poll(): MCD_IGNORE_NONE
  * when it was sent (rc->answered), else why not (MCD_IGNORE_SEND_FAILED,
  * MCD_IGNORE_UNRESOLVED, ...; rc->ignored[]). */
+MCD_EXTERN
 void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 
 /* When the next pending reply is due, or MCD_TIME_NEVER. */
+MCD_EXTERN
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
 
 /* ------------------------------------------------------------------------ */
@@ -448,23 +468,28 @@ typedef struct mcd_qcore {
 
 /* Start a query at `now` with a caller-owned device table of `cap`
  * entries. Returns 0, or MCD_E_INVAL / a query check error. */
+MCD_EXTERN
 int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
                    mcd_device *table, size_t cap, mcd_time now);
 
 /* True when a copy of the query is due at `now`; the caller sends it on
  * every interface and the core counts it. */
+MCD_EXTERN
 bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
 
 /* Feed one datagram received by the client. On MCD_Q_NEW, *dev (if not
  * NULL) points at the new table entry. */
+MCD_EXTERN
 enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
                                  const mcd_qcore_rx *rx,
                                  const mcd_device **dev);
 
 /* The next time anything happens (a send or the deadline). */
+MCD_EXTERN
 mcd_time mcd_qcore_next(const mcd_qcore *q);
 
 /* True when the deadline passed or `count` devices answered. */
+MCD_EXTERN
 bool mcd_qcore_done(const mcd_qcore *q, mcd_time now);
 
 /* ------------------------------------------------------------------------ */
@@ -484,9 +509,11 @@ typedef struct mcd_probe {
 } mcd_probe;
 
 /* Write the header into buf. Returns MCD_PROBE_LEN or MCD_E_TOOLONG. */
+MCD_EXTERN
 int mcd_probe_encode(const mcd_probe *p, uint8_t *buf, size_t cap);
 /* Read a header from a datagram. Returns 0, or MCD_E_NOTPROBE (too short,
  * wrong magic, version or header length). */
+MCD_EXTERN
 int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p);
 
 /* Sequence numbers remembered per flow to tell duplicates from late
@@ -531,10 +558,12 @@ typedef struct mcd_flows {
     size_t cap, n;
 } mcd_flows;
 
+MCD_EXTERN
 void mcd_flows_init(mcd_flows *f, mcd_flow *table, size_t cap);
 /* Account for one datagram from `src` received at `now` (monotonic) and
  * `now_real_us` (realtime, for delay). *flow gets its flow (NULL on
  * MCD_FLOW_FULL); *hdr the decoded header when not NULL and present. */
+MCD_EXTERN
 enum mcd_flow_event mcd_flows_input(mcd_flows *f, mcd_time now,
                                     uint64_t now_real_us,
                                     const mcd_endpoint *src,
@@ -542,14 +571,17 @@ enum mcd_flow_event mcd_flows_input(mcd_flows *f, mcd_time now,
                                     mcd_flow **flow, mcd_probe *hdr);
 /* Datagrams missing between the lowest and highest sequence numbers
  * seen (losses after the last one received cannot be seen). */
+MCD_EXTERN
 uint64_t mcd_flow_lost(const mcd_flow *fl);
 /* Jitter in microseconds. */
+MCD_EXTERN
 uint64_t mcd_flow_jitter_us(const mcd_flow *fl);
 
 /* ------------------------------------------------------------------------ */
 /* POSIX layer (src/net): sockets around the cores                           */
 
 /* Resolve address text with a named or numeric zone ("fe80::1%eth0"). */
+MCD_EXTERN
 int mcd_addr_resolve(const char *text, mcd_addr *out);
 
 /* An interface given by name, index or one of its addresses. */
@@ -564,6 +596,7 @@ typedef struct mcd_iface {
 
 /* Look up `spec` (name, decimal index or address) and fill *out.
  * Returns 0 or MCD_E_NOIFACE, -errno. */
+MCD_EXTERN
 int mcd_iface_lookup(const char *spec, mcd_iface *out);
 
 /* Choose interfaces for `group`: each spec in `specs` (must be up,
@@ -573,6 +606,7 @@ int mcd_iface_lookup(const char *spec, mcd_iface *out);
  * each to be the zone. Fills up to cap entries of out, duplicates once.
  * Returns the count, or an error with *bad (when not NULL) the index of the
  * spec at fault, SIZE_MAX when no spec is. */
+MCD_EXTERN
 int mcd_iface_select(const mcd_addr *group, const char *const *specs,
                      size_t n_specs, mcd_iface *out, size_t cap, size_t *bad);
 
@@ -634,6 +668,7 @@ typedef struct mcd_responder_config {
 
 /* Fill cfg with the defaults: the chapter's exchange, every usable
  * interface, the MCD_DEFAULT_* limits. */
+MCD_EXTERN
 void mcd_responder_config_init(mcd_responder_config *cfg);
 
 typedef struct mcd_responder mcd_responder;
@@ -641,6 +676,7 @@ typedef struct mcd_responder mcd_responder;
 /* Open sockets, join the group on each interface and start answering.
  * On failure *bad_iface (if not NULL) gets the index of the interface spec
  * at fault, or SIZE_MAX. Returns 0 or a negative error. */
+MCD_EXTERN
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
                        size_t *bad_iface);
 /* Descriptors to poll for reading: the socket, a netlink socket that
@@ -649,26 +685,34 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
  * socket) beyond the first. Fills up to cap; returns the count filled.
  * Their number can grow in mcd_responder_process() as interfaces appear:
  * ask again before each poll (mcd_responder_nfds() says how many). */
+MCD_EXTERN
 size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap);
 /* How many descriptors mcd_responder_fds() has now. */
+MCD_EXTERN
 size_t mcd_responder_nfds(const mcd_responder *r);
 /* Milliseconds until mcd_responder_process() must run again, -1: none. */
+MCD_EXTERN
 int mcd_responder_timeout(const mcd_responder *r);
 /* Feed readiness: `fd` is one of mcd_responder_fds() that poll found
  * readable (datagrams, or link changes: the responder joins where an
  * interface appeared), or -1 when the timeout expired. Sends what is due.
  * Bad input never fails it; returns 0, or a negative error when the socket
  * itself failed (not for ICMP errors of earlier sends, only reported). */
+MCD_EXTERN
 int mcd_responder_process(mcd_responder *r, int fd);
 /* Replies the kernel accepted so far (not those merely scheduled). */
+MCD_EXTERN
 uint64_t mcd_responder_answered(const mcd_responder *r);
 /* Datagrams ignored so far for reason `why`; MCD_IGNORE_SEND_FAILED and
  * MCD_IGNORE_UNRESOLVED count scheduled replies that did not leave. */
+MCD_EXTERN
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
 /* Interfaces holding the membership now (fills up to cap indexes). */
+MCD_EXTERN
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
                             size_t cap);
 /* Leave the group, close the sockets, free r (NULL is fine). */
+MCD_EXTERN
 void mcd_responder_close(mcd_responder *r);
 
 /* --- query (client) ----------------------------------------------------- */
@@ -723,35 +767,46 @@ typedef void (*mcd_device_fn)(void *ctx, const mcd_device *dev);
 
 /* Open one socket per interface and schedule the first query at once.
  * Returns 0 or a negative error (*bad_iface as for the responder). */
+MCD_EXTERN
 int mcd_query_open(mcd_query **out, const mcd_query_config *cfg,
                    size_t *bad_iface);
 /* Descriptors to poll for reading: fills up to cap, returns the count. */
+MCD_EXTERN
 size_t mcd_query_fds(const mcd_query *q, int *fds, size_t cap);
 /* How many descriptors there are (one per interface; may exceed
  * MCD_MAX_IFACES when no interface was named). */
+MCD_EXTERN
 size_t mcd_query_nfds(const mcd_query *q);
 /* Milliseconds until mcd_query_process() must run again (>= 0). */
+MCD_EXTERN
 int mcd_query_timeout(const mcd_query *q);
 /* Send what is due, read every waiting reply, call `fn` once per new
  * device. A copy of the query that no interface could send because a link
  * is down or going (ENETUNREACH, ENODEV, ENOBUFS...) is counted as lost
  * (mcd_query_get_stats()), not an error. Returns 0, or a negative error. */
+MCD_EXTERN
 int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx);
 /* True once the timeout passed or `count` devices answered. */
+MCD_EXTERN
 bool mcd_query_done(const mcd_query *q);
 /* Name of an interface the query uses, by index ("?" when unknown). */
+MCD_EXTERN
 const char *mcd_query_ifname(const mcd_query *q, uint32_t ifindex);
 /* Devices found so far. */
+MCD_EXTERN
 size_t mcd_query_found(const mcd_query *q);
 /* Counters so far: replies refused and why, copies that could not be sent. */
+MCD_EXTERN
 void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st);
 /* Close the sockets and free q and its device table (NULL is fine). */
+MCD_EXTERN
 void mcd_query_close(mcd_query *q);
 
 /* Blocking convenience: run a whole query, calling fn per device.
  * Returns the number of devices found, or a negative error: MCD_E_FULL
  * when the device table filled up and devices were left out (those that
  * fit were passed to fn). */
+MCD_EXTERN
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
 /* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */
@@ -767,6 +822,7 @@ typedef struct mcd_group_spec {
  * optional %zone, by name or index). The port defaults to default_port.
  * Returns 0, MCD_E_BADADDR, MCD_E_NOTMCAST, MCD_E_BADPORT or
  * MCD_E_NOIFACE (unknown zone). */
+MCD_EXTERN
 int mcd_group_spec_parse(const char *text, uint16_t default_port,
                          mcd_group_spec *out);
 
@@ -795,23 +851,31 @@ typedef struct mcd_receiver mcd_receiver;
  * does not let join is skipped (mcd_receiver_skipped()), as long as the
  * group joined somewhere. Returns 0 or a negative error; *bad_iface as
  * for the responder. */
+MCD_EXTERN
 int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
                       size_t n_groups, const char *const *ifaces,
                       size_t n_ifaces, size_t *bad_iface);
 /* How many descriptors it has (one or more per family and port). */
+MCD_EXTERN
 size_t mcd_receiver_nfds(const mcd_receiver *r);
+MCD_EXTERN
 size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap);
 /* Read what waits on every socket (recvmmsg batches), calling fn per
  * datagram of the groups. Returns the number delivered, or -errno. */
+MCD_EXTERN
 int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx);
 /* Datagrams that reached the sockets but not for the groups (unicast to
  * the port, another group, another source). */
+MCD_EXTERN
 uint64_t mcd_receiver_foreign(const mcd_receiver *r);
 /* Interfaces joined, by index (fills up to cap; returns the count), and
  * how many there are. */
+MCD_EXTERN
 size_t mcd_receiver_ifaces(const mcd_receiver *r, uint32_t *idx, size_t cap);
+MCD_EXTERN
 size_t mcd_receiver_nifaces(const mcd_receiver *r);
 /* The name interface `ifindex` had when joined (NULL: not joined). */
+MCD_EXTERN
 const char *mcd_receiver_ifname(const mcd_receiver *r, uint32_t ifindex);
 /* A join skipped: group `group` (its index in the groups given to open)
  * on an interface the receiver chose itself, refused with `err`. */
@@ -822,9 +886,11 @@ typedef struct mcd_receiver_skip {
     int err;
 } mcd_receiver_skip;
 /* The i-th join skipped; false past the last. */
+MCD_EXTERN
 bool mcd_receiver_skipped(const mcd_receiver *r, size_t i,
                           mcd_receiver_skip *out);
 /* Close the sockets (memberships go with them) and free r. */
+MCD_EXTERN
 void mcd_receiver_close(mcd_receiver *r);
 
 typedef struct mcd_sender mcd_sender;
@@ -832,29 +898,37 @@ typedef struct mcd_sender mcd_sender;
 /* A socket to send to `dest` out of interface `iface` (name, index or
  * address; NULL: the first usable interface of the family), with TTL /
  * hop limit `ttl` and multicast loopback on or off. */
+MCD_EXTERN
 int mcd_sender_open(mcd_sender **out, const mcd_group_spec *dest,
                     const char *iface, int ttl, bool loop);
 /* The interface the sender uses. */
+MCD_EXTERN
 const mcd_iface *mcd_sender_iface(const mcd_sender *s);
 /* Send n datagrams, batched in one system call where the OS has one
  * (sendmmsg). Blocks while the socket buffer is full. Returns how many
  * were handled (all of them unless an error came first; those a local
  * firewall refused are counted by mcd_sender_refused()) or -errno. */
+MCD_EXTERN
 int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
                     const size_t *lens, size_t n);
 /* Datagrams the local stack refused (a firewall's EPERM, or an error
  * sendmmsg() did not report); mcd_sender_send() counts them as handled but
  * they never left. */
+MCD_EXTERN
 uint64_t mcd_sender_refused(const mcd_sender *s);
 /* Close the socket and free s (NULL is fine). */
+MCD_EXTERN
 void mcd_sender_close(mcd_sender *s);
 
 /* Clocks the POSIX layer drives the cores with: monotonic and realtime,
  * in microseconds. */
+MCD_EXTERN
 mcd_time mcd_clock_mono(void);
+MCD_EXTERN
 uint64_t mcd_clock_real_us(void);
 
 /* The library version, "MAJOR.MINOR.PATCH". */
+MCD_EXTERN
 const char *mcd_version(void);
 
 #ifdef __cplusplus

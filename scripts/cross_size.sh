@@ -22,7 +22,7 @@ for f in "$top"/src/core/*.c; do
     $CC $FLAGS -c "$f" -o "$out/$(basename "$f" .c).o"
 done
 # The port: our lwipopts.h and arch/ first, then lwIP's own headers.
-$CC $FLAGS -I"$top/src/net/lwip" -I"$top/src/net/lwip/port" -I/usr/include/lwip \
+$CC $FLAGS -I"$top/src/core" -I"$top/src/net/lwip" -I"$top/src/net/lwip/port" -I/usr/include/lwip \
     -c "$top/src/net/lwip/responder_lwip.c" -o "$out/responder_lwip.o"
 $CC $FLAGS -c "$top/src/net/lwip/oserr_lwip.c" -o "$out/oserr_lwip.o"
 

@@ -8,6 +8,7 @@
  */
 #include "mcdisc.h"
 
+#include "core_private.h"
 #include "cursor.h"
 
 enum mcd_match mcd_query_match(const uint8_t *data, size_t len,

@@ -12,6 +12,7 @@
  * leaves where one goes.
  */
 #define _GNU_SOURCE
+#include "core_private.h"
 #include "net.h"
 
 #include <errno.h>

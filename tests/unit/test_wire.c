@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "core_private.h"
 #include "mcdisc.h"
 
 static const char Q[] = MCD_DEFAULT_QUERY;

@@ -6,6 +6,7 @@
  * interface, every datagram compared by length and bytes by the core,
  * replies by unicast to the source, rate-limited and from the link only.
  */
+#include "core_private.h"
 #include "mcdisc_lwip.h"
 
 #include <string.h>

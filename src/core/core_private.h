@@ -1,0 +1,21 @@
+/*
+ * core_private.h - core functions that both socket layers (src/net and
+ * src/net/lwip) call but that are not part of libmcdisc's surface: they
+ * are not exported from libmcdisc.so. Tests link the static library.
+ */
+#ifndef MCD_CORE_PRIVATE_H
+#define MCD_CORE_PRIVATE_H
+
+#include "mcdisc.h"
+
+/* A responder's two texts in one step, for every socket layer: copy
+ * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
+ * mcd_query_check(), and format the reply from name, proto and
+ * service_port (NULL or 0: the chapter's) into rbuf[MCD_REPLY_MAX].
+ * Returns 0 with *qlen and *rlen set, or the first check's error. */
+int mcd_responder_texts(const char *query, const char *name,
+                        const char *proto, uint16_t service_port,
+                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
+                        size_t *rlen);
+
+#endif
