@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 /* ------------------------------------------------------------------------ */
 /* Parsing                                                                   */

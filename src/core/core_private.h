@@ -6,7 +6,7 @@
 #ifndef MCD_CORE_PRIVATE_H
 #define MCD_CORE_PRIVATE_H
 
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 /* A responder's two texts in one step, for every socket layer: copy
  * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after

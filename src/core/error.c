@@ -5,7 +5,7 @@
  * value outside the library block is passed to the platform's strerror
  * through mcd_os_strerror_(), which the POSIX layer (or a port) provides.
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 
 #define MCD_ERR_MSG_(name, msg) msg,

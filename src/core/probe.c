@@ -4,7 +4,7 @@
  * (docs/PROBE.md). No sockets, no heap: the caller owns the flow table and
  * the clocks.
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #include <string.h>
 

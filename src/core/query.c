@@ -16,7 +16,7 @@
  * source address gets at most `per_source` entries: one host forging
  * replies with distinct names cannot fill the table and hide the others.
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #include <string.h>
 

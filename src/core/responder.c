@@ -6,7 +6,7 @@
  * mcd_rcore_poll() when due. No sockets, no heap: the core is a plain
  * struct a device can keep in static memory.
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #include <string.h>
 

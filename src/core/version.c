@@ -1,7 +1,7 @@
 /*
  * version.c - the library version, set by the build (CMakeLists.txt).
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #ifndef MCD_VERSION_STRING
 #error "MCD_VERSION_STRING must be defined by the build"

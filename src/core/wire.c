@@ -6,7 +6,7 @@
  * hold spaces. Nothing here is a C string on the wire: no NUL is sent and
  * none is expected.
  */
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #include "core_private.h"
 #include "cursor.h"

@@ -23,7 +23,8 @@ P=$tmp/prefix
 check "cmake --install into a prefix" \
     cmake --install "$BUILD" --prefix "$P"
 libdir=$(ls -d "$P"/lib*/ | head -n 1)
-check "the header is installed" test -f "$P/include/mcdisc.h"
+check "the headers are installed" \
+    sh -c "test -f $P/include/mcdisc.h && ls $P/include/mcdisc/core.h $P/include/mcdisc/posix.h"
 check "static and shared libraries are installed" \
     sh -c "ls $libdir/libmcdisc.a $libdir/libmcdisc.so"
 check "the program is installed and runs" \

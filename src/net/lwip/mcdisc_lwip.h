@@ -16,7 +16,7 @@
 #ifndef MCDISC_LWIP_H
 #define MCDISC_LWIP_H
 
-#include "mcdisc.h"
+#include "mcdisc/core.h"
 
 #ifdef __cplusplus
 extern "C" {

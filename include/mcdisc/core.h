@@ -1,0 +1,593 @@
+/*
+ * mcdisc/core.h - libmcdisc's values, pure rules and protocol cores: the
+ * part of the library that builds anywhere (POSIX hosts, lwIP on a device).
+ *
+ *   - values and pure rules (addresses, the wire codec): no I/O at all;
+ *   - the protocol cores (responder, query, test traffic): state machines
+ *     driven by a `now` argument, no sockets, no heap.
+ *
+ * It includes no socket header. Errors: functions return int, negative on
+ * failure. OS failures are -errno; library failures come from the MCD_E_*
+ * block below. mcd_strerror() names either kind.
+ */
+#ifndef MCDISC_CORE_H
+#define MCDISC_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every public function carries MCD_EXTERN; the library is built with
+ * hidden visibility (libuv's UV_EXTERN), so only these are exported from
+ * libmcdisc.so and helpers shared between its files stay internal. */
+#ifndef MCD_EXTERN
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define MCD_EXTERN __attribute__((visibility("default")))
+#else
+#define MCD_EXTERN
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+
+/* One table generates the enum, mcd_strerror() and mcd_errname(). */
+#define MCD_ERRNO_MAP(X)                                                     \
+    X(BADADDR, "not a valid IPv4 or IPv6 address")                           \
+    X(NOTMCAST, "not a multicast address")                                   \
+    X(FAMILY, "address families do not match")                               \
+    X(BADPORT, "port must be 1-65535")                                       \
+    X(TOOLONG, "text too long")                                              \
+    X(BADTEXT, "text holds a control character or is empty")                 \
+    X(BADNAME, "name would make an unparseable reply")                       \
+    X(BADPROTO, "protocol must be a letter followed by letters, digits, "    \
+                "'+', '-' or '.'")                                           \
+    X(BADREPLY, "datagram is not a valid reply")                             \
+    X(NOIFACE, "no such interface")                                          \
+    X(IFNOMCAST, "interface is not up or not multicast-capable")             \
+    X(IFNOADDR, "interface has no address of the group's family")            \
+    X(NOIFACES, "no usable interface: none is up, multicast-capable, "       \
+                "non-loopback and addressed in the group's family")          \
+    X(ZONE, "interface is not the group's zone")                            \
+    X(AMPLIFY, "reply longer than the query (an amplifier for spoofed "    \
+               "queries)")                                                   \
+    X(UNSUPPORTED, "not supported by this network stack")                    \
+    X(FULL, "table full")                                                    \
+    X(INVAL, "invalid argument")                                             \
+    X(NOTPROBE, "datagram carries no mcdisc test header")
+
+#define MCD_E_BASE (-30000)
+
+enum mcd_error {
+    MCD_E_FIRST_ = MCD_E_BASE,
+#define MCD_ERR_ENUM_(name, msg) MCD_E_##name,
+    MCD_ERRNO_MAP(MCD_ERR_ENUM_)
+#undef MCD_ERR_ENUM_
+    MCD_E_LAST_
+};
+
+/* A message for `err` (an MCD_E_* value or -errno). Never NULL; static. */
+MCD_EXTERN
+const char *mcd_strerror(int err);
+/* The symbolic name ("MCD_E_NOIFACE", "ENODEV", ...). Never NULL; static. */
+MCD_EXTERN
+const char *mcd_errname(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Addresses (src/core/addr.c): strict text form, classification            */
+
+enum mcd_family { MCD_AF_NONE = 0, MCD_AF_INET4 = 4, MCD_AF_INET6 = 6 };
+
+/* An IPv4 or IPv6 address as a plain value. IPv4 uses b[0..3]. */
+typedef struct mcd_addr {
+    uint8_t family;    /* enum mcd_family */
+    uint8_t b[16];     /* network byte order */
+    uint32_t scope_id; /* IPv6 zone (interface index), 0 when none */
+} mcd_addr;
+
+/* An address and a UDP port. */
+typedef struct mcd_endpoint {
+    mcd_addr addr;
+    uint16_t port; /* host byte order */
+} mcd_endpoint;
+
+/* Longest text mcd_addr_format() writes, with its NUL (an IPv6 address with
+ * an embedded IPv4 part and a %zone of up to 10 digits). */
+#define MCD_ADDR_STRLEN 58
+
+/* Parse `text` strictly: dotted-quad IPv4 (four decimal parts, no leading
+ * zeros, no spaces, nothing after) or IPv6 text (RFC 4291 section 2.2),
+ * IPv6 optionally followed by "%" and a decimal zone index (1-4294967295,
+ * no leading zero). Named zones ("%eth0") need the OS: mcd_addr_resolve()
+ * in the POSIX layer. Unused bytes of out->b are zeroed.
+ * Returns 0 and fills *out, or MCD_E_BADADDR (MCD_E_INVAL when out is
+ * NULL). */
+MCD_EXTERN
+int mcd_addr_parse(const char *text, mcd_addr *out);
+
+/* Like mcd_addr_parse() for the first `len` bytes of `text` (no NUL
+ * needed), but a zone is never accepted: text holding a '%' gives
+ * MCD_E_BADADDR. When zone_at is not NULL, `*zone_at` receives the index
+ * of the first '%', or len if there is none (on failure too), so the
+ * caller can parse text[0..*zone_at) and resolve the zone itself.
+ * Returns 0 (out->scope_id is then 0), MCD_E_BADADDR, or MCD_E_INVAL when
+ * out is NULL. */
+MCD_EXTERN
+int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
+                     size_t *zone_at);
+
+/* Write the canonical text of `a` (RFC 5952 for IPv6, "%N" zone when
+ * an IPv6 scope_id is set) into buf. Returns the length written (without
+ * the NUL) or MCD_E_TOOLONG when cap is too small (buf is then left
+ * untouched), MCD_E_INVAL for a bad family. */
+MCD_EXTERN
+int mcd_addr_format(const mcd_addr *a, char *buf, size_t cap);
+
+/* Same family and address bytes (b[0..3] for IPv4, all 16 for IPv6) and,
+ * for IPv6, the same scope_id. False when either is NULL. */
+MCD_EXTERN
+bool mcd_addr_equal(const mcd_addr *a, const mcd_addr *b);
+/* In 224.0.0.0/4 or ff00::/8. False for NULL or MCD_AF_NONE. */
+MCD_EXTERN
+bool mcd_addr_is_multicast(const mcd_addr *a);
+
+/* What mcd_addr_classify() knows about an address. Every string is static
+ * and NULL where it does not apply. */
+typedef struct mcd_addr_info {
+    bool multicast;
+    /* The chapter's four IPv4 classes: "reserved", "public", "user",
+     * "local". NULL for IPv6 and for unicast. */
+    const char *chapter_class;
+    /* The IANA registry block, e.g. "Source-Specific Multicast Block",
+     * with the RFC that defines it. For unicast: the special-purpose
+     * block ("Private-Use", "Loopback", ...) or "Global unicast". */
+    const char *block;
+    const char *block_rfc;
+    /* A sub-block worth naming (RFC 2365 scopes inside 239/8,
+     * MCAST-TEST-NET inside AD-HOC III, ...). */
+    const char *sub_block;
+    const char *sub_block_rfc;
+    /* A well-known assignment ("All Systems on this Subnet", "mDNS"). */
+    const char *assignment;
+    /* Scope: "interface-local", "link-local", "realm-local", "admin-local",
+     * "site-local", "organization-local", "global", or "reserved"/
+     * "unassigned" for IPv6 scope values without a name. */
+    const char *scope;
+    /* Whether an any-source (*,G) join is appropriate: false in the SSM
+     * ranges (232/8, ff3x::/32) and for non-multicast addresses. */
+    bool asm_ok;
+    /* Ethernet MAC the group maps to (RFC 1112 section 6.4, RFC 2464
+     * section 7), and how many other groups share it: 31 for IPv4;
+     * for IPv6 2^96 - 1, given as mac_shared_log2 = 96. */
+    bool has_mac;
+    uint8_t mac[6];
+    uint32_t mac_shared_log2; /* other groups sharing = 2^log2 - 1 */
+    /* GLOP (RFC 3180): the AS number encoded in 233.x.y.0/24. */
+    bool glop;
+    uint32_t glop_as;
+    /* IPv6 multicast: flags (RFC 4291 2.7, RFC 3306, RFC 3956), scope. */
+    uint8_t v6_flags; /* high nibble of byte 1: 0RPT */
+    uint8_t v6_scope; /* low nibble of byte 1 */
+    bool flag_r, flag_p, flag_t;
+    /* Unicast-prefix-based (RFC 3306) and embedded-RP (RFC 3956). */
+    bool prefix_based;
+    uint8_t prefix_len; /* bits */
+    mcd_addr prefix;    /* the network prefix, zero-padded */
+    uint32_t group_id;
+    bool embedded_rp;
+    mcd_addr rp; /* the rendezvous point address */
+    bool solicited_node; /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
+    /* Why a multicast address breaks its own format's rules, e.g. an
+     * Embedded-RP plen outside 1-64 (RFC 3956). NULL when it does not. */
+    const char *note;
+} mcd_addr_info;
+
+/* Classify `a` (pure; no I/O). Returns 0, or MCD_E_INVAL for a bad
+ * family. */
+MCD_EXTERN
+int mcd_addr_classify(const mcd_addr *a, mcd_addr_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* The chapter's exchange (see docs/PROTOCOL.md)                              */
+
+#define MCD_DEFAULT_GROUP "232.10.11.12"
+#define MCD_DEFAULT_PORT 3333
+#define MCD_DEFAULT_TTL 1
+#define MCD_DEFAULT_QUERY "Are you Espressif IOT Smart Light"
+#define MCD_DEFAULT_NAME "ESP32-C3 Smart Light"
+#define MCD_DEFAULT_PROTO "https"
+#define MCD_DEFAULT_SERVICE_PORT 443
+
+/* Bounds of the wire codec. */
+#define MCD_QUERY_MAX 512 /* longest query text */
+#define MCD_NAME_MAX 200  /* longest device name, bytes */
+#define MCD_PROTO_MAX 32  /* longest protocol token */
+#define MCD_REPLY_MAX (MCD_NAME_MAX + 1 + MCD_PROTO_MAX + 1 + 5)
+
+/* A parsed reply: "<name> <protocol> <port>", the name may hold spaces. */
+typedef struct mcd_reply {
+    char name[MCD_NAME_MAX + 1];   /* NUL-terminated */
+    char proto[MCD_PROTO_MAX + 1]; /* NUL-terminated */
+    uint16_t port;                 /* 1-65535 */
+} mcd_reply;
+
+/* How a datagram compares with the expected query. */
+enum mcd_match {
+    MCD_MATCH_EXACT = 0,       /* the query's bytes, nothing else */
+    MCD_MATCH_NUL = 1,         /* the query plus one trailing NUL */
+    MCD_MATCH_EMPTY = -1,      /* a zero-byte datagram */
+    MCD_MATCH_PREFIX = -2,     /* a proper prefix of the query */
+    MCD_MATCH_TRAILING = -3,   /* the query plus other bytes */
+    MCD_MATCH_DIFFERENT = -4   /* anything else */
+};
+
+/* Compare a datagram with the query, by length and bytes (never as a C
+ * string). A result >= 0 is answered; see docs/PROTOCOL.md for why the
+ * single trailing NUL is accepted. */
+MCD_EXTERN
+enum mcd_match mcd_query_match(const uint8_t *data, size_t len,
+                               const uint8_t *query, size_t query_len);
+
+/* Check a query text for use: 1..MCD_QUERY_MAX bytes, no NUL.
+ * Returns 0, MCD_E_TOOLONG or MCD_E_BADTEXT. */
+MCD_EXTERN
+int mcd_query_check(const uint8_t *query, size_t len);
+
+/* Write "<name> <proto> <port>" into out (no NUL). The result is checked
+ * to parse back to the same fields. Returns its length, or MCD_E_BADNAME,
+ * MCD_E_BADPROTO, MCD_E_BADPORT, MCD_E_TOOLONG (cap too small). */
+MCD_EXTERN
+int mcd_reply_format(const char *name, const char *proto, uint16_t port,
+                     uint8_t *out, size_t cap);
+
+/* Parse a reply datagram strictly. Rules (docs/PROTOCOL.md): bytes
+ * 0x20-0x7e or >= 0x80 only; the last space-separated token is a decimal
+ * port 1-65535 without leading zeros; the one before it a protocol token;
+ * the rest, non-empty and not starting or ending with a space, the name.
+ * Returns 0, or MCD_E_BADREPLY. */
+MCD_EXTERN
+int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                       */
+
+/* The cores take time as an argument: microseconds on any monotonic clock
+ * the caller chooses. */
+typedef uint64_t mcd_time;
+#define MCD_TIME_NEVER UINT64_MAX
+
+/* ------------------------------------------------------------------------ */
+/* Responder core (src/core/responder.c): no sockets, no heap                */
+
+/* Why a datagram was not answered. */
+#define MCD_IGNORE_MAP(X)                                                    \
+    X(NONE, "answered")                                                      \
+    X(EMPTY, "zero-byte datagram")                                           \
+    X(OVERSIZE, "datagram larger than any query")                            \
+    X(PREFIX, "a prefix of the query")                                       \
+    X(TRAILING, "the query followed by other bytes")                         \
+    X(OTHER, "not the query")                                                \
+    X(NOT_GROUP, "not sent to the group")                                    \
+    X(BAD_SOURCE, "source is not a unicast address")                         \
+    X(OFF_LINK, "source is not on the link the query came in on")            \
+    X(LOCAL_SOURCE, "source is this host, or a subnet anycast or broadcast") \
+    X(RATE_QUERIER, "this querier was answered moments ago")                 \
+    X(RATE_GLOBAL, "over the global reply rate")                             \
+    X(FULL, "too many replies pending")                                      \
+    X(UNRESOLVED, "querier not resolved (ARP/ND), too many others waiting")  \
+    X(SEND_FAILED, "the reply could not be sent")
+
+enum mcd_ignore {
+#define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
+    MCD_IGNORE_MAP(MCD_IGN_ENUM_)
+#undef MCD_IGN_ENUM_
+    MCD_IGNORE_COUNT_
+};
+
+MCD_EXTERN
+const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
+MCD_EXTERN
+const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
+
+#define MCD_RESP_PENDING 32  /* pending replies held at most */
+#define MCD_RESP_QUERIERS 64 /* queriers remembered for the per-querier rate */
+
+typedef struct mcd_rcore_config {
+    const uint8_t *query; /* borrowed; must outlive the core */
+    size_t query_len;
+    const uint8_t *reply; /* borrowed; formatted by mcd_reply_format() */
+    size_t reply_len;
+    mcd_addr group;      /* queries must be sent to it... */
+    bool allow_unicast;  /* ...unless this is set */
+    bool allow_amplification; /* a reply longer than query + 1 byte */
+    bool allow_offlink;  /* answer sources off the ingress link */
+    uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
+    uint32_t delay_max_ms;
+    /* At most one reply per querier address per interval (0: no limit);
+     * the table of MCD_RESP_QUERIERS forgets the oldest first. */
+    uint32_t querier_interval_ms;
+    /* Global token bucket: replies per second and burst (0: no limit). */
+    uint32_t rate_per_s;
+    uint32_t rate_burst;
+} mcd_rcore_config;
+
+/* The limits every socket layer's responder starts from. */
+#define MCD_DEFAULT_DELAY_MIN_MS 0
+#define MCD_DEFAULT_DELAY_MAX_MS 20 /* bench/delay_tradeoff.sh, docs/PERFORMANCE.md */
+#define MCD_DEFAULT_QUERIER_INTERVAL_MS 50
+#define MCD_DEFAULT_RATE_PER_S 1000
+#define MCD_DEFAULT_RATE_BURST 200
+
+/* One datagram as the socket layer saw it. */
+typedef struct mcd_rcore_rx {
+    const uint8_t *data; /* min(len, data_cap) bytes are readable */
+    size_t data_cap;
+    size_t len;               /* its true length */
+    const mcd_endpoint *src;
+    const mcd_addr *dst;      /* where it was sent; NULL when unknown */
+    uint32_t ifindex;         /* where it arrived */
+    bool src_on_link;         /* source inside a prefix of that interface */
+    /* Source is an address of this host, at a port its own clients do
+     * not send from (a reply would land on a local service). */
+    bool src_is_local;
+    /* Length of the on-link prefix holding the source (0: unknown): its
+     * subnet-router anycast and broadcast addresses are refused. */
+    uint8_t src_prefix_len;
+    uint32_t rnd;             /* a random number, for the reply delay */
+} mcd_rcore_rx;
+
+/* One reply to send. */
+typedef struct mcd_rcore_tx {
+    mcd_endpoint to;
+    uint32_t ifindex; /* send out of the interface the query came in on */
+    const uint8_t *data;
+    size_t len;
+} mcd_rcore_tx;
+
+typedef struct mcd_rcore_pending_ {
+    mcd_rcore_tx tx;
+    mcd_time due;
+    bool used;
+} mcd_rcore_pending_;
+
+typedef struct mcd_rcore_querier_ {
+    mcd_addr addr;
+    mcd_time last; /* when it was last answered */
+    bool used;
+} mcd_rcore_querier_;
+
+/* The responder core. Plain struct so it can live in static memory on a
+ * device; treat its fields as private. */
+typedef struct mcd_rcore {
+    mcd_rcore_config cfg;
+    mcd_rcore_pending_ pending[MCD_RESP_PENDING];
+    mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
+    uint64_t tokens_us;  /* token bucket, in microseconds of credit */
+    mcd_time bucket_at;  /* when tokens_us was last topped up */
+    uint64_t answered;
+    uint64_t ignored[MCD_IGNORE_COUNT_];
+} mcd_rcore;
+
+/* Set up `rc` at time `now`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad
+ * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
+ * for a reply longer than the query (+ 1 NUL) unless allowed,
+ * MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
+
+/* Feed one datagram (see docs/PROTOCOL.md for what is answered). Returns
+ * MCD_IGNORE_NONE when a reply was scheduled, else the reason, counted in
+ * rc->ignored[]. A scheduled reply is counted once its fate is known
+ * (mcd_rcore_done). */
+MCD_EXTERN
+enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
+                                const mcd_rcore_rx *rx);
+
+/* Take the next reply due at `now`. Returns true and fills *tx (valid
+ * until the next call on rc), or false when none is due. The caller sends
+ * it and reports what became of it with mcd_rcore_done(). */
+MCD_EXTERN
+bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
+
+/* Count the fate of a reply taken with mcd_rcore_poll(): MCD_IGNORE_NONE
+ * when it was sent (rc->answered), else why not (MCD_IGNORE_SEND_FAILED,
+ * MCD_IGNORE_UNRESOLVED, ...; rc->ignored[]). */
+MCD_EXTERN
+void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
+
+/* When the next pending reply is due, or MCD_TIME_NEVER. */
+MCD_EXTERN
+mcd_time mcd_rcore_next(const mcd_rcore *rc);
+
+/* ------------------------------------------------------------------------ */
+/* Query core (src/core/query.c): no sockets, no heap                        */
+
+/* A device found by a query. */
+typedef struct mcd_device {
+    mcd_endpoint from; /* who answered */
+    uint32_t ifindex;  /* where the reply arrived */
+    mcd_reply reply;   /* its parsed fields */
+    mcd_time rtt;      /* since the most recent query sent before it */
+    mcd_time at;       /* when it arrived */
+    mcd_time elapsed;  /* since the query started */
+    uint32_t hash_;    /* private */
+} mcd_device;
+
+typedef struct mcd_qcore_config {
+    const uint8_t *query; /* borrowed; must outlive the core */
+    size_t query_len;
+    uint32_t timeout_ms;  /* collect replies this long */
+    uint32_t sends;       /* copies of the query; 0: as many as fit */
+    uint32_t interval_ms; /* first gap between copies; doubles each time */
+    uint32_t max_interval_ms; /* ...up to this gap (0: no cap) */
+    uint32_t count;       /* stop after this many devices; 0: no limit */
+    /* Which replies are taken (docs/PROTOCOL.md, "The client"): */
+    bool allow_offlink;   /* sources off the link (the query left with a
+                             TTL > 1); else only on-link ones */
+    uint32_t per_source;  /* devices listed per source address at most
+                             (a forger bound); 0: no limit */
+} mcd_qcore_config;
+
+/* What mcd_qcore_input() made of a datagram. */
+enum mcd_qresult {
+    MCD_Q_NEW = 0,       /* a device seen for the first time */
+    MCD_Q_DUPLICATE = 1, /* a device already listed */
+    MCD_Q_FULL = 2,      /* a new device, but the table is full */
+    MCD_Q_CAPPED = 3,    /* a new device, but its source address already
+                            has per_source devices listed */
+    MCD_Q_QUERY = -1,    /* a copy of the query (ours or another client's) */
+    MCD_Q_MULTICAST = -2,/* sent to a group, not to us */
+    MCD_Q_MALFORMED = -3,/* does not parse as a reply */
+    MCD_Q_BAD_SOURCE = -4, /* from port 0, or not a unicast address (a
+                              broadcast, a group, the unspecified one) */
+    MCD_Q_OFF_LINK = -5  /* from off the link, and allow_offlink unset */
+};
+
+/* One datagram the client received, as the socket layer saw it. */
+typedef struct mcd_qcore_rx {
+    const uint8_t *data;
+    size_t len;
+    const mcd_endpoint *from;
+    bool dst_is_group;  /* sent to a multicast address, not to us */
+    /* The source is on the link it arrived on: inside a prefix of that
+     * interface, link-local, or an address of this host. */
+    bool src_on_link;
+    bool src_broadcast; /* a directed broadcast address of that link */
+    uint32_t ifindex;   /* the interface to list the device on */
+} mcd_qcore_rx;
+
+typedef struct mcd_qcore {
+    mcd_qcore_config cfg;
+    mcd_device *devices; /* caller's table */
+    size_t cap, n;
+    mcd_time start, deadline, next_send, last_send;
+    uint32_t sent, gap_ms;
+    uint64_t dropped; /* replies that were not devices (any reason) */
+    /* Some of those, by reason; and replies of devices left unlisted. */
+    uint64_t bad_source, off_link, capped, full;
+} mcd_qcore;
+
+/* Start a query at `now` with a caller-owned device table of `cap`
+ * entries. Returns 0, or MCD_E_INVAL / a query check error. */
+MCD_EXTERN
+int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
+                   mcd_device *table, size_t cap, mcd_time now);
+
+/* True when a copy of the query is due at `now`; the caller sends it on
+ * every interface and the core counts it. */
+MCD_EXTERN
+bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
+
+/* Feed one datagram received by the client. On MCD_Q_NEW, *dev (if not
+ * NULL) points at the new table entry. */
+MCD_EXTERN
+enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
+                                 const mcd_qcore_rx *rx,
+                                 const mcd_device **dev);
+
+/* The next time anything happens (a send or the deadline). */
+MCD_EXTERN
+mcd_time mcd_qcore_next(const mcd_qcore *q);
+
+/* True when the deadline passed or `count` devices answered. */
+MCD_EXTERN
+bool mcd_qcore_done(const mcd_qcore *q, mcd_time now);
+
+/* ------------------------------------------------------------------------ */
+/* Test traffic (src/core/probe.c, docs/PROBE.md): what `mcdisc send` puts   */
+/* in each datagram and how `mcdisc recv` accounts for it. No sockets.       */
+
+#define MCD_PROBE_MAGIC 0x4d434450u /* "MCDP" */
+#define MCD_PROBE_VERSION 1
+#define MCD_PROBE_LEN 32 /* header bytes; a datagram may be longer */
+
+/* The test header, host byte order here, network byte order on the wire. */
+typedef struct mcd_probe {
+    uint32_t sender_id; /* random per sender run: tells restarts apart */
+    uint64_t seq;       /* 0, 1, 2, ... per sender run */
+    uint64_t sent_us;   /* send time, microseconds since 1970 (realtime) */
+    uint32_t total;     /* datagrams the sender plans to send; 0: unknown */
+} mcd_probe;
+
+/* Write the header into buf. Returns MCD_PROBE_LEN or MCD_E_TOOLONG. */
+MCD_EXTERN
+int mcd_probe_encode(const mcd_probe *p, uint8_t *buf, size_t cap);
+/* Read a header from a datagram. Returns 0, or MCD_E_NOTPROBE (too short,
+ * wrong magic, version or header length). */
+MCD_EXTERN
+int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p);
+
+/* Sequence numbers remembered per flow to tell duplicates from late
+ * datagrams. */
+#define MCD_FLOW_WINDOW 4096
+
+/* One sender as a receiver sees it: a source endpoint, and for test
+ * traffic its sender id. Counters are cumulative. */
+typedef struct mcd_flow {
+    mcd_endpoint src;
+    bool probe;         /* carries the test header */
+    uint32_t sender_id; /* when probe */
+    bool restarted;     /* a new run of a sender heard before */
+    uint64_t received;  /* datagrams, duplicates included */
+    uint64_t bytes;
+    uint64_t unique, duplicates, reordered;
+    uint64_t min_seq, max_seq;
+    mcd_time first_at, last_at; /* caller's monotonic clock */
+    /* One-way delay (receive realtime - send realtime), microseconds:
+     * meaningful when both ends share a clock. Jitter per RFC 3550 6.4.1. */
+    uint64_t delay_n;
+    int64_t delay_min_us, delay_max_us, delay_sum_us;
+    int64_t last_transit_us;
+    uint64_t jitter_us16; /* jitter * 16, as RFC 3550 A.8 keeps it */
+    uint64_t win_base;    /* private: duplicate window */
+    uint64_t win[MCD_FLOW_WINDOW / 64];
+} mcd_flow;
+
+/* What one datagram was to its flow. */
+enum mcd_flow_event {
+    MCD_FLOW_NEW,       /* first datagram of a new flow */
+    MCD_FLOW_RESTART,   /* first datagram of a sender's new run */
+    MCD_FLOW_NEXT,      /* in sequence, or a gap (loss) before it */
+    MCD_FLOW_LATE,      /* older than the newest: reordered */
+    MCD_FLOW_DUPLICATE, /* a sequence number seen before */
+    MCD_FLOW_RAW,       /* no test header: counted only */
+    MCD_FLOW_FULL       /* a new flow, but the table is full: dropped */
+};
+
+typedef struct mcd_flows {
+    mcd_flow *tab; /* caller's table */
+    size_t cap, n;
+} mcd_flows;
+
+MCD_EXTERN
+void mcd_flows_init(mcd_flows *f, mcd_flow *table, size_t cap);
+/* Account for one datagram from `src` received at `now` (monotonic) and
+ * `now_real_us` (realtime, for delay). *flow gets its flow (NULL on
+ * MCD_FLOW_FULL); *hdr the decoded header when not NULL and present. */
+MCD_EXTERN
+enum mcd_flow_event mcd_flows_input(mcd_flows *f, mcd_time now,
+                                    uint64_t now_real_us,
+                                    const mcd_endpoint *src,
+                                    const uint8_t *data, size_t len,
+                                    mcd_flow **flow, mcd_probe *hdr);
+/* Datagrams missing between the lowest and highest sequence numbers
+ * seen (losses after the last one received cannot be seen). */
+MCD_EXTERN
+uint64_t mcd_flow_lost(const mcd_flow *fl);
+/* Jitter in microseconds. */
+MCD_EXTERN
+uint64_t mcd_flow_jitter_us(const mcd_flow *fl);
+
+/* The library version, "MAJOR.MINOR.PATCH". */
+MCD_EXTERN
+const char *mcd_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MCDISC_CORE_H */
