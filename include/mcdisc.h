@@ -14,6 +14,7 @@
 #ifndef MCDISC_H
 #define MCDISC_H
 
+#include "mcdisc/version.h"
 #include "mcdisc/core.h"
 #include "mcdisc/posix.h"
 

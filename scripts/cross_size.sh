@@ -16,7 +16,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 FLAGS="-march=rv32imc -mabi=ilp32 -Os --specs=picolibc.specs -std=c11
        -ffunction-sections -fdata-sections -Wall -Wextra -Wconversion -Werror
-       -DMCD_VERSION_STRING=\"cross\" -I$top/include"
+       -I$top/include -I$out/include"
+# mcdisc/version.h, generated as the build does (cmake/version.cmake).
+cmake -DMCD_VERSION_DIR="$out/include" -P "$top/cmake/version.cmake"
 
 for f in "$top"/src/core/*.c; do
     $CC $FLAGS -c "$f" -o "$out/$(basename "$f" .c).o"

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcdisc/version.h"
+
 /* Every public function carries MCD_EXTERN; the library is built with
  * hidden visibility (libuv's UV_EXTERN), so only these are exported from
  * libmcdisc.so and helpers shared between its files stay internal. */
@@ -582,7 +584,8 @@ uint64_t mcd_flow_lost(const mcd_flow *fl);
 MCD_EXTERN
 uint64_t mcd_flow_jitter_us(const mcd_flow *fl);
 
-/* The library version, "MAJOR.MINOR.PATCH". */
+/* The library's version, "MAJOR.MINOR.PATCH": the MCD_VERSION_STRING it
+ * was built with (mcdisc/version.h). */
 MCD_EXTERN
 const char *mcd_version(void);
 

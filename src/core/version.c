@@ -1,11 +1,9 @@
 /*
- * version.c - the library version, set by the build (CMakeLists.txt).
+ * version.c - the library version, from the generated mcdisc/version.h
+ * (cmake/version.cmake): the one the headers a program was built with
+ * may differ from, when the shared library was replaced.
  */
 #include "mcdisc/core.h"
-
-#ifndef MCD_VERSION_STRING
-#error "MCD_VERSION_STRING must be defined by the build"
-#endif
 
 const char *mcd_version(void)
 {
