@@ -10,8 +10,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 csv=$results/footprint.csv
 echo "what,text,data,bss" >"$csv"
 echo "host (x86_64, the build's flags):"
-size "$build"/CMakeFiles/mcdisc_objects.dir/src/core/*.o | sed "s|$build/CMakeFiles/mcdisc_objects.dir/||"
-size "$build"/CMakeFiles/mcdisc_objects.dir/src/core/*.o | awk 'NR > 1 {t += $1; d += $2; b += $3}
+size "$build"/CMakeFiles/mcdisc_core.dir/src/core/*.o | sed "s|$build/CMakeFiles/mcdisc_core.dir/||"
+size "$build"/CMakeFiles/mcdisc_core.dir/src/core/*.o | awk 'NR > 1 {t += $1; d += $2; b += $3}
     END {printf "host core total,%d,%d,%d\n", t, d, b}' >>"$csv"
 size "$build/mcdisc" | awk 'NR == 2 {printf "host mcdisc program,%d,%d,%d\n", $1, $2, $3}' >>"$csv"
 echo
