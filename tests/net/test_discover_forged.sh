@@ -6,6 +6,7 @@
 # still be listed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${FORGER:?path to tests/peers/forger}"

@@ -19,6 +19,7 @@
 #    measures the lab, not discovery; the cold path is run 1's business.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_RECEIVER:?}"

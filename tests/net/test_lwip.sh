@@ -6,6 +6,7 @@
 # chapter's reply bytes; a capture shows lwIP's IGMP membership report.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${MCDISC_LWIP:?path to mcdisc-lwip}"

@@ -9,6 +9,7 @@
 #  - a log reader that stalls never stops the answering.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${SPOOF:?path to the spoof peer}"
