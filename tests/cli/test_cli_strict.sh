@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One number syntax for every option, one way to quote user text in an
 # error, one escaping of text for JSON and for people, and output that is
-# checked at exit (issue 10, findings 6, 12, 13). No network is touched:
+# checked at exit. No network is touched:
 # every run ends with a usage error before a socket is opened, or is a
 # command that opens none (help, --version, addr); and as a safety belt each
 # runs in a network namespace of its own with no interface but a down lo,

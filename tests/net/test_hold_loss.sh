@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Discovery on a lossy link (issue "Discovery that holds", fault test 1):
+# Discovery on a lossy link:
 # every host drops 20% of UDP in each direction, at random. `discover` with
 # its defaults must find all 20 devices in at least 19 of 20 runs, and with
 # a longer timeout (more copies of the query) in all 20.

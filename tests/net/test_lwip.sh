@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The responder on lwIP (issue "On the device"): lwIP 2.1 (Debian's
+# The responder on lwIP: lwIP 2.1 (Debian's
 # liblwip-dev, unix port) runs on a TAP device plugged into the lab's
 # bridge, with the mcdisc responder (src/net/lwip) on its socket API.
 # mcdisc discover finds it from another host; the book-style sender gets the

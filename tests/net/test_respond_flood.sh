@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The responder under spoofed queries (issue 10, #2, #3, #5):
+# The responder under spoofed queries:
 #  - 1000 queries/s from 5000 forged on-link sources that do not exist: a
 #    real querier on the link is still answered (single copy, >= 38 of
 #    40); "answered" is what the kernel took, failed sends are counted and

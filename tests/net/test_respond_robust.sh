@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The responder under near-miss and malformed datagrams, and every start-up
-# error as one clear line with exit code 2 (issue "Discovery", done-when 7
-# and "The commands").
+# The responder under near-miss, malformed, oversized and unicast
+# datagrams: only the query (its exact bytes, or plus one NUL) is answered,
+# every other datagram is ignored, logged and counted by kind, and the
+# responder keeps answering. Every start-up error is one clear line with
+# exit code 2.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"

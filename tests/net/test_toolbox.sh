@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# `mcdisc send` and `mcdisc recv` in the lab (issue "The multicast
-# toolbox", done-when 1-6): counting, loss, group and source separation,
+# `mcdisc send` and `mcdisc recv` in the lab: counting, loss, group and source separation,
 # IPv6 scopes, interop with socat and iperf2, and bad input.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
