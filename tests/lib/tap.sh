@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tap.sh - the one set of test helpers for mcdisc's shell tests (cli, net,
 # install), printing TAP (https://testanything.org): "ok N - what" or
 # "not ok N - what", then the plan "1..N" and a count at the end. Source
