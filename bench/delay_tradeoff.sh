@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # delay_tradeoff.sh - how the responder's reply delay window trades
-# completeness against time, at 250 devices (issue "Discovery that holds").
+# completeness against time, at 250 devices.
 #
 #   BUILD=build bench/delay_tradeoff.sh      (make bench runs it)
 #

@@ -8,6 +8,7 @@ BOOK_RECEIVER=$build/tests/book_receiver
 REPS=${REPS:-3}
 results=$top/bench/results
 mkdir -p "$results"
+. "$top/tests/lib/tap.sh" # wait_for
 . "$top/tests/net/lab.sh"
 
 # median / p99 of numbers on stdin, one per line

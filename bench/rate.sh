@@ -32,7 +32,9 @@ step_mcdisc() {
     jq -r '.rate_pps | floor' "$tmp/s.json" >"$tmp/reached"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
-    rc=$(jq -s "if length == 1 and .[0].unique == $n and .[0].lost == 0 then 0 else 1 end" "$tmp/r.json" 2>/dev/null)
+    # The summary lines only: recv --json may add others ("untracked").
+    rc=$(jq -s "map(select(.type == \"summary\")) |
+        if length == 1 and .[0].unique == $n and .[0].lost == 0 then 0 else 1 end" "$tmp/r.json" 2>/dev/null)
     return "${rc:-1}"
 }
 step_raw() {

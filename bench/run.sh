@@ -2,7 +2,7 @@
 # run.sh - every benchmark, one after the other (make bench). Each prints
 # its table and writes a CSV under bench/results/; this script adds the
 # plot of discovery time and completeness against N (gnuplot) and a
-# summary against the targets of the benchmarks issue. Figures, not tests:
+# summary against the targets in docs/PERFORMANCE.md. Figures, not tests:
 # nothing here passes or fails. BUILD, REPS and each script's own
 # variables (SIZES, RATES, ...) tune it.
 set -u

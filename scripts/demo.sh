@@ -16,6 +16,7 @@ BOOK_RECEIVER=$build/tests/book_receiver
 for f in "$MCDISC" "$BOOK_RECEIVER"; do
     [ -x "$f" ] || { echo "demo: $f is missing: run 'make demo'" >&2; exit 2; }
 done
+. "$top/tests/lib/tap.sh" # wait_for
 . "$top/tests/net/lab.sh"
 lab_require "$@"
 lab_scratch

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One number syntax for every option, one way to quote user text in an
 # error, one escaping of text for JSON and for people, and output that is
-# checked at exit (issue 10, findings 6, 12, 13). No network is touched:
+# checked at exit. No network is touched:
 # every run ends with a usage error before a socket is opened, or is a
 # command that opens none (help, --version, addr); and as a safety belt each
 # runs in a network namespace of its own with no interface but a down lo,
 # so even a case that wrongly went on could reach no network.
 set -u
 MCDISC=${1:?usage: test_cli_strict.sh PATH_TO_MCDISC}
+. "$(dirname "$0")/../lib/tap.sh"
 if [ "$(id -u)" -eq 0 ]; then NS=(unshare --net); else
     NS=(unshare --user --map-root-user --net); fi
 "${NS[@]}" true 2>/dev/null || {
@@ -17,10 +18,6 @@ if [ "$(id -u)" -eq 0 ]; then NS=(unshare --net); else
 mc() { timeout 5 "${NS[@]}" "$MCDISC" "$@"; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 run() {
     mc "$@" >"$T/out" 2>"$T/err" </dev/null
     rc=$?
@@ -37,9 +34,9 @@ while read -r cmd opt val; do
     run "$cmd" "$opt" "$val" 239.1.1.1
     if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] &&
         grep -qF -- "'$val' is not a number in" "$T/err"; then
-        ok "$cmd $opt '$val' is refused: $(cat "$T/err")"
+        t_ok "$cmd $opt '$val' is refused: $(cat "$T/err")"
     else
-        not_ok "$cmd $opt '$val' is refused (rc $rc): $(cat "$T/err")"
+        t_fail "$cmd $opt '$val' is refused (rc $rc): $(cat "$T/err")"
     fi
 done <<'EOF'
 recv -d 1e-9
@@ -96,9 +93,9 @@ while read -r cmd opt val; do
     run "$cmd" "$opt" "$val" --bogus 239.1.1.1
     if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] &&
         grep -qF -- "'--bogus'" "$T/err"; then
-        ok "$cmd $opt '$val' is accepted"
+        t_ok "$cmd $opt '$val' is accepted"
     else
-        not_ok "$cmd $opt '$val' is accepted (rc $rc): $(cat "$T/err")"
+        t_fail "$cmd $opt '$val' is accepted (rc $rc): $(cat "$T/err")"
     fi
 done <<'EOF'
 recv -d 0.001
@@ -123,9 +120,9 @@ for spec in 239.1.1.1:080 239.1.1.1:0x50 239.1.1.1:+80 239.1.1.1:65536 239.1.1.1
         run "$cmd" "$spec"
         if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] &&
             grep -qF "port must be 1-65535" "$T/err"; then
-            ok "$cmd $spec is refused like -p"
+            t_ok "$cmd $spec is refused like -p"
         else
-            not_ok "$cmd $spec is refused like -p (rc $rc): $(cat "$T/err")"
+            t_fail "$cmd $spec is refused like -p (rc $rc): $(cat "$T/err")"
         fi
     done
 done
@@ -144,9 +141,9 @@ quote_case() {
     if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] && [ "$bytes" -lt 400 ] &&
         ! LC_ALL=C grep -q $'[\x01-\x1f\x7f]' <(tr -d '\n' <"$T/err") &&
         ! grep -q $'\u202e\\|\u200f\\|\u2028\\|\u200d' "$T/err"; then
-        ok "$what: one short line, nothing raw: $(cat "$T/err")"
+        t_ok "$what: one short line, nothing raw: $(cat "$T/err")"
     else
-        not_ok "$what (rc $rc, $bytes bytes): $(head -c 300 "$T/err")"
+        t_fail "$what (rc $rc, $bytes bytes): $(head -c 300 "$T/err")"
     fi
 }
 for text in "$esc" "$bidi" "$big"; do
@@ -169,20 +166,20 @@ for text in "$esc" "$bidi" "$big"; do
 done
 run discover -p "$esc"
 t="discover: --port: '\\x1b[31mRED\\x1b[0m' is not a number in 1-65535"
-if grep -qxF "mcdisc: $t" "$T/err"; then ok "escape bytes shown as \\xNN"; else
-    not_ok "escape bytes shown as \\xNN: $(cat "$T/err")"; fi
+if grep -qxF "mcdisc: $t" "$T/err"; then t_ok "escape bytes shown as \\xNN"; else
+    t_fail "escape bytes shown as \\xNN: $(cat "$T/err")"; fi
 run discover -p "$big"
 if grep -qF "'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...'" "$T/err"; then
-    ok "a long argument is cut after 64 bytes with ..."
+    t_ok "a long argument is cut after 64 bytes with ..."
 else
-    not_ok "a long argument is cut after 64 bytes with ...: $(head -c 300 "$T/err")"
+    t_fail "a long argument is cut after 64 bytes with ...: $(head -c 300 "$T/err")"
 fi
 run recv "it's"
-if grep -qF "'it\\x27s'" "$T/err"; then ok "a quote inside quoted text is escaped"; else
-    not_ok "a quote inside quoted text is escaped: $(cat "$T/err")"; fi
+if grep -qF "'it\\x27s'" "$T/err"; then t_ok "a quote inside quoted text is escaped"; else
+    t_fail "a quote inside quoted text is escaped: $(cat "$T/err")"; fi
 run recv $'caf\u00e9'
-if grep -qF "'café'" "$T/err"; then ok "plain UTF-8 is shown as it is"; else
-    not_ok "plain UTF-8 is shown as it is: $(cat "$T/err")"; fi
+if grep -qF "'café'" "$T/err"; then t_ok "plain UTF-8 is shown as it is"; else
+    t_fail "plain UTF-8 is shown as it is: $(cat "$T/err")"; fi
 
 # --- JSON text -------------------------------------------------------------
 # addr --json echoes its input: the one JSON escaping every command uses.
@@ -192,12 +189,12 @@ lines=$(wc -l <"$T/out")
 json_ok() {
     local n=$1 filter=$2 what=$3
     if sed -n "${n}p" "$T/out" | jq -e "$filter" >/dev/null 2>&1; then
-        ok "$what"
+        t_ok "$what"
     else
-        not_ok "$what: $(sed -n "${n}p" "$T/out")"
+        t_fail "$what: $(sed -n "${n}p" "$T/out")"
     fi
 }
-[ "$lines" -eq 10 ] && ok "one JSON line per input" || not_ok "one JSON line per input ($lines)"
+[ "$lines" -eq 10 ] && t_ok "one JSON line per input" || t_fail "one JSON line per input ($lines)"
 json_ok 1 '.input == "\ufffd" and .input_hex == "ff"' \
     "an invalid byte: U+FFFD and the bytes in input_hex"
 json_ok 2 '.input == "\u00ff" and (has("input_hex") | not)' \
@@ -210,10 +207,10 @@ raw_left=0
 for seq in $'\xc2\x85' $'\u202e' $'\u2066' $'\u2069' $'\u200e' $'\u200f' $'\u2028' $'\u200d'; do
     LC_ALL=C grep -qF "$seq" "$T/out" && raw_left=$((raw_left + 1))
 done
-[ "$raw_left" -eq 0 ] && ok "C1, bidi, invisible and separator characters are \\u-escaped in JSON" ||
-    not_ok "C1, bidi, invisible and separator characters are \\u-escaped in JSON ($raw_left raw)"
+[ "$raw_left" -eq 0 ] && t_ok "C1, bidi, invisible and separator characters are \\u-escaped in JSON" ||
+    t_fail "C1, bidi, invisible and separator characters are \\u-escaped in JSON ($raw_left raw)"
 grep -qF '"\u0085"' "$T/out" && grep -qF 'a\u202eb' "$T/out" &&
-    ok "...as \\u0085 and \\u202e" || not_ok "...as \\u0085 and \\u202e: $(cat "$T/out")"
+    t_ok "...as \\u0085 and \\u202e" || t_fail "...as \\u0085 and \\u202e: $(cat "$T/out")"
 
 # --- output that cannot be written -----------------------------------------
 out_case() {
@@ -226,9 +223,9 @@ out_case() {
     rc=$?
     if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] &&
         grep -q "cannot write the output: " "$T/err"; then
-        ok "$what to a $redir stdout: exit 2, $(cat "$T/err")"
+        t_ok "$what to a $redir stdout: exit 2, $(cat "$T/err")"
     else
-        not_ok "$what to a $redir stdout: exit 2 with one line (rc $rc): $(cat "$T/err")"
+        t_fail "$what to a $redir stdout: exit 2 with one line (rc $rc): $(cat "$T/err")"
     fi
 }
 for r in full closed; do
@@ -242,11 +239,10 @@ for r in full closed; do
     out_case "addr --json" $r addr --json 239.1.1.1
 done
 mc help >/dev/null 2>"$T/err"
-[ $? -eq 0 ] && [ ! -s "$T/err" ] && ok "a writable stdout: exit 0, nothing on stderr" ||
-    not_ok "a writable stdout: exit 0, nothing on stderr"
+[ $? -eq 0 ] && [ ! -s "$T/err" ] && t_ok "a writable stdout: exit 0, nothing on stderr" ||
+    t_fail "a writable stdout: exit 0, nothing on stderr"
 # A closed stderr: the exit code still tells (nothing to read it from).
 mc frobnicate 2>&-
-[ $? -eq 2 ] && ok "closed stderr: the usage error still exits 2" ||
-    not_ok "closed stderr: the usage error still exits 2"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ $? -eq 2 ] && t_ok "closed stderr: the usage error still exits 2" ||
+    t_fail "closed stderr: the usage error still exits 2"
+t_done

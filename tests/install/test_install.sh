@@ -6,45 +6,34 @@
 set -u
 BUILD=${1:?usage: test_install.sh BUILD_DIR SOURCE_DIR}
 SRC=${2:?}
+. "$SRC/tests/lib/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() {
-    local what=$1
-    shift
-    if "$@" >"$tmp/last.log" 2>&1; then
-        pass=$((pass + 1)); echo "ok - $what"
-    else
-        fail=$((fail + 1)); echo "not ok - $what"; sed 's/^/  | /' "$tmp/last.log"
-    fi
-}
 P=$tmp/prefix
-check "cmake --install into a prefix" \
+t_check_log "cmake --install into a prefix" \
     cmake --install "$BUILD" --prefix "$P"
 libdir=$(ls -d "$P"/lib*/ | head -n 1)
-check "the headers are installed" \
+t_check_log "the headers are installed" \
     sh -c "test -f $P/include/mcdisc.h && ls $P/include/mcdisc/core.h $P/include/mcdisc/posix.h"
-check "static and shared libraries are installed" \
+t_check_log "static and shared libraries are installed" \
     sh -c "ls $libdir/libmcdisc.a $libdir/libmcdisc.so"
-check "the program is installed and runs" \
+t_check_log "the program is installed and runs" \
     sh -c "$P/bin/mcdisc --version | grep -q '^mcdisc '"
-check "the man page is installed and renders" \
+t_check_log "the man page is installed and renders" \
     sh -c "test -f $P/share/man/man1/mcdisc.1 && { ! command -v man >/dev/null || man -l $P/share/man/man1/mcdisc.1 >/dev/null; }"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
-check "pkg-config knows mcdisc" sh -c "pkg-config --modversion mcdisc | grep -qx '[0-9.]*'"
-check "the example builds with pkg-config" \
+t_check_log "pkg-config knows mcdisc" sh -c "pkg-config --modversion mcdisc | grep -qx '[0-9.]*'"
+t_check_log "the example builds with pkg-config" \
     sh -c "cc -std=c11 $SRC/docs/examples/discover.c \$(pkg-config --cflags --libs mcdisc) -o $tmp/ex_pc"
 # The library refuses a unicast group before opening any socket.
 expect_refusal() {
     "$@" 198.18.0.1 >"$tmp/out" 2>&1
     [ $? -eq 2 ] && grep -q "not a multicast address" "$tmp/out"
 }
-check "the pkg-config build runs against the installed shared library" \
+t_check_log "the pkg-config build runs against the installed shared library" \
     env LD_LIBRARY_PATH="$libdir" sh -c "$(declare -f expect_refusal); expect_refusal $tmp/ex_pc"
-check "find_package(mcdisc) configures and builds (shared and static)" \
+t_check_log "find_package(mcdisc) configures and builds (shared and static)" \
     sh -c "cmake -S $SRC/tests/install -B $tmp/consumer -DCMAKE_PREFIX_PATH=$P -DEXAMPLE=$SRC/docs/examples/discover.c && cmake --build $tmp/consumer"
-check "the find_package builds run" \
+t_check_log "the find_package builds run" \
     env LD_LIBRARY_PATH="$libdir" sh -c "$(declare -f expect_refusal); expect_refusal $tmp/consumer/consumer_shared && expect_refusal $tmp/consumer/consumer_static"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+t_done

@@ -1,6 +1,7 @@
 # lab.sh - a private LAN of network namespaces for mcdisc's network tests,
 # demo and benchmarks. Source it; nothing here touches this machine's own
-# interfaces.
+# interfaces. The lab only: test reporting and wait_for are in
+# tests/lib/tap.sh (see tests/README.md).
 #
 #   lab_require "$@"      root, or an unprivileged user+net namespace, or
 #                         fail naming the cause (call first, at top level)
@@ -183,55 +184,4 @@ lab_down() {
     done
     wait 2>/dev/null
     return 0
-}
-
-# --- test helpers ----------------------------------------------------------
-
-T_PASS=0
-T_FAIL=0
-
-t_ok() {
-    T_PASS=$((T_PASS + 1))
-    echo "ok - $*"
-}
-
-t_fail() {
-    T_FAIL=$((T_FAIL + 1))
-    echo "not ok - $*"
-}
-
-# t_check DESCRIPTION CMD...: pass when CMD succeeds.
-t_check() {
-    local what=$1
-    shift
-    if "$@"; then t_ok "$what"; else t_fail "$what"; fi
-}
-
-t_done() {
-    echo "${T_PASS} passed, ${T_FAIL} failed"
-    [ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
-}
-
-# wait_for FILE PATTERN [SECONDS]: until a line of FILE matches PATTERN.
-wait_for() {
-    local file=$1 pat=$2 secs=${3:-10} i=0
-    while [ "$i" -lt $((secs * 20)) ]; do
-        grep -q -- "$pat" "$file" 2>/dev/null && return 0
-        sleep 0.05
-        i=$((i + 1))
-    done
-    echo "timed out after ${secs}s waiting for '$pat' in $file:" >&2
-    sed 's/^/  | /' "$file" >&2 2>/dev/null
-    return 1
-}
-
-# t_jq DESCRIPTION FILTER FILE: pass when jq -e -s FILTER holds for the
-# JSON lines of FILE.
-t_jq() {
-    if jq -e -s "$2" "$3" >/dev/null 2>&1; then
-        t_ok "$1"
-    else
-        t_fail "$1"
-        sed 's/^/  | /' "$3"
-    fi
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The command line tells the truth in the lab (issue 10, findings 6, 10,
-# 11, 13, 15): lost output is an error, a closed stderr never becomes a
+# The command line tells the truth in the lab: lost output is an error, a closed stderr never becomes a
 # socket, recv says which senders it did not track and what it can and
 # cannot know when nothing arrives, text from the network is escaped, and
 # send's rate has no fencepost.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

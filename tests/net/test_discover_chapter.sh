@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Discovery in the lab, against the chapter's exchange and its book-style
-# peers (issue "Discovery", done-when 1, 2, 3, 5, 6).
+# Discovery in the lab, against the chapter's exchange (README.md says
+# which book) and its book-style peers: the reply bytes, each device listed
+# once with its fields, --iface and --count, the library example, and the
+# query and reply bytes on the wire.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"

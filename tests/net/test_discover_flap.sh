@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A short link flap during discovery (issue 10, finding 9): the client's
+# A short link flap during discovery: the client's
 # only link goes down for 300 ms in the middle of a run. The copies sent
 # meanwhile are lost (ENETUNREACH), which is loss, not failure: the run
 # goes on, keeps the device it had found, finds one that starts answering
 # after the flap, warns about the unsent copies and exits 0.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"
@@ -23,7 +24,7 @@ d_pid=$LAB_PID
 # The flap starts once the first device is listed: the run is under way.
 wait_for "$tmp/d.json" "Early lamp" 5 || t_fail "the first device was found"
 lab_exec 1 ip link set eth0 down
-sleep 0.3 # the flap's length, as in the issue; nothing is measured by it
+sleep 0.3 # the flap's length; nothing is measured by it
 lab_exec 1 ip link set eth0 up
 lab_bg 3 "$tmp/r3.log" "$MCDISC" respond --name "Late lamp"
 r3_pid=$LAB_PID

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The client against forged replies (issue 10, finding 4): one on-link
+# The client against forged replies: one on-link
 # host answering the first query with 5000 replies of distinct names, and
 # replies spoofed (raw socket) from off the link, from port 0 and from the
 # link's broadcast address. The real device answers 300 ms later and must
 # still be listed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${FORGER:?path to tests/peers/forger}"

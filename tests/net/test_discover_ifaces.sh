@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Many interfaces (issue 10, finding 7, client side): without --iface,
+# Many interfaces, client side: without --iface,
 # discover queries every interface that is up and multicast-capable, not
 # only the first MCD_MAX_IFACES (32). The client gets 40 extra links
 # before the one link that reaches the device.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

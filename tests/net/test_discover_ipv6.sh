@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Discovery over IPv6 groups: link-local ff02::fc (the group of Espressif's
-# own multicast example) and site-local ff05::fc, with interface scope
-# (issue "Discovery", done-when 8).
+# own multicast example) and site-local ff05::fc, with interface scope:
+# the book-style sender gets the reply bytes, and discover lists mcdisc
+# responders and the book-style receiver at their addresses.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"

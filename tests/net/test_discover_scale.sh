@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # One discover run, with its defaults, finds all devices on one segment:
-# 250 by default (issue "Discovery that holds", fault test 2; the
-# discovery issue asked for 100), four in five mcdisc responders and the
+# 250 by default (MCD_SCALE_N), four in five mcdisc responders and the
 # rest book-style receivers.
 #
-# Two runs, so that the suite is deterministic (issue 10, "The suite
-# itself"):
+# Two runs, so that the test is deterministic:
 # 1. Cold: the first COLD devices (50) have never resolved the client's
 #    address, so each reply waits for ARP, as on a real network. 50 hosts
 #    resolving at once is a storm the lab carries (measured in this very
@@ -19,6 +17,7 @@
 #    measures the lab, not discovery; the cold path is run 1's business.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_RECEIVER:?}"

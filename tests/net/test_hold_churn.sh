@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A link deleted and created again, 50 times (issue 10, finding 1): the
+# A link deleted and created again, 50 times: the
 # responder leaves the group on the interface that went away, so its
 # socket never holds more memberships than there are live interfaces, and
 # it answers after every cycle. Before, each cycle left a stale membership
@@ -12,6 +12,7 @@
 # not when the interface is deleted.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

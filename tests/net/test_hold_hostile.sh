@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The responder under hostile traffic (issue "Discovery that holds", fault
-# tests 4-6): a query flood, off-link and unicast queries, random garbage of
+# The responder under hostile traffic: a query flood, off-link and unicast queries, random garbage of
 # every length. It stays within its limits, keeps answering others, and its
 # memory stays flat.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${GARBAGE:?}"

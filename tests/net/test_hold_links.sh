@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The responder follows its links (issue "Discovery that holds", fault
-# test 3): after the link goes down and up, after its address changes, and
+# The responder follows its links: after the link goes down and up, after its address changes, and
 # after the interface is deleted and created again, it answers again within
 # 2 s, and logs what happened. A named interface that does not exist yet is
 # waited for with --wait-iface.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The responder's log tells what changed for it (issue 10, finding 14):
+# The responder's log tells what changed for it:
 # promiscuous mode, all-multicast or an MTU change on a link that stays up
 # is not "link up"; an IPv4 responder does not report IPv6 addresses (the
 # link-local one comes and goes with every link) and an IPv6 responder
 # reports them. Real changes are still reported, once each.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Discovery on a lossy link (issue "Discovery that holds", fault test 1):
+# Discovery on a lossy link:
 # every host drops 20% of UDP in each direction, at random. `discover` with
 # its defaults must find all 20 devices in at least 19 of 20 runs, and with
 # a longer timeout (more copies of the query) in all 20.
@@ -7,6 +7,7 @@
 # bridge; its counter shows that the loss really happened.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# A host with many interfaces and many addresses (issue 10, findings 7 and
-# 8). The kernel lets one socket hold net.ipv4.igmp_max_memberships (20)
+# A host with many interfaces and many addresses. The kernel lets one socket hold net.ipv4.igmp_max_memberships (20)
 # memberships; that is not the program's limit: with 45 extra links the
 # responder joins on every one (more sockets on the same port) and answers
 # through each. An interface it cannot join is named once, not again at
@@ -8,6 +7,7 @@
 # prefix is on-link.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

@@ -4,6 +4,7 @@
 # failure, and after Ctrl-C.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 lab_scratch

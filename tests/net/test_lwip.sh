@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The responder on lwIP (issue "On the device"): lwIP 2.1 (Debian's
+# The responder on lwIP: lwIP 2.1 (Debian's
 # liblwip-dev, unix port) runs on a TAP device plugged into the lab's
 # bridge, with the mcdisc responder (src/net/lwip) on its socket API.
 # mcdisc discover finds it from another host; the book-style sender gets the
 # chapter's reply bytes; a capture shows lwIP's IGMP membership report.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${MCDISC_LWIP:?path to mcdisc-lwip}"

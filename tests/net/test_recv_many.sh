@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `mcdisc recv` on a host with many interfaces (issue 10, finding 7), and
-# its rate of one datagram (as finding 15 for send). The kernel lets one
+# `mcdisc recv` on a host with many interfaces, and its rate for a single
+# datagram (none: a rate needs two datagrams apart). The kernel lets one
 # socket hold net.ipv4.igmp_max_memberships (20) memberships; that is not
 # recv's limit: with 45 extra links it joins on every one (more sockets on
 # the port), IPv4 and IPv6, and each datagram is delivered once. Where a
@@ -8,6 +8,7 @@
 # interface is named once with the reason.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The responder under spoofed queries (issue 10, #2, #3, #5):
+# The responder under spoofed queries:
 #  - 1000 queries/s from 5000 forged on-link sources that do not exist: a
 #    real querier on the link is still answered (single copy, >= 38 of
 #    40); "answered" is what the kernel took, failed sends are counted and
@@ -9,6 +9,7 @@
 #  - a log reader that stalls never stops the answering.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${SPOOF:?path to the spoof peer}"

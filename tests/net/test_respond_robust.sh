@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The responder under near-miss and malformed datagrams, and every start-up
-# error as one clear line with exit code 2 (issue "Discovery", done-when 7
-# and "The commands").
+# The responder under near-miss, malformed, oversized and unicast
+# datagrams: only the query (its exact bytes, or plus one NUL) is answered,
+# every other datagram is ignored, logged and counted by kind, and the
+# responder keeps answering. Every start-up error is one clear line with
+# exit code 2.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
@@ -82,18 +85,11 @@ t_check "SIGTERM: the responder prints its counters" \
     grep -q "answered [0-9]*, empty 1, oversize 1, prefix 2, trailing 2, other 2, not-group 1" "$tmp/r1.log"
 
 # Start-up errors: exit 2 and exactly one line on stderr naming the cause.
-# expect_error DESCRIPTION PATTERN HOST ARGS...
-expect_error() {
-    local what=$1 pat=$2 host=$3 rc
-    shift 3
-    lab_exec "$host" timeout 5 "$MCDISC" "$@" >"$tmp/e.out" 2>"$tmp/e.err"
-    rc=$?
-    if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/e.err")" -eq 1 ] &&
-        grep -q -- "$pat" "$tmp/e.err"; then
-        t_ok "$what: $(cat "$tmp/e.err")"
-    else
-        t_fail "$what (exit $rc): $(cat "$tmp/e.err")"
-    fi
+# mc HOST ARGS...: mcdisc on HOST, for expect_error (tests/lib/tap.sh).
+mc() {
+    local host=$1
+    shift
+    lab_exec "$host" timeout 5 "$MCDISC" "$@"
 }
 # A veth pair inside h3, going nowhere: nomc0 has an address but no
 # MULTICAST flag, noaddr0 is multicast-capable with no IPv4 address.
@@ -103,21 +99,21 @@ lab_exec 3 ip link set noaddr0 up
 lab_exec 3 ip addr add 192.0.2.1/24 dev nomc0
 lab_bg 3 "$tmp/b3.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip 3)"
 wait_for "$tmp/b3.log" ready >/dev/null
-expect_error "busy port" "port 3333 is in use" 3 respond
-expect_error "missing interface" "'nosuch0': no such interface" 2 respond --iface nosuch0
-expect_error "interface without multicast" "'nomc0': interface is not up or not multicast" 3 respond --iface nomc0 --port 4000
-expect_error "interface without an IPv4 address" "'noaddr0': interface has no address" 3 respond --iface noaddr0 --port 4000
-expect_error "group that is not multicast" "'198.18.0.1' is not a multicast address" 2 respond --group 198.18.0.1
-expect_error "group that is not an address" "'232.10.11' *: not a valid" 2 respond --group 232.10.11
-expect_error "name with a leading space" "--name ' Lamp'" 2 respond --name " Lamp"
-expect_error "empty name" "--name ''" 2 respond --name ""
-expect_error "protocol with a space" "--proto 'ht tp'" 2 respond --proto "ht tp"
-expect_error "service port 0" "service-port: '0'" 2 respond --service-port 0
-expect_error "unknown flag" "unknown option '--bogus'" 2 respond --bogus
-expect_error "a reply longer than the query" "longer than the query (33 bytes)" 2 respond --name "Living Room Ceiling Light Number Two"
-expect_error "a flag given a value it does not take" "'--verbose' takes no value" 2 respond --verbose=1
-expect_error "discover: missing interface" "'nosuch0': no such interface" 2 discover --iface nosuch0
-expect_error "discover: unicast group" "is not a multicast address" 2 discover --group 198.18.0.9
-expect_error "discover: timeout 0" "timeout: '0'" 2 discover --timeout 0
-expect_error "discover: unknown flag" "unknown option '--bogus'" 2 discover --bogus
+expect_error "busy port" "port 3333 is in use" mc 3 respond
+expect_error "missing interface" "'nosuch0': no such interface" mc 2 respond --iface nosuch0
+expect_error "interface without multicast" "'nomc0': interface is not up or not multicast" mc 3 respond --iface nomc0 --port 4000
+expect_error "interface without an IPv4 address" "'noaddr0': interface has no address" mc 3 respond --iface noaddr0 --port 4000
+expect_error "group that is not multicast" "'198.18.0.1' is not a multicast address" mc 2 respond --group 198.18.0.1
+expect_error "group that is not an address" "'232.10.11' *: not a valid" mc 2 respond --group 232.10.11
+expect_error "name with a leading space" "--name ' Lamp'" mc 2 respond --name " Lamp"
+expect_error "empty name" "--name ''" mc 2 respond --name ""
+expect_error "protocol with a space" "--proto 'ht tp'" mc 2 respond --proto "ht tp"
+expect_error "service port 0" "service-port: '0'" mc 2 respond --service-port 0
+expect_error "unknown flag" "unknown option '--bogus'" mc 2 respond --bogus
+expect_error "a reply longer than the query" "longer than the query (33 bytes)" mc 2 respond --name "Living Room Ceiling Light Number Two"
+expect_error "a flag given a value it does not take" "'--verbose' takes no value" mc 2 respond --verbose=1
+expect_error "discover: missing interface" "'nosuch0': no such interface" mc 2 discover --iface nosuch0
+expect_error "discover: unicast group" "is not a multicast address" mc 2 discover --group 198.18.0.9
+expect_error "discover: timeout 0" "timeout: '0'" mc 2 discover --timeout 0
+expect_error "discover: unknown flag" "unknown option '--bogus'" mc 2 discover --bogus
 t_done

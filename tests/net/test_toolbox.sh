@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# `mcdisc send` and `mcdisc recv` in the lab (issue "The multicast
-# toolbox", done-when 1-6): counting, loss, group and source separation,
+# `mcdisc send` and `mcdisc recv` in the lab: counting, loss, group and source separation,
 # IPv6 scopes, interop with socat and iperf2, and bad input.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}"
@@ -175,29 +175,18 @@ t_check "... and prints rp_filter, IGMP version, membership and route" \
            grep -q 'holds a membership of 239.1.1.99' '$tmp/none.err' && grep -q 'route for' '$tmp/none.err'"
 
 # 6. Bad input: one line, exit 2.
-expect_error() {
-    local what=$1 pat=$2 rc
-    shift 2
-    lab_exec 1 timeout 5 "$MCDISC" "$@" >"$tmp/e.out" 2>"$tmp/e.err" </dev/null
-    rc=$?
-    if [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/e.err")" -eq 1 ] &&
-        grep -q -- "$pat" "$tmp/e.err"; then
-        t_ok "$what: $(cat "$tmp/e.err")"
-    else
-        t_fail "$what (exit $rc): $(cat "$tmp/e.err")"
-    fi
-}
-expect_error "recv: invalid group" "'239.1.1' is not a group" recv 239.1.1
-expect_error "recv: unicast address as group" "'198.18.0.9:5000' is not a multicast group" recv 198.18.0.9:5000
-expect_error "recv: port out of range" "port must be 1-65535" recv 239.1.1.1:70000
-expect_error "recv: unknown interface" "'nosuch0': no such interface" recv --iface nosuch0 239.1.1.1
-expect_error "recv: source of another family" "not of one family" recv --source 2001:db8::1 239.1.1.1
-expect_error "send: invalid group" "is not a group" send 'ff02::1::2'
-expect_error "send: unicast group" "is not a multicast group" send 198.18.0.9
-expect_error "send: port out of range" "port must be 1-65535" send 239.1.1.1:0
-expect_error "send: unknown interface" "'nosuch0': no such interface" send --iface nosuch0 239.1.1.1
-expect_error "send: rate 0" "--rate: '0' is not a number in 0.001-10000000" send --rate 0 239.1.1.1
-expect_error "send: negative size" "--size: '-5' is not a number" send --size -5 239.1.1.1
-expect_error "send: size below the header" "--size: '10' is not a number in 32-65507" send --size 10 239.1.1.1
-expect_error "send: no group" "which group" send
+mc1() { lab_exec 1 timeout 5 "$MCDISC" "$@"; } # for expect_error
+expect_error "recv: invalid group" "'239.1.1' is not a group" mc1 recv 239.1.1
+expect_error "recv: unicast address as group" "'198.18.0.9:5000' is not a multicast group" mc1 recv 198.18.0.9:5000
+expect_error "recv: port out of range" "port must be 1-65535" mc1 recv 239.1.1.1:70000
+expect_error "recv: unknown interface" "'nosuch0': no such interface" mc1 recv --iface nosuch0 239.1.1.1
+expect_error "recv: source of another family" "not of one family" mc1 recv --source 2001:db8::1 239.1.1.1
+expect_error "send: invalid group" "is not a group" mc1 send 'ff02::1::2'
+expect_error "send: unicast group" "is not a multicast group" mc1 send 198.18.0.9
+expect_error "send: port out of range" "port must be 1-65535" mc1 send 239.1.1.1:0
+expect_error "send: unknown interface" "'nosuch0': no such interface" mc1 send --iface nosuch0 239.1.1.1
+expect_error "send: rate 0" "--rate: '0' is not a number in 0.001-10000000" mc1 send --rate 0 239.1.1.1
+expect_error "send: negative size" "--size: '-5' is not a number" mc1 send --size -5 239.1.1.1
+expect_error "send: size below the header" "--size: '10' is not a number in 32-65507" mc1 send --size 10 239.1.1.1
+expect_error "send: no group" "which group" mc1 send
 t_done

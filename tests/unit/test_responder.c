@@ -269,7 +269,7 @@ static void per_querier_interval(void **state)
 }
 
 /* A reply taken but not sent is never counted as answered: a failed
- * send and a reply held back are counted as such (issue 10, #2). */
+ * send and a reply held back are counted as such. */
 static void only_sent_replies_counted(void **state)
 {
     mcd_rcore rc;
@@ -320,7 +320,7 @@ static mcd_addr v6(uint8_t last, uint8_t b8)
 }
 
 /* Our own address, a prefix's subnet-router anycast (RFC 4291 2.6.1) and
- * an IPv4 directed broadcast are refused as sources (issue 10, #3). */
+ * an IPv4 directed broadcast are refused as sources. */
 static void local_and_subnet_sources_refused(void **state)
 {
     mcd_rcore rc;
