@@ -420,17 +420,62 @@ void cli_group_error(const char *cmd, const char *text, int err)
                   "[IPV6-GROUP%%ZONE]:PORT)", cmd, q);
 }
 
+/* Room for respond's 17 long options and more, with --help and
+ * --list-options. */
+#define CLI_MAX_LONGS 32
+
+/* "iface=i json.j" into longs[] (names copied into names[cap]), then
+ * "help" and the hidden "list-options". Returns -1 when the spec does
+ * not fit or does not parse: a mistake in the program, said so. */
+static int long_table(const char *spec, struct option *longs, char *names,
+                      size_t cap)
+{
+    size_t n = 0, w = 0;
+    const char *p = spec + strspn(spec, " ");
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, "=. ");
+
+        if ((p[len] != '=' && p[len] != '.') || p[len + 1] == '\0' ||
+            n + 3 > CLI_MAX_LONGS || w + len + 1 > cap)
+            return -1;
+        memcpy(names + w, p, len);
+        names[w + len] = '\0';
+        longs[n++] = (struct option){
+            names + w, p[len] == '=' ? required_argument : no_argument, NULL,
+            (unsigned char)p[len + 1]};
+        w += len + 1;
+        p += len + 2;
+        p += strspn(p, " ");
+    }
+    longs[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[n++] = (struct option){"list-options", no_argument, NULL, 1};
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    return 0;
+}
+
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-               const struct option *longs, const char *usage, cli_opt_fn fn,
+               const char *longspec, const char *usage, cli_opt_fn fn,
                void *ctx)
 {
+    static struct option longs[CLI_MAX_LONGS + 1];
+    static char names[512];
     int c;
 
+    if (long_table(longspec, longs, names, sizeof names) < 0) {
+        cli_error("%s: bad option table", cmd);
+        return -1;
+    }
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, longs, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage, stdout);
+            return 1;
+        }
+        if (c == 1) { /* --list-options */
+            for (size_t i = 0; longs[i].val != 1; i++)
+                printf("--%s\n", longs[i].name);
             return 1;
         }
         if (c == '?' || c == ':') {
@@ -441,6 +486,58 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
             return -1;
     }
     return 0;
+}
+
+int cli_iface_add(const char *cmd, cli_ifaces *l, size_t max, const char *arg)
+{
+    if (max > MCD_MAX_IFACES)
+        max = MCD_MAX_IFACES;
+    if (l->n >= max) {
+        cli_error("%s: at most %zu --iface", cmd, max);
+        return -1;
+    }
+    l->name[l->n++] = arg;
+    return 0;
+}
+
+void cli_list_defaults(FILE *f)
+{
+    static const struct {
+        const char *name, *value;
+    } d[] = {
+#define D(x) {#x, CLI_STR(x)}
+        D(MCD_DEFAULT_GROUP), D(MCD_DEFAULT_PORT), D(MCD_DEFAULT_TTL),
+        D(MCD_DEFAULT_QUERY), D(MCD_DEFAULT_NAME), D(MCD_DEFAULT_PROTO),
+        D(MCD_DEFAULT_SERVICE_PORT), D(MCD_DEFAULT_DELAY_MIN_MS),
+        D(MCD_DEFAULT_DELAY_MAX_MS), D(MCD_DEFAULT_QUERIER_INTERVAL_MS),
+        D(MCD_DEFAULT_RATE_PER_S), D(MCD_DEFAULT_RATE_BURST),
+        D(MCD_DEFAULT_PER_SOURCE), D(CLI_DEFAULT_TIMEOUT_MS),
+        D(CLI_DEFAULT_INTERVAL_MS), D(CLI_DEFAULT_MAX_INTERVAL_MS),
+        D(CLI_DEFAULT_SEND_RATE), D(CLI_DEFAULT_SEND_SIZE),
+#undef D
+    };
+
+    /* Strings come stringified with their quotes: drop them. */
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        const char *v = d[i].value;
+        size_t len = strlen(v);
+
+        if (len >= 2 && v[0] == '"')
+            fprintf(f, "%s %.*s\n", d[i].name, (int)(len - 2), v + 1);
+        else
+            fprintf(f, "%s %s\n", d[i].name, v);
+    }
+}
+
+void json_kv_str(FILE *f, const char *key, const char *value)
+{
+    fprintf(f, ",\"%s\":", key);
+    json_str(f, value);
+}
+
+void json_kv_bool(FILE *f, const char *key, bool value)
+{
+    fprintf(f, ",\"%s\":%s", key, value ? "true" : "false");
 }
 
 void cli_ifname(uint32_t idx, char *buf, size_t cap)

@@ -72,14 +72,47 @@ void cli_flush(void);
  * for a closed descriptor still fails and is reported. Returns 0 or -1. */
 int cli_std_fds(void);
 
-/* Run getopt_long() over a subcommand's argv: -h/--help prints `usage`
- * and returns 1; an unknown option or a missing value gets one line and
- * returns -1; every other option goes to fn, and a negative return from
- * fn ends with -1. Returns 0 with optind at the first operand. */
+/* Run getopt_long() over a subcommand's argv. `longs` names its long
+ * options in one line, each word "NAME=C" (takes a value) or "NAME.C" (a
+ * flag), C being what fn gets; --help is always there. -h/--help prints
+ * `usage` and returns 1; so does the hidden --list-options, which prints
+ * every long option, one a line, for the test that checks the help and
+ * the man page (tests/cli/test_options_doc.sh). An unknown option or a
+ * missing value gets one line and returns -1; every other option goes to
+ * fn, and a negative return from fn ends with -1. Returns 0 with optind
+ * at the first operand. */
 typedef int (*cli_opt_fn)(void *ctx, int c, const char *arg);
 int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-               const struct option *longs, const char *usage, cli_opt_fn fn,
+               const char *longs, const char *usage, cli_opt_fn fn,
                void *ctx);
+
+/* The one --iface collector: names as given, at most `max` of them
+ * (1 for send, MCD_MAX_IFACES for the others). */
+typedef struct cli_ifaces {
+    const char *name[MCD_MAX_IFACES];
+    size_t n;
+} cli_ifaces;
+/* Adds arg, or says "CMD: at most MAX --iface" and returns -1. */
+int cli_iface_add(const char *cmd, cli_ifaces *l, size_t max, const char *arg);
+
+/* A default as text for a help string, from its constant: CLI_STR(x). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+
+/* Defaults of the program's own (the library's are MCD_DEFAULT_*). The
+ * help texts print them through CLI_STR; tests/cli/test_options_doc.sh
+ * checks the man page against `mcdisc --list-defaults`. */
+#define CLI_DEFAULT_TIMEOUT_MS 2000
+#define CLI_DEFAULT_INTERVAL_MS 100
+#define CLI_DEFAULT_MAX_INTERVAL_MS 100
+#define CLI_DEFAULT_SEND_RATE 10
+#define CLI_DEFAULT_SEND_SIZE 64
+/* Every default above and MCD_DEFAULT_*, as "NAME VALUE" lines. */
+void cli_list_defaults(FILE *f);
+
+/* JSON output pieces: ,"key": then a string (NULL: null) or a bool. */
+void json_kv_str(FILE *f, const char *key, const char *value);
+void json_kv_bool(FILE *f, const char *key, bool value);
 
 /* An interface's name for messages, or its index as text. */
 void cli_ifname(uint32_t idx, char *buf, size_t cap);

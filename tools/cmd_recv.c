@@ -25,7 +25,8 @@ const char cmd_recv_usage[] =
     "  -i, --iface IF      join on IF (name, index or address); repeatable.\n"
     "                      Default: every usable interface of the family\n"
     "  -S, --source S      source-specific join: only datagrams from S\n"
-    "  -p, --port P        port for groups given without one (default 3333)\n"
+    "  -p, --port P        port for groups given without one (default "
+    CLI_STR(MCD_DEFAULT_PORT) ")\n"
     "  -c, --count N       stop after N datagrams\n"
     "  -d, --duration S    stop after S seconds (decimals allowed)\n"
     "  -q, --quiet         print only the summary\n"
@@ -42,8 +43,7 @@ typedef struct ropts {
     const char *gtext[MAX_GROUPS];
     mcd_group_spec groups[MAX_GROUPS];
     size_t ngroups;
-    const char *ifaces[MCD_MAX_IFACES];
-    size_t nifaces;
+    cli_ifaces ifaces;
     const char *source;
     uint16_t port;
     uint64_t count;
@@ -81,12 +81,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
 
     switch (c) {
     case 'i':
-        if (o->nifaces == MCD_MAX_IFACES) {
-            cli_error("recv: at most %d --iface", MCD_MAX_IFACES);
-            return -1;
-        }
-        o->ifaces[o->nifaces++] = arg;
-        return 0;
+        return cli_iface_add("recv", &o->ifaces, MCD_MAX_IFACES, arg);
     case 'S': o->source = arg; return 0;
     case 'p': return cli_port("recv: --port", arg, &o->port);
     case 'c':
@@ -147,17 +142,8 @@ static int parse_groups(ropts *o, int argc, char **argv)
 
 static int parse_args(ropts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"iface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 'S'},
-        {"port", required_argument, NULL, 'p'},
-        {"count", required_argument, NULL, 'c'},
-        {"duration", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    static const char longs[] =
+        "iface=i source=S port=p count=c duration=d quiet.q json.j";
     int rc = cli_getopt("recv", argc, argv, ":i:S:p:c:d:qjh", longs,
                         cmd_recv_usage, parse_opt, o);
 
@@ -488,9 +474,11 @@ int cmd_recv(int argc, char **argv)
 
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    err = mcd_receiver_open(&r, o.groups, o.ngroups, o.ifaces, o.nifaces, &bad);
+    err = mcd_receiver_open(&r, o.groups, o.ngroups, o.ifaces.name,
+                            o.ifaces.n, &bad);
     if (err < 0) {
-        cli_open_error("recv", err, o.gtext[0], o.groups[0].port, o.ifaces, bad);
+        cli_open_error("recv", err, o.gtext[0], o.groups[0].port,
+                       o.ifaces.name, bad);
         return EXIT_USAGE;
     }
     st.o = &o;

@@ -48,6 +48,18 @@ static const command *find(const char *name)
     return NULL;
 }
 
+/* The command called name, or NULL after one line on stderr ("help: "
+ * or "" before it, as `prefix` says). */
+static const command *find_or_say(const char *prefix, const char *name)
+{
+    const command *c = find(name);
+
+    if (c == NULL)
+        cli_error("%sunknown command '%s' (see mcdisc --help)", prefix,
+                  cli_quote(name));
+    return c;
+}
+
 static int help(int argc, char **argv)
 {
     const command *c;
@@ -60,12 +72,9 @@ static int help(int argc, char **argv)
         cli_error("help: takes one command name");
         return EXIT_USAGE;
     }
-    c = find(argv[1]);
-    if (c == NULL) {
-        cli_error("help: unknown command '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
+    c = find_or_say("help: ", argv[1]);
+    if (c == NULL)
         return EXIT_USAGE;
-    }
     fputs(c->usage, stdout);
     return EXIT_OK;
 }
@@ -86,6 +95,10 @@ static int run(int argc, char **argv)
         printf("mcdisc %s\n", mcd_version());
         return EXIT_OK;
     }
+    if (strcmp(argv[1], "--list-defaults") == 0) { /* for the tests */
+        cli_list_defaults(stdout);
+        return EXIT_OK;
+    }
     if (strcmp(argv[1], "help") == 0)
         return help(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
@@ -93,12 +106,9 @@ static int run(int argc, char **argv)
                   cli_quote(argv[1]));
         return EXIT_USAGE;
     }
-    c = find(argv[1]);
-    if (c == NULL) {
-        cli_error("unknown command '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
+    c = find_or_say("", argv[1]);
+    if (c == NULL)
         return EXIT_USAGE;
-    }
     return c->run(argc - 1, argv + 1);
 }
 
