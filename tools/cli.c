@@ -454,38 +454,104 @@ static int long_table(const char *spec, struct option *longs, char *names,
     return 0;
 }
 
-int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-               const char *longspec, const char *usage, cli_opt_fn fn,
+/* --iface, --group and --port, the same for every subcommand. */
+static int where_opt(const cli_cmd *cmd, cli_where *w, int c, const char *arg)
+{
+    char what[32];
+
+    switch (c) {
+    case 'i':
+        return cli_iface_add(cmd->name, &w->ifaces, cmd->max_ifaces, arg);
+    case 'g':
+        w->group = arg;
+        return cli_check_group(cmd->name, arg);
+    }
+    snprintf(what, sizeof what, "%s: --port", cmd->name);
+    return cli_port(what, arg, &w->port);
+}
+
+/* One option: 1 when getopt is done with argv (help, list, an error). */
+static int one_opt(const cli_cmd *cmd, const struct option *longs, int c,
+                   char **argv, cli_where *where, void *ctx)
+{
+    if (c == 'h') {
+        fputs(cmd->usage, stdout);
+        return 1;
+    }
+    if (c == 1) { /* --list-options */
+        for (size_t i = 0; longs[i].val != 1; i++)
+            printf("--%s\n", longs[i].name);
+        return 1;
+    }
+    if (c == '?' || c == ':') {
+        cli_opt_error(cmd->name, c, argv, optind, optopt);
+        return -1;
+    }
+    if (c == 'i' || c == 'g' || c == 'p')
+        return where_opt(cmd, where, c, optarg);
+    return cmd->opt(ctx, c, optarg) < 0 ? -1 : 0;
+}
+
+int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
                void *ctx)
 {
     static struct option longs[CLI_MAX_LONGS + 1];
     static char names[512];
-    int c;
+    int c, rc = 0;
 
-    if (long_table(longspec, longs, names, sizeof names) < 0) {
-        cli_error("%s: bad option table", cmd);
+    if (long_table(cmd->longs, longs, names, sizeof names) < 0) {
+        cli_error("%s: bad option table", cmd->name);
         return -1;
     }
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (c == 1) { /* --list-options */
-            for (size_t i = 0; longs[i].val != 1; i++)
-                printf("--%s\n", longs[i].name);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error(cmd, c, argv, optind, optopt);
-            return -1;
-        }
-        if (fn(ctx, c, optarg) < 0)
-            return -1;
+    while (rc == 0 &&
+           (c = getopt_long(argc, argv, cmd->shortopts, longs, NULL)) != -1)
+        rc = one_opt(cmd, longs, c, argv, where, ctx);
+    if (rc == 0 && !cmd->operands && optind < argc) {
+        cli_error("%s: unexpected argument '%s'", cmd->name,
+                  cli_quote(argv[optind]));
+        rc = -1;
     }
+    return rc;
+}
+
+int cli_query(const char *cmd, const char *arg, const char **out)
+{
+    if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
+        cli_error("%s: --query must be 1-%d bytes", cmd, MCD_QUERY_MAX);
+        return -1;
+    }
+    *out = arg;
     return 0;
+}
+
+int cli_ttl(const char *cmd, const char *arg, int *out)
+{
+    char what[32];
+    long v;
+
+    snprintf(what, sizeof what, "%s: --ttl", cmd);
+    if (cli_parse_long(what, arg, 1, 255, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+volatile sig_atomic_t cli_stop_signal;
+
+static void on_stop(int sig)
+{
+    cli_stop_signal = sig;
+}
+
+void cli_catch_stop(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop};
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int cli_iface_add(const char *cmd, cli_ifaces *l, size_t max, const char *arg)

@@ -342,8 +342,10 @@ static int do_one(const char *input, bool json, bool blank_line)
 int cmd_addr(int argc, char **argv)
 {
     bool json = false;
-    int rc = cli_getopt("addr", argc, argv, ":h", "json.j", cmd_addr_usage,
-                        parse_opt, &json);
+    static const cli_cmd addr_cli = {"addr", ":h", "json.j", cmd_addr_usage,
+                                     parse_opt, 0, true};
+    cli_where none = {0};
+    int rc = cli_getopt(&addr_cli, argc, argv, &none, &json);
     int worst = EXIT_OK;
     bool printed = false;
 

@@ -49,7 +49,7 @@ const char cmd_discover_usage[] =
 
 typedef struct dopts {
     mcd_query_config cfg;
-    cli_ifaces ifaces;
+    cli_where where;
     bool json;
 } dopts;
 
@@ -71,18 +71,8 @@ static int parse_opt(void *ctx, int c, const char *arg)
     uint32_t v;
 
     switch (c) {
-    case 'i':
-        return cli_iface_add("discover", &o->ifaces, MCD_MAX_IFACES, arg);
-    case 'g':
-        o->cfg.group = arg;
-        return cli_check_group("discover", arg);
-    case 'p':
-        return cli_port("discover: --port", arg, &o->cfg.port);
     case 'T':
-        if (parse_num("discover: --ttl", arg, 1, 255, &v) < 0)
-            return -1;
-        o->cfg.ttl = (int)v;
-        return 0;
+        return cli_ttl("discover", arg, &o->cfg.ttl);
     case 't':
         return parse_num("discover: --timeout", arg, 1, 3600000,
                          &o->cfg.timeout_ms);
@@ -98,12 +88,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
         return parse_num("discover: --max-interval", arg, 1, 600000,
                          &o->cfg.max_interval_ms);
     case 'q':
-        o->cfg.query = arg;
-        if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
-            cli_error("discover: --query must be 1-%d bytes", MCD_QUERY_MAX);
-            return -1;
-        }
-        return 0;
+        return cli_query("discover", arg, &o->cfg.query);
     case 'c':
         return parse_num("discover: --count", arg, 1, 1000000, &o->cfg.count);
     case 'S':
@@ -116,24 +101,23 @@ static int parse_opt(void *ctx, int c, const char *arg)
     return -1;
 }
 
+static const cli_cmd discover_cli = {
+    "discover", ":i:g:p:t:q:c:jh",
+    "iface=i group=g port=p ttl=T timeout=t retries=r interval=I "
+    "max-interval=M query=q count=c per-source=S json.j",
+    cmd_discover_usage, parse_opt, MCD_MAX_IFACES, false};
+
 static int parse_args(dopts *o, int argc, char **argv)
 {
-    static const char longs[] =
-        "iface=i group=g port=p ttl=T timeout=t retries=r interval=I "
-        "max-interval=M query=q count=c per-source=S json.j";
-    int rc = cli_getopt("discover", argc, argv, ":i:g:p:t:q:c:jh", longs,
-                        cmd_discover_usage, parse_opt, o);
+    o->where.group = o->cfg.group;
+    o->where.port = o->cfg.port;
+    int rc = cli_getopt(&discover_cli, argc, argv, &o->where, o);
 
-    if (rc != 0)
-        return rc;
-    if (optind < argc) {
-        cli_error("discover: unexpected argument '%s'",
-                  cli_quote(argv[optind]));
-        return -1;
-    }
-    o->cfg.ifaces = o->ifaces.name;
-    o->cfg.n_ifaces = o->ifaces.n;
-    return 0;
+    o->cfg.group = o->where.group;
+    o->cfg.port = o->where.port;
+    o->cfg.ifaces = o->where.ifaces.name;
+    o->cfg.n_ifaces = o->where.ifaces.n;
+    return rc;
 }
 
 typedef struct dctx {
@@ -265,7 +249,7 @@ int cmd_discover(int argc, char **argv)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     int err = mcd_query_open(&q, &o.cfg, &bad);
     if (err < 0) {
-        cli_open_error("discover", err, o.cfg.group, o.cfg.port, o.ifaces.name,
+        cli_open_error("discover", err, o.cfg.group, o.cfg.port, o.where.ifaces.name,
                        bad);
         return EXIT_USAGE;
     }

@@ -66,7 +66,7 @@ const char cmd_respond_usage[] =
 
 typedef struct ropts {
     mcd_responder_config cfg;
-    cli_ifaces ifaces;
+    cli_where where;
     bool verbose, json;
 } ropts;
 
@@ -179,24 +179,12 @@ static int parse_opt(void *ctx, int c, const char *arg)
     ropts *o = ctx;
 
     switch (c) {
-    case 'i':
-        return cli_iface_add("respond", &o->ifaces, MCD_MAX_IFACES, arg);
-    case 'g':
-        o->cfg.group = arg;
-        return cli_check_group("respond", arg);
-    case 'p':
-        return cli_port("respond: --port", arg, &o->cfg.port);
     case 'n': o->cfg.name = arg; return 0;
     case 'P': o->cfg.proto = arg; return 0;
     case 's':
         return cli_port("respond: --service-port", arg, &o->cfg.service_port);
     case 'q':
-        o->cfg.query = arg;
-        if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
-            cli_error("respond: --query must be 1-%d bytes", MCD_QUERY_MAX);
-            return -1;
-        }
-        return 0;
+        return cli_query("respond", arg, &o->cfg.query);
     case 'U': o->cfg.allow_unicast = true; return 0;
     case 'A': o->cfg.allow_amplification = true; return 0;
     case 'O': o->cfg.allow_offlink = true; return 0;
@@ -237,24 +225,25 @@ static int check_reply(const ropts *o)
     return 0;
 }
 
+static const cli_cmd respond_cli = {
+    "respond", ":i:g:p:n:P:s:q:vjh",
+    "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
+    "query=q delay=D querier-interval=Q rate=R burst=B allow-unicast.U "
+    "allow-offlink.O allow-amplification.A verbose.v json.j",
+    cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
+
 static int parse_args(ropts *o, int argc, char **argv)
 {
-    static const char longs[] =
-        "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
-        "query=q delay=D querier-interval=Q rate=R burst=B allow-unicast.U "
-        "allow-offlink.O allow-amplification.A verbose.v json.j";
-    int rc = cli_getopt("respond", argc, argv, ":i:g:p:n:P:s:q:vjh", longs,
-                        cmd_respond_usage, parse_opt, o);
+    int rc;
 
-    if (rc != 0)
-        return rc;
-    if (optind < argc) {
-        cli_error("respond: unexpected argument '%s'", cli_quote(argv[optind]));
-        return -1;
-    }
-    o->cfg.ifaces = o->ifaces.name;
-    o->cfg.n_ifaces = o->ifaces.n;
-    return check_reply(o);
+    o->where.group = o->cfg.group;
+    o->where.port = o->cfg.port;
+    rc = cli_getopt(&respond_cli, argc, argv, &o->where, o);
+    o->cfg.group = o->where.group;
+    o->cfg.port = o->where.port;
+    o->cfg.ifaces = o->where.ifaces.name;
+    o->cfg.n_ifaces = o->where.ifaces.n;
+    return rc != 0 ? rc : check_reply(o);
 }
 
 static void log_datagram(const ropts *o, const mcd_event *ev)
@@ -521,7 +510,7 @@ int cmd_respond(int argc, char **argv)
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
         logout_close(&err_log, 1000);
-        cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.ifaces.name,
+        cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.where.ifaces.name,
                        bad);
         return EXIT_USAGE;
     }

@@ -79,37 +79,40 @@ static int help(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The program's own flags: an exit code, or -1 when arg is not a flag. */
+static int global_flag(const char *arg)
+{
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        usage(stdout);
+    } else if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
+        printf("mcdisc %s\n", mcd_version());
+    } else if (strcmp(arg, "--list-defaults") == 0) { /* for the tests */
+        cli_list_defaults(stdout);
+    } else if (arg[0] == '-') {
+        cli_error("unknown option '%s' (see mcdisc --help)", cli_quote(arg));
+        return EXIT_USAGE;
+    } else {
+        return -1;
+    }
+    return EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
     const command *c;
+    int rc;
 
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("mcdisc %s\n", mcd_version());
-        return EXIT_OK;
-    }
-    if (strcmp(argv[1], "--list-defaults") == 0) { /* for the tests */
-        cli_list_defaults(stdout);
-        return EXIT_OK;
-    }
+    rc = global_flag(argv[1]);
+    if (rc >= 0)
+        return rc;
     if (strcmp(argv[1], "help") == 0)
         return help(argc - 1, argv + 1);
-    if (argv[1][0] == '-') {
-        cli_error("unknown option '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
-        return EXIT_USAGE;
-    }
     c = find_or_say("", argv[1]);
-    if (c == NULL)
-        return EXIT_USAGE;
-    return c->run(argc - 1, argv + 1);
+    return c != NULL ? c->run(argc - 1, argv + 1) : EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
