@@ -249,8 +249,8 @@ int cmd_discover(int argc, char **argv)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     int err = mcd_query_open(&q, &o.cfg, &bad);
     if (err < 0) {
-        cli_open_error("discover", err, o.cfg.group, o.cfg.port, o.where.ifaces.name,
-                       bad);
+        cli_open_error("discover", err, o.cfg.group, o.cfg.port,
+                       o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
     rc = run(&o, q);

@@ -415,7 +415,8 @@ static int loop(mcd_receiver *r, rstate *st, struct pollfd *pfd, size_t n,
     mcd_time stop_at = st->o->duration > 0
         ? mcd_clock_mono() + (mcd_time)(st->o->duration * 1e6) : MCD_TIME_NEVER;
 
-    while (!cli_stop_signal && (st->o->count == 0 || st->total < st->o->count)) {
+    while (!cli_stop_signal &&
+           (st->o->count == 0 || st->total < st->o->count)) {
         mcd_time now = mcd_clock_mono();
         struct timespec ts, *tp = NULL;
 

@@ -45,7 +45,8 @@ const char cmd_respond_usage[] =
     "                        (default " CLI_STR(MCD_DEFAULT_QUERIER_INTERVAL_MS)
     "; 0: no limit)\n"
     "      --rate N          at most N replies per second in all (default\n"
-    "                        " CLI_STR(MCD_DEFAULT_RATE_PER_S) "; 0: no limit)\n"
+    "                        " CLI_STR(MCD_DEFAULT_RATE_PER_S)
+    "; 0: no limit)\n"
     "      --burst N         ...in bursts of up to N (default "
     CLI_STR(MCD_DEFAULT_RATE_BURST) ")\n"
     "      --allow-unicast   also answer queries not sent to the group\n"
@@ -510,8 +511,8 @@ int cmd_respond(int argc, char **argv)
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
         logout_close(&err_log, 1000);
-        cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.where.ifaces.name,
-                       bad);
+        cli_open_error("respond", err, o.cfg.group, o.cfg.port,
+                       o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
     announce(&o);
