@@ -420,27 +420,190 @@ void cli_group_error(const char *cmd, const char *text, int err)
                   "[IPV6-GROUP%%ZONE]:PORT)", cmd, q);
 }
 
-int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-               const struct option *longs, const char *usage, cli_opt_fn fn,
+/* Room for respond's 17 long options and more, with --help and
+ * --list-options. */
+#define CLI_MAX_LONGS 32
+
+/* "iface=i json.j" into longs[] (names copied into names[cap]), then
+ * "help" and the hidden "list-options". Returns -1 when the spec does
+ * not fit or does not parse: a mistake in the program, said so. */
+static int long_table(const char *spec, struct option *longs, char *names,
+                      size_t cap)
+{
+    size_t n = 0, w = 0;
+    const char *p = spec + strspn(spec, " ");
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, "=. ");
+
+        if ((p[len] != '=' && p[len] != '.') || p[len + 1] == '\0' ||
+            n + 3 > CLI_MAX_LONGS || w + len + 1 > cap)
+            return -1;
+        memcpy(names + w, p, len);
+        names[w + len] = '\0';
+        longs[n++] = (struct option){
+            names + w, p[len] == '=' ? required_argument : no_argument, NULL,
+            (unsigned char)p[len + 1]};
+        w += len + 1;
+        p += len + 2;
+        p += strspn(p, " ");
+    }
+    longs[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[n++] = (struct option){"list-options", no_argument, NULL, 1};
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    return 0;
+}
+
+/* --iface, --group and --port, the same for every subcommand. */
+static int where_opt(const cli_cmd *cmd, cli_where *w, int c, const char *arg)
+{
+    char what[32];
+
+    switch (c) {
+    case 'i':
+        return cli_iface_add(cmd->name, &w->ifaces, cmd->max_ifaces, arg);
+    case 'g':
+        w->group = arg;
+        return cli_check_group(cmd->name, arg);
+    }
+    snprintf(what, sizeof what, "%s: --port", cmd->name);
+    return cli_port(what, arg, &w->port);
+}
+
+/* One option: 1 when getopt is done with argv (help, list, an error). */
+static int one_opt(const cli_cmd *cmd, const struct option *longs, int c,
+                   char **argv, cli_where *where, void *ctx)
+{
+    if (c == 'h') {
+        fputs(cmd->usage, stdout);
+        return 1;
+    }
+    if (c == 1) { /* --list-options */
+        for (size_t i = 0; longs[i].val != 1; i++)
+            printf("--%s\n", longs[i].name);
+        return 1;
+    }
+    if (c == '?' || c == ':') {
+        cli_opt_error(cmd->name, c, argv, optind, optopt);
+        return -1;
+    }
+    if (c == 'i' || c == 'g' || c == 'p')
+        return where_opt(cmd, where, c, optarg);
+    return cmd->opt(ctx, c, optarg) < 0 ? -1 : 0;
+}
+
+int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
                void *ctx)
 {
-    int c;
+    static struct option longs[CLI_MAX_LONGS + 1];
+    static char names[512];
+    int c, rc = 0;
 
+    if (long_table(cmd->longs, longs, names, sizeof names) < 0) {
+        cli_error("%s: bad option table", cmd->name);
+        return -1;
+    }
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longs, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (c == '?' || c == ':') {
-            cli_opt_error(cmd, c, argv, optind, optopt);
-            return -1;
-        }
-        if (fn(ctx, c, optarg) < 0)
-            return -1;
+    while (rc == 0 &&
+           (c = getopt_long(argc, argv, cmd->shortopts, longs, NULL)) != -1)
+        rc = one_opt(cmd, longs, c, argv, where, ctx);
+    if (rc == 0 && !cmd->operands && optind < argc) {
+        cli_error("%s: unexpected argument '%s'", cmd->name,
+                  cli_quote(argv[optind]));
+        rc = -1;
     }
+    return rc;
+}
+
+int cli_query(const char *cmd, const char *arg, const char **out)
+{
+    if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
+        cli_error("%s: --query must be 1-%d bytes", cmd, MCD_QUERY_MAX);
+        return -1;
+    }
+    *out = arg;
     return 0;
+}
+
+int cli_ttl(const char *cmd, const char *arg, int *out)
+{
+    char what[32];
+    long v;
+
+    snprintf(what, sizeof what, "%s: --ttl", cmd);
+    if (cli_parse_long(what, arg, 1, 255, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+volatile sig_atomic_t cli_stop_signal;
+
+static void on_stop(int sig)
+{
+    cli_stop_signal = sig;
+}
+
+void cli_catch_stop(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop};
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_iface_add(const char *cmd, cli_ifaces *l, size_t max, const char *arg)
+{
+    if (max > MCD_MAX_IFACES)
+        max = MCD_MAX_IFACES;
+    if (l->n >= max) {
+        cli_error("%s: at most %zu --iface", cmd, max);
+        return -1;
+    }
+    l->name[l->n++] = arg;
+    return 0;
+}
+
+void cli_list_defaults(FILE *f)
+{
+    static const struct {
+        const char *name, *value;
+    } d[] = {
+#define D(x) {#x, CLI_STR(x)}
+        D(MCD_DEFAULT_GROUP), D(MCD_DEFAULT_PORT), D(MCD_DEFAULT_TTL),
+        D(MCD_DEFAULT_QUERY), D(MCD_DEFAULT_NAME), D(MCD_DEFAULT_PROTO),
+        D(MCD_DEFAULT_SERVICE_PORT), D(MCD_DEFAULT_DELAY_MIN_MS),
+        D(MCD_DEFAULT_DELAY_MAX_MS), D(MCD_DEFAULT_QUERIER_INTERVAL_MS),
+        D(MCD_DEFAULT_RATE_PER_S), D(MCD_DEFAULT_RATE_BURST),
+        D(MCD_DEFAULT_PER_SOURCE), D(CLI_DEFAULT_TIMEOUT_MS),
+        D(CLI_DEFAULT_INTERVAL_MS), D(CLI_DEFAULT_MAX_INTERVAL_MS),
+        D(CLI_DEFAULT_SEND_RATE), D(CLI_DEFAULT_SEND_SIZE),
+#undef D
+    };
+
+    /* Strings come stringified with their quotes: drop them. */
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        const char *v = d[i].value;
+        size_t len = strlen(v);
+
+        if (len >= 2 && v[0] == '"')
+            fprintf(f, "%s %.*s\n", d[i].name, (int)(len - 2), v + 1);
+        else
+            fprintf(f, "%s %s\n", d[i].name, v);
+    }
+}
+
+void json_kv_str(FILE *f, const char *key, const char *value)
+{
+    fprintf(f, ",\"%s\":", key);
+    json_str(f, value);
+}
+
+void json_kv_bool(FILE *f, const char *key, bool value)
+{
+    fprintf(f, ",\"%s\":%s", key, value ? "true" : "false");
 }
 
 void cli_ifname(uint32_t idx, char *buf, size_t cap)

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <signal.h>
 
 #include "mcdisc.h"
 
@@ -72,14 +73,74 @@ void cli_flush(void);
  * for a closed descriptor still fails and is reported. Returns 0 or -1. */
 int cli_std_fds(void);
 
-/* Run getopt_long() over a subcommand's argv: -h/--help prints `usage`
- * and returns 1; an unknown option or a missing value gets one line and
- * returns -1; every other option goes to fn, and a negative return from
- * fn ends with -1. Returns 0 with optind at the first operand. */
+/* The one --iface collector: names as given, at most `max` of them
+ * (1 for send, MCD_MAX_IFACES for the others). */
+typedef struct cli_ifaces {
+    const char *name[MCD_MAX_IFACES];
+    size_t n;
+} cli_ifaces;
+/* Adds arg, or says "CMD: at most MAX --iface" and returns -1. */
+int cli_iface_add(const char *cmd, cli_ifaces *l, size_t max, const char *arg);
+
+/* Where a subcommand works, the options all of them spell and check the
+ * same way: -i/--iface, -g/--group, -p/--port (set the defaults first). */
+typedef struct cli_where {
+    cli_ifaces ifaces;
+    const char *group;
+    uint16_t port;
+} cli_where;
+
+/* A subcommand's command line. `longs` names its long options in one
+ * line, each word "NAME=C" (takes a value) or "NAME.C" (a flag), C being
+ * what `opt` gets; --help is always there. */
 typedef int (*cli_opt_fn)(void *ctx, int c, const char *arg);
-int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-               const struct option *longs, const char *usage, cli_opt_fn fn,
+typedef struct cli_cmd {
+    const char *name;      /* "discover", for messages */
+    const char *shortopts; /* for getopt_long(), with the leading ':' */
+    const char *longs;
+    const char *usage;     /* the --help text */
+    cli_opt_fn opt;
+    size_t max_ifaces;     /* for --iface */
+    bool operands;         /* false: an operand is "unexpected" */
+} cli_cmd;
+
+/* Run getopt_long() over a subcommand's argv. -h/--help prints the usage
+ * and returns 1; so does the hidden --list-options, which prints every
+ * long option, one a line, for tests/cli/test_options_doc.sh. --iface,
+ * --group and --port go to `where`, every other option to cmd->opt with
+ * ctx. An unknown option, a missing value or a refused one gets one line
+ * and returns -1. Returns 0 with optind at the first operand. */
+int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
                void *ctx);
+
+/* -q/--query of discover and respond: 1-MCD_QUERY_MAX bytes. */
+int cli_query(const char *cmd, const char *arg, const char **out);
+/* --ttl of discover and send: 1-255. */
+int cli_ttl(const char *cmd, const char *arg, int *out);
+
+/* send and recv stop at SIGINT or SIGTERM: cli_catch_stop() installs the
+ * handler that sets cli_stop_signal (the signal's number). */
+extern volatile sig_atomic_t cli_stop_signal;
+void cli_catch_stop(void);
+
+/* A default as text for a help string, from its constant: CLI_STR(x). */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
+
+/* Defaults of the program's own (the library's are MCD_DEFAULT_*). The
+ * help texts print them through CLI_STR; tests/cli/test_options_doc.sh
+ * checks the man page against `mcdisc --list-defaults`. */
+#define CLI_DEFAULT_TIMEOUT_MS 2000
+#define CLI_DEFAULT_INTERVAL_MS 100
+#define CLI_DEFAULT_MAX_INTERVAL_MS 100
+#define CLI_DEFAULT_SEND_RATE 10
+#define CLI_DEFAULT_SEND_SIZE 64
+/* Every default above and MCD_DEFAULT_*, as "NAME VALUE" lines. */
+void cli_list_defaults(FILE *f);
+
+/* JSON output pieces: ,"key": then a string (NULL: null) or a bool. */
+void json_kv_str(FILE *f, const char *key, const char *value);
+void json_kv_bool(FILE *f, const char *key, bool value);
 
 /* An interface's name for messages, or its index as text. */
 void cli_ifname(uint32_t idx, char *buf, size_t cap);

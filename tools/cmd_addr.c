@@ -26,14 +26,6 @@ const char cmd_addr_usage[] =
     "Exit status: 0 every address is multicast, 1 a valid address is not\n"
     "multicast, 2 an input is not an address or the usage is wrong.\n";
 
-enum { OPT_JSON = 256, OPT_HELP };
-
-static const struct option addr_options[] = {
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
 /* ------------------------------------------------------------------------ */
 /* Human output                                                              */
 
@@ -196,28 +188,13 @@ static void json_key(const char *key)
     printf(",\"%s\":", key);
 }
 
-static void json_kv_str(const char *key, const char *value)
-{
-    json_key(key);
-    if (value != NULL)
-        json_str(stdout, value);
-    else
-        fputs("null", stdout);
-}
-
-static void json_kv_bool(const char *key, bool value)
-{
-    json_key(key);
-    fputs(value ? "true" : "false", stdout);
-}
-
 static void json_kv_addr(const char *key, const mcd_addr *a, bool present)
 {
     char text[MCD_ADDR_STRLEN];
 
-    json_kv_str(key, present && mcd_addr_format(a, text, sizeof text) > 0
-                         ? text
-                         : NULL);
+    if (!present || mcd_addr_format(a, text, sizeof text) <= 0)
+        text[0] = '\0';
+    json_kv_str(stdout, key, text[0] != '\0' ? text : NULL);
 }
 
 static void json_mac(const mcd_addr_info *in)
@@ -226,13 +203,13 @@ static void json_mac(const mcd_addr_info *in)
     char text[18];
 
     if (!in->has_mac) {
-        json_kv_str("mac", NULL);
-        json_kv_str("mac_shared_with", NULL);
+        json_kv_str(stdout, "mac", NULL);
+        json_kv_str(stdout, "mac_shared_with", NULL);
         return;
     }
     snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
              m[2], m[3], m[4], m[5]);
-    json_kv_str("mac", text);
+    json_kv_str(stdout, "mac", text);
     json_key("mac_shared_with");
     if (in->mac_shared_log2 < 32)
         printf("%lu", (1UL << in->mac_shared_log2) - 1);
@@ -259,7 +236,7 @@ static void json_v6_multicast(const mcd_addr_info *in)
     else
         fputs("null", stdout);
     json_kv_addr("rp", &in->rp, in->embedded_rp);
-    json_kv_bool("solicited_node", in->solicited_node);
+    json_kv_bool(stdout, "solicited_node", in->solicited_node);
 }
 
 static void print_json(const char *input, const mcd_addr *a,
@@ -273,18 +250,18 @@ static void print_json(const char *input, const mcd_addr *a,
     json_str(stdout, text);
     fputc(',', stdout);
     json_text(stdout, "input", input, strlen(input));
-    json_kv_bool("valid", true);
-    json_kv_str("family", a->family == MCD_AF_INET6 ? "ipv6" : "ipv4");
-    json_kv_bool("multicast", in->multicast);
-    json_kv_str("class", in->chapter_class);
-    json_kv_str("block", in->block);
-    json_kv_str("rfc", in->block_rfc);
-    json_kv_str("sub_block", in->sub_block);
-    json_kv_str("sub_block_rfc", in->sub_block_rfc);
-    json_kv_str("assignment", in->assignment);
-    json_kv_str("scope", in->scope);
-    json_kv_str("note", in->note);
-    json_kv_bool("asm_ok", in->asm_ok);
+    json_kv_bool(stdout, "valid", true);
+    json_kv_str(stdout, "family", a->family == MCD_AF_INET6 ? "ipv6" : "ipv4");
+    json_kv_bool(stdout, "multicast", in->multicast);
+    json_kv_str(stdout, "class", in->chapter_class);
+    json_kv_str(stdout, "block", in->block);
+    json_kv_str(stdout, "rfc", in->block_rfc);
+    json_kv_str(stdout, "sub_block", in->sub_block);
+    json_kv_str(stdout, "sub_block_rfc", in->sub_block_rfc);
+    json_kv_str(stdout, "assignment", in->assignment);
+    json_kv_str(stdout, "scope", in->scope);
+    json_kv_str(stdout, "note", in->note);
+    json_kv_bool(stdout, "asm_ok", in->asm_ok);
     json_mac(in);
     if (in->glop)
         printf(",\"glop_as\":%lu", (unsigned long)in->glop_as);
@@ -324,56 +301,21 @@ static void report_invalid(const char *input, bool json)
         return;
     fputc('{', stdout);
     json_text(stdout, "input", input, strlen(input));
-    json_kv_bool("valid", false);
-    json_kv_str("error", zone ? BAD_ZONE : NOT_AN_ADDRESS);
+    json_kv_bool(stdout, "valid", false);
+    json_kv_str(stdout, "error", zone ? BAD_ZONE : NOT_AN_ADDRESS);
     fputs("}\n", stdout);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The command                                                               */
 
-/* getopt_long leaves an unknown short option in optopt, the val of a
- * long one given an argument it does not take in optopt too, and an
- * unknown long one (optopt 0) in argv[optind - 1]. */
-static void report_bad_option(char **argv)
+static int parse_opt(void *ctx, int c, const char *arg)
 {
-    if (optopt == OPT_JSON || optopt == OPT_HELP)
-        cli_error("addr: option '--%s' takes no argument",
-                  optopt == OPT_JSON ? "json" : "help");
-    else if (optopt > 0x20 && optopt < 0x7f && optopt != '\'' &&
-             optopt != '\\')
-        cli_error("addr: unknown option '-%c' (see mcdisc addr --help)",
-                  optopt);
-    else if (optopt != 0)
-        cli_error("addr: unknown option '-\\x%02x' (see mcdisc addr "
-                  "--help)", (unsigned)(unsigned char)optopt);
-    else
-        cli_error("addr: unknown option '%s' (see mcdisc addr --help)",
-                  cli_quote(argv[optind - 1]));
-}
-
-/* Returns -1 to go on, or an exit code. */
-static int parse_options(int argc, char **argv, bool *json)
-{
-    int c;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", addr_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_JSON:
-            *json = true;
-            break;
-        case 'h':
-        case OPT_HELP:
-            fputs(cmd_addr_usage, stdout);
-            return EXIT_OK;
-        default:
-            report_bad_option(argv);
-            return EXIT_USAGE;
-        }
-    }
-    return -1;
+    (void)arg;
+    if (c != 'j')
+        return -1;
+    *(bool *)ctx = true;
+    return 0;
 }
 
 /* One argument: returns 2 invalid, 1 not multicast, 0 multicast. */
@@ -400,12 +342,15 @@ static int do_one(const char *input, bool json, bool blank_line)
 int cmd_addr(int argc, char **argv)
 {
     bool json = false;
-    int rc = parse_options(argc, argv, &json);
+    static const cli_cmd addr_cli = {"addr", ":h", "json.j", cmd_addr_usage,
+                                     parse_opt, 0, true};
+    cli_where none = {0};
+    int rc = cli_getopt(&addr_cli, argc, argv, &none, &json);
     int worst = EXIT_OK;
     bool printed = false;
 
-    if (rc >= 0)
-        return rc;
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
     if (optind >= argc) {
         cli_error("addr: no address given (usage: mcdisc addr [--json] "
                   "ADDRESS...)");

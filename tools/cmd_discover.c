@@ -22,18 +22,23 @@ const char cmd_discover_usage[] =
     "                      capable, not loopback, with an address of the\n"
     "                      group's family\n"
     "  -g, --group G       multicast group (default " MCD_DEFAULT_GROUP ")\n"
-    "  -p, --port P        UDP port of the group (default 3333)\n"
-    "      --ttl N         multicast TTL / hop limit, 1-255 (default 1)\n"
-    "  -t, --timeout MS    collect replies for MS milliseconds (default 2000)\n"
+    "  -p, --port P        UDP port of the group (default "
+    CLI_STR(MCD_DEFAULT_PORT) ")\n"
+    "      --ttl N         multicast TTL / hop limit, 1-255 (default "
+    CLI_STR(MCD_DEFAULT_TTL) ")\n"
+    "  -t, --timeout MS    collect replies for MS milliseconds (default "
+    CLI_STR(CLI_DEFAULT_TIMEOUT_MS) ")\n"
     "      --retries N     send at most N more copies of the query (default:\n"
     "                      as many as fit in the timeout)\n"
-    "      --interval MS   gap before the first copy, doubling (default 100)\n"
+    "      --interval MS   gap before the first copy, doubling (default "
+    CLI_STR(CLI_DEFAULT_INTERVAL_MS) ")\n"
     "      --max-interval MS\n"
-    "                      ...up to this gap (default 100)\n"
+    "                      ...up to this gap (default "
+    CLI_STR(CLI_DEFAULT_MAX_INTERVAL_MS) ")\n"
     "  -q, --query TEXT    the query (default \"" MCD_DEFAULT_QUERY "\")\n"
     "  -c, --count N       stop as soon as N devices answered\n"
     "      --per-source N  list at most N devices per source address\n"
-    "                      (default 16)\n"
+    "                      (default " CLI_STR(MCD_DEFAULT_PER_SOURCE) ")\n"
     "  -j, --json          one JSON object per device per line\n"
     "  -h, --help          this help\n\n"
     "Replies count only from a unicast address and port, and with TTL 1\n"
@@ -44,7 +49,7 @@ const char cmd_discover_usage[] =
 
 typedef struct dopts {
     mcd_query_config cfg;
-    const char *ifaces[MCD_MAX_IFACES];
+    cli_where where;
     bool json;
 } dopts;
 
@@ -66,23 +71,8 @@ static int parse_opt(void *ctx, int c, const char *arg)
     uint32_t v;
 
     switch (c) {
-    case 'i':
-        if (o->cfg.n_ifaces == MCD_MAX_IFACES) {
-            cli_error("discover: at most %d --iface", MCD_MAX_IFACES);
-            return -1;
-        }
-        o->ifaces[o->cfg.n_ifaces++] = arg;
-        return 0;
-    case 'g':
-        o->cfg.group = arg;
-        return cli_check_group("discover", arg);
-    case 'p':
-        return cli_port("discover: --port", arg, &o->cfg.port);
     case 'T':
-        if (parse_num("discover: --ttl", arg, 1, 255, &v) < 0)
-            return -1;
-        o->cfg.ttl = (int)v;
-        return 0;
+        return cli_ttl("discover", arg, &o->cfg.ttl);
     case 't':
         return parse_num("discover: --timeout", arg, 1, 3600000,
                          &o->cfg.timeout_ms);
@@ -98,12 +88,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
         return parse_num("discover: --max-interval", arg, 1, 600000,
                          &o->cfg.max_interval_ms);
     case 'q':
-        o->cfg.query = arg;
-        if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
-            cli_error("discover: --query must be 1-%d bytes", MCD_QUERY_MAX);
-            return -1;
-        }
-        return 0;
+        return cli_query("discover", arg, &o->cfg.query);
     case 'c':
         return parse_num("discover: --count", arg, 1, 1000000, &o->cfg.count);
     case 'S':
@@ -116,36 +101,23 @@ static int parse_opt(void *ctx, int c, const char *arg)
     return -1;
 }
 
+static const cli_cmd discover_cli = {
+    "discover", ":i:g:p:t:q:c:jh",
+    "iface=i group=g port=p ttl=T timeout=t retries=r interval=I "
+    "max-interval=M query=q count=c per-source=S json.j",
+    cmd_discover_usage, parse_opt, MCD_MAX_IFACES, false};
+
 static int parse_args(dopts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"iface", required_argument, NULL, 'i'},
-        {"group", required_argument, NULL, 'g'},
-        {"port", required_argument, NULL, 'p'},
-        {"ttl", required_argument, NULL, 'T'},
-        {"timeout", required_argument, NULL, 't'},
-        {"retries", required_argument, NULL, 'r'},
-        {"interval", required_argument, NULL, 'I'},
-        {"max-interval", required_argument, NULL, 'M'},
-        {"query", required_argument, NULL, 'q'},
-        {"count", required_argument, NULL, 'c'},
-        {"per-source", required_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int rc = cli_getopt("discover", argc, argv, ":i:g:p:t:q:c:jh", longs,
-                        cmd_discover_usage, parse_opt, o);
+    o->where.group = o->cfg.group;
+    o->where.port = o->cfg.port;
+    int rc = cli_getopt(&discover_cli, argc, argv, &o->where, o);
 
-    if (rc != 0)
-        return rc;
-    if (optind < argc) {
-        cli_error("discover: unexpected argument '%s'",
-                  cli_quote(argv[optind]));
-        return -1;
-    }
-    o->cfg.ifaces = o->ifaces;
-    return 0;
+    o->cfg.group = o->where.group;
+    o->cfg.port = o->where.port;
+    o->cfg.ifaces = o->where.ifaces.name;
+    o->cfg.n_ifaces = o->where.ifaces.n;
+    return rc;
 }
 
 typedef struct dctx {
@@ -264,7 +236,11 @@ static int report(const mcd_query_stats *st, int rc)
 
 int cmd_discover(int argc, char **argv)
 {
-    dopts o = {.cfg = {.group = MCD_DEFAULT_GROUP, .port = MCD_DEFAULT_PORT}};
+    dopts o = {.cfg = {.group = MCD_DEFAULT_GROUP,
+                       .port = MCD_DEFAULT_PORT,
+                       .timeout_ms = CLI_DEFAULT_TIMEOUT_MS,
+                       .interval_ms = CLI_DEFAULT_INTERVAL_MS,
+                       .max_interval_ms = CLI_DEFAULT_MAX_INTERVAL_MS}};
     mcd_query *q;
     size_t bad;
     int rc = parse_args(&o, argc, argv);
@@ -273,7 +249,8 @@ int cmd_discover(int argc, char **argv)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     int err = mcd_query_open(&q, &o.cfg, &bad);
     if (err < 0) {
-        cli_open_error("discover", err, o.cfg.group, o.cfg.port, o.ifaces, bad);
+        cli_open_error("discover", err, o.cfg.group, o.cfg.port,
+                       o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
     rc = run(&o, q);

@@ -25,7 +25,8 @@ const char cmd_recv_usage[] =
     "  -i, --iface IF      join on IF (name, index or address); repeatable.\n"
     "                      Default: every usable interface of the family\n"
     "  -S, --source S      source-specific join: only datagrams from S\n"
-    "  -p, --port P        port for groups given without one (default 3333)\n"
+    "  -p, --port P        port for groups given without one (default "
+    CLI_STR(MCD_DEFAULT_PORT) ")\n"
     "  -c, --count N       stop after N datagrams\n"
     "  -d, --duration S    stop after S seconds (decimals allowed)\n"
     "  -q, --quiet         print only the summary\n"
@@ -42,10 +43,8 @@ typedef struct ropts {
     const char *gtext[MAX_GROUPS];
     mcd_group_spec groups[MAX_GROUPS];
     size_t ngroups;
-    const char *ifaces[MCD_MAX_IFACES];
-    size_t nifaces;
+    cli_where where; /* no --group: groups are operands */
     const char *source;
-    uint16_t port;
     uint64_t count;
     double duration;
     bool quiet, json;
@@ -66,13 +65,6 @@ typedef struct rstate {
     size_t nif;
 } rstate;
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 static int parse_opt(void *ctx, int c, const char *arg)
 {
     ropts *o = ctx;
@@ -80,15 +72,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
     long v;
 
     switch (c) {
-    case 'i':
-        if (o->nifaces == MCD_MAX_IFACES) {
-            cli_error("recv: at most %d --iface", MCD_MAX_IFACES);
-            return -1;
-        }
-        o->ifaces[o->nifaces++] = arg;
-        return 0;
     case 'S': o->source = arg; return 0;
-    case 'p': return cli_port("recv: --port", arg, &o->port);
     case 'c':
         if (cli_parse_long("recv: --count", arg, 1, 2000000000L, &v) < 0)
             return -1;
@@ -129,7 +113,7 @@ static int parse_groups(ropts *o, int argc, char **argv)
             cli_error("recv: at most %d groups", MAX_GROUPS);
             return -1;
         }
-        err = mcd_group_spec_parse(argv[i], o->port, g);
+        err = mcd_group_spec_parse(argv[i], o->where.port, g);
         if (err < 0) {
             cli_group_error("recv", argv[i], err);
             return -1;
@@ -145,21 +129,14 @@ static int parse_groups(ropts *o, int argc, char **argv)
     return 0;
 }
 
+static const cli_cmd recv_cli = {
+    "recv", ":i:S:p:c:d:qjh",
+    "iface=i source=S port=p count=c duration=d quiet.q json.j",
+    cmd_recv_usage, parse_opt, MCD_MAX_IFACES, true};
+
 static int parse_args(ropts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"iface", required_argument, NULL, 'i'},
-        {"source", required_argument, NULL, 'S'},
-        {"port", required_argument, NULL, 'p'},
-        {"count", required_argument, NULL, 'c'},
-        {"duration", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int rc = cli_getopt("recv", argc, argv, ":i:S:p:c:d:qjh", longs,
-                        cmd_recv_usage, parse_opt, o);
+    int rc = cli_getopt(&recv_cli, argc, argv, &o->where, o);
 
     if (rc != 0)
         return rc;
@@ -438,7 +415,8 @@ static int loop(mcd_receiver *r, rstate *st, struct pollfd *pfd, size_t n,
     mcd_time stop_at = st->o->duration > 0
         ? mcd_clock_mono() + (mcd_time)(st->o->duration * 1e6) : MCD_TIME_NEVER;
 
-    while (!stop_signal && (st->o->count == 0 || st->total < st->o->count)) {
+    while (!cli_stop_signal &&
+           (st->o->count == 0 || st->total < st->o->count)) {
         mcd_time now = mcd_clock_mono();
         struct timespec ts, *tp = NULL;
 
@@ -477,8 +455,7 @@ static void report_skipped(const mcd_receiver *r, const ropts *o)
 int cmd_recv(int argc, char **argv)
 {
     static rstate st;
-    ropts o = {.port = MCD_DEFAULT_PORT};
-    struct sigaction sa = {.sa_handler = on_signal};
+    ropts o = {.where.port = MCD_DEFAULT_PORT};
     sigset_t stops, waitmask;
     mcd_receiver *r;
     struct pollfd *pfd = NULL;
@@ -488,9 +465,11 @@ int cmd_recv(int argc, char **argv)
 
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    err = mcd_receiver_open(&r, o.groups, o.ngroups, o.ifaces, o.nifaces, &bad);
+    err = mcd_receiver_open(&r, o.groups, o.ngroups, o.where.ifaces.name,
+                            o.where.ifaces.n, &bad);
     if (err < 0) {
-        cli_open_error("recv", err, o.gtext[0], o.groups[0].port, o.ifaces, bad);
+        cli_open_error("recv", err, o.gtext[0], o.groups[0].port,
+                       o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
     st.o = &o;
@@ -516,9 +495,7 @@ int cmd_recv(int argc, char **argv)
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
     sigprocmask(SIG_BLOCK, &stops, &waitmask);
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_catch_stop();
     rc = loop(r, &st, pfd, poll_set(r, &st, pfd, fds), &waitmask);
     for (size_t i = 0; i < st.flows.n; i++)
         (o.json ? summary_json : summary_human)(&st.table[i]);

@@ -27,22 +27,28 @@ const char cmd_respond_usage[] =
     "      --wait-iface      a named interface that is missing or down is\n"
     "                        waited for instead of an error\n"
     "  -g, --group G         multicast group (default " MCD_DEFAULT_GROUP ")\n"
-    "  -p, --port P          UDP port (default 3333)\n"
+    "  -p, --port P          UDP port (default " CLI_STR(MCD_DEFAULT_PORT)
+    ")\n"
     "  -n, --name NAME       device name (default \"" MCD_DEFAULT_NAME "\")\n"
     "  -P, --proto PROTO     application protocol (default " MCD_DEFAULT_PROTO
     ")\n"
-    "  -s, --service-port N  application port (default 443)\n"
+    "  -s, --service-port N  application port (default "
+    CLI_STR(MCD_DEFAULT_SERVICE_PORT) ")\n"
     "  -q, --query TEXT      the query to answer (default \""
     MCD_DEFAULT_QUERY "\")\n"
     "      --delay MIN-MAX   reply after a random delay in MIN-MAX ms\n"
-    "                        (default 0-20; 0 answers at once, as the\n"
+    "                        (default " CLI_STR(MCD_DEFAULT_DELAY_MIN_MS) "-"
+    CLI_STR(MCD_DEFAULT_DELAY_MAX_MS) "; 0 answers at once, as the\n"
     "                        chapter does)\n"
     "      --querier-interval MS\n"
     "                        answer one address at most once per MS ms\n"
-    "                        (default 50; 0: no limit)\n"
+    "                        (default " CLI_STR(MCD_DEFAULT_QUERIER_INTERVAL_MS)
+    "; 0: no limit)\n"
     "      --rate N          at most N replies per second in all (default\n"
-    "                        1000; 0: no limit), bursts of --burst (200)\n"
-    "      --burst N\n"
+    "                        " CLI_STR(MCD_DEFAULT_RATE_PER_S)
+    "; 0: no limit)\n"
+    "      --burst N         ...in bursts of up to N (default "
+    CLI_STR(MCD_DEFAULT_RATE_BURST) ")\n"
     "      --allow-unicast   also answer queries not sent to the group\n"
     "      --allow-offlink   also answer sources outside the link the query\n"
     "                        came in on (routed setups)\n"
@@ -61,7 +67,7 @@ const char cmd_respond_usage[] =
 
 typedef struct ropts {
     mcd_responder_config cfg;
-    const char *ifaces[MCD_MAX_IFACES];
+    cli_where where;
     bool verbose, json;
 } ropts;
 
@@ -174,29 +180,12 @@ static int parse_opt(void *ctx, int c, const char *arg)
     ropts *o = ctx;
 
     switch (c) {
-    case 'i':
-        if (o->cfg.n_ifaces == MCD_MAX_IFACES) {
-            cli_error("respond: at most %d --iface", MCD_MAX_IFACES);
-            return -1;
-        }
-        o->ifaces[o->cfg.n_ifaces++] = arg;
-        return 0;
-    case 'g':
-        o->cfg.group = arg;
-        return cli_check_group("respond", arg);
-    case 'p':
-        return cli_port("respond: --port", arg, &o->cfg.port);
     case 'n': o->cfg.name = arg; return 0;
     case 'P': o->cfg.proto = arg; return 0;
     case 's':
         return cli_port("respond: --service-port", arg, &o->cfg.service_port);
     case 'q':
-        o->cfg.query = arg;
-        if (mcd_query_check((const uint8_t *)arg, strlen(arg)) < 0) {
-            cli_error("respond: --query must be 1-%d bytes", MCD_QUERY_MAX);
-            return -1;
-        }
-        return 0;
+        return cli_query("respond", arg, &o->cfg.query);
     case 'U': o->cfg.allow_unicast = true; return 0;
     case 'A': o->cfg.allow_amplification = true; return 0;
     case 'O': o->cfg.allow_offlink = true; return 0;
@@ -237,40 +226,25 @@ static int check_reply(const ropts *o)
     return 0;
 }
 
+static const cli_cmd respond_cli = {
+    "respond", ":i:g:p:n:P:s:q:vjh",
+    "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
+    "query=q delay=D querier-interval=Q rate=R burst=B allow-unicast.U "
+    "allow-offlink.O allow-amplification.A verbose.v json.j",
+    cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
+
 static int parse_args(ropts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"iface", required_argument, NULL, 'i'},
-        {"wait-iface", no_argument, NULL, 'W'},
-        {"group", required_argument, NULL, 'g'},
-        {"port", required_argument, NULL, 'p'},
-        {"name", required_argument, NULL, 'n'},
-        {"proto", required_argument, NULL, 'P'},
-        {"service-port", required_argument, NULL, 's'},
-        {"query", required_argument, NULL, 'q'},
-        {"delay", required_argument, NULL, 'D'},
-        {"querier-interval", required_argument, NULL, 'Q'},
-        {"rate", required_argument, NULL, 'R'},
-        {"burst", required_argument, NULL, 'B'},
-        {"allow-unicast", no_argument, NULL, 'U'},
-        {"allow-offlink", no_argument, NULL, 'O'},
-        {"allow-amplification", no_argument, NULL, 'A'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int rc = cli_getopt("respond", argc, argv, ":i:g:p:n:P:s:q:vjh", longs,
-                        cmd_respond_usage, parse_opt, o);
+    int rc;
 
-    if (rc != 0)
-        return rc;
-    if (optind < argc) {
-        cli_error("respond: unexpected argument '%s'", cli_quote(argv[optind]));
-        return -1;
-    }
-    o->cfg.ifaces = o->ifaces;
-    return check_reply(o);
+    o->where.group = o->cfg.group;
+    o->where.port = o->cfg.port;
+    rc = cli_getopt(&respond_cli, argc, argv, &o->where, o);
+    o->cfg.group = o->where.group;
+    o->cfg.port = o->where.port;
+    o->cfg.ifaces = o->where.ifaces.name;
+    o->cfg.n_ifaces = o->where.ifaces.n;
+    return rc != 0 ? rc : check_reply(o);
 }
 
 static void log_datagram(const ropts *o, const mcd_event *ev)
@@ -537,7 +511,8 @@ int cmd_respond(int argc, char **argv)
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
         logout_close(&err_log, 1000);
-        cli_open_error("respond", err, o.cfg.group, o.cfg.port, o.ifaces, bad);
+        cli_open_error("respond", err, o.cfg.group, o.cfg.port,
+                       o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
     announce(&o);

@@ -22,17 +22,21 @@ const char cmd_send_usage[] =
     "reordering and delay. IPv6 groups take the [GROUP%ZONE]:PORT form.\n\n"
     "  -i, --iface IF      send out of IF (name, index or address); default:\n"
     "                      the first usable interface of the group's family\n"
-    "      --ttl N         TTL / hop limit 1-255 (default 1)\n"
+    "      --ttl N         TTL / hop limit 1-255 (default "
+    CLI_STR(MCD_DEFAULT_TTL) ")\n"
     "      --loop          loop datagrams back to this host (default)\n"
     "      --no-loop       do not\n"
     "  -c, --count N       send N datagrams (default: until --duration or\n"
     "                      SIGINT)\n"
-    "  -r, --rate PPS      datagrams per second (default 10)\n"
-    "  -s, --size BYTES    datagram size with the header, 32-65507 (default 64)\n"
+    "  -r, --rate PPS      datagrams per second (default "
+    CLI_STR(CLI_DEFAULT_SEND_RATE) ")\n"
+    "  -s, --size BYTES    datagram size with the header, 32-65507 (default "
+    CLI_STR(CLI_DEFAULT_SEND_SIZE) ")\n"
     "  -d, --duration S    stop after S seconds (decimals allowed)\n"
     "  -m, --message TEXT  send TEXT as it is instead of the test header\n"
     "      --stdin         send what standard input holds, as it is\n"
-    "  -p, --port P        port when GROUP has none (default 3333)\n"
+    "  -p, --port P        port when GROUP has none (default "
+    CLI_STR(MCD_DEFAULT_PORT) ")\n"
     "  -j, --json          the summary as a JSON object\n"
     "  -v, --verbose       print the interface's multicast state first\n"
     "  -h, --help          this help\n\n"
@@ -42,7 +46,7 @@ const char cmd_send_usage[] =
 #define BATCH 64
 
 typedef struct sopts {
-    const char *iface;
+    cli_where where; /* one --iface at most, no --group */
     int ttl;
     bool loop, json, verbose;
     uint64_t count; /* 0: no limit */
@@ -50,16 +54,8 @@ typedef struct sopts {
     long size;
     const char *message;
     bool use_stdin;
-    uint16_t port;
     const char *group;
 } sopts;
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
 
 static int parse_opt(void *ctx, int c, const char *arg)
 {
@@ -68,12 +64,8 @@ static int parse_opt(void *ctx, int c, const char *arg)
     long v;
 
     switch (c) {
-    case 'i': o->iface = arg; return 0;
     case 'T':
-        if (cli_parse_long("send: --ttl", arg, 1, 255, &v) < 0)
-            return -1;
-        o->ttl = (int)v;
-        return 0;
+        return cli_ttl("send", arg, &o->ttl);
     case 'L': o->loop = true; return 0;
     case 'N': o->loop = false; return 0;
     case 'c':
@@ -91,34 +83,21 @@ static int parse_opt(void *ctx, int c, const char *arg)
                                  &o->duration);
     case 'm': o->message = arg; return 0;
     case 'S': o->use_stdin = true; return 0;
-    case 'p': return cli_port("send: --port", arg, &o->port);
     case 'j': o->json = true; return 0;
     case 'v': o->verbose = true; return 0;
     }
     return -1;
 }
 
+static const cli_cmd send_cli = {
+    "send", ":i:c:r:s:d:m:p:jvh",
+    "iface=i ttl=T loop.L no-loop.N count=c rate=r size=s duration=d "
+    "message=m stdin.S port=p json.j verbose.v",
+    cmd_send_usage, parse_opt, 1, true};
+
 static int parse_args(sopts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"iface", required_argument, NULL, 'i'},
-        {"ttl", required_argument, NULL, 'T'},
-        {"loop", no_argument, NULL, 'L'},
-        {"no-loop", no_argument, NULL, 'N'},
-        {"count", required_argument, NULL, 'c'},
-        {"rate", required_argument, NULL, 'r'},
-        {"size", required_argument, NULL, 's'},
-        {"duration", required_argument, NULL, 'd'},
-        {"message", required_argument, NULL, 'm'},
-        {"stdin", no_argument, NULL, 'S'},
-        {"port", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int rc = cli_getopt("send", argc, argv, ":i:c:r:s:d:m:p:jvh", longs,
-                        cmd_send_usage, parse_opt, o);
+    int rc = cli_getopt(&send_cli, argc, argv, &o->where, o);
 
     if (rc != 0)
         return rc;
@@ -207,7 +186,7 @@ static int run(const sopts *o, mcd_sender *snd, uint8_t *tmpl, size_t len,
         ptrs[i] = bufs[i];
         lens[i] = len;
     }
-    while (!stop_signal && (o->count == 0 || st->sent < o->count)) {
+    while (!cli_stop_signal && (o->count == 0 || st->sent < o->count)) {
         mcd_time now = mcd_clock_mono();
         if (now >= stop_at)
             break;
@@ -302,9 +281,9 @@ static void warn_discovery(const mcd_group_spec *dest)
 int cmd_send(int argc, char **argv)
 {
     static uint8_t tmpl[MAX_PAYLOAD];
-    sopts o = {.ttl = 1, .loop = true, .rate = 10, .size = 64,
-               .port = MCD_DEFAULT_PORT};
-    struct sigaction sa = {.sa_handler = on_signal};
+    sopts o = {.ttl = MCD_DEFAULT_TTL, .loop = true,
+               .rate = CLI_DEFAULT_SEND_RATE, .size = CLI_DEFAULT_SEND_SIZE,
+               .where.port = MCD_DEFAULT_PORT};
     mcd_group_spec dest;
     mcd_sender *snd;
     sstate st = {0};
@@ -313,7 +292,7 @@ int cmd_send(int argc, char **argv)
 
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
-    err = mcd_group_spec_parse(o.group, o.port, &dest);
+    err = mcd_group_spec_parse(o.group, o.where.port, &dest);
     if (err < 0) {
         cli_group_error("send", o.group, err);
         return EXIT_USAGE;
@@ -321,19 +300,17 @@ int cmd_send(int argc, char **argv)
     if (load_payload(&o, tmpl, &len) < 0)
         return EXIT_USAGE;
     warn_discovery(&dest);
-    err = mcd_sender_open(&snd, &dest, o.iface, o.ttl, o.loop);
+    err = mcd_sender_open(&snd, &dest, o.where.ifaces.name[0], o.ttl, o.loop);
     if (err < 0) {
-        const char *ifs[1] = {o.iface};
-        cli_open_error("send", err, o.group, dest.port, ifs,
-                       o.iface && (err == MCD_E_NOIFACE || err == MCD_E_IFNOMCAST ||
-                                   err == MCD_E_IFNOADDR) ? 0 : SIZE_MAX);
+        cli_open_error("send", err, o.group, dest.port, o.where.ifaces.name,
+                       o.where.ifaces.n > 0 && (err == MCD_E_NOIFACE ||
+                                         err == MCD_E_IFNOMCAST ||
+                                         err == MCD_E_IFNOADDR) ? 0 : SIZE_MAX);
         return EXIT_USAGE;
     }
     if (o.verbose)
         diag_print_iface(stderr, mcd_sender_iface(snd), &dest.group);
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_catch_stop();
     st.start = mcd_clock_mono();
     rc = run(&o, snd, tmpl, len, &st);
     st.end = mcd_clock_mono();

@@ -48,6 +48,18 @@ static const command *find(const char *name)
     return NULL;
 }
 
+/* The command called name, or NULL after one line on stderr ("help: "
+ * or "" before it, as `prefix` says). */
+static const command *find_or_say(const char *prefix, const char *name)
+{
+    const command *c = find(name);
+
+    if (c == NULL)
+        cli_error("%sunknown command '%s' (see mcdisc --help)", prefix,
+                  cli_quote(name));
+    return c;
+}
+
 static int help(int argc, char **argv)
 {
     const command *c;
@@ -60,46 +72,47 @@ static int help(int argc, char **argv)
         cli_error("help: takes one command name");
         return EXIT_USAGE;
     }
-    c = find(argv[1]);
-    if (c == NULL) {
-        cli_error("help: unknown command '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
+    c = find_or_say("help: ", argv[1]);
+    if (c == NULL)
         return EXIT_USAGE;
-    }
     fputs(c->usage, stdout);
+    return EXIT_OK;
+}
+
+/* The program's own flags: an exit code, or -1 when arg is not a flag. */
+static int global_flag(const char *arg)
+{
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        usage(stdout);
+    } else if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0) {
+        printf("mcdisc %s\n", mcd_version());
+    } else if (strcmp(arg, "--list-defaults") == 0) { /* for the tests */
+        cli_list_defaults(stdout);
+    } else if (arg[0] == '-') {
+        cli_error("unknown option '%s' (see mcdisc --help)", cli_quote(arg));
+        return EXIT_USAGE;
+    } else {
+        return -1;
+    }
     return EXIT_OK;
 }
 
 static int run(int argc, char **argv)
 {
     const command *c;
+    int rc;
 
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("mcdisc %s\n", mcd_version());
-        return EXIT_OK;
-    }
+    rc = global_flag(argv[1]);
+    if (rc >= 0)
+        return rc;
     if (strcmp(argv[1], "help") == 0)
         return help(argc - 1, argv + 1);
-    if (argv[1][0] == '-') {
-        cli_error("unknown option '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
-        return EXIT_USAGE;
-    }
-    c = find(argv[1]);
-    if (c == NULL) {
-        cli_error("unknown command '%s' (see mcdisc --help)",
-                  cli_quote(argv[1]));
-        return EXIT_USAGE;
-    }
-    return c->run(argc - 1, argv + 1);
+    c = find_or_say("", argv[1]);
+    return c != NULL ? c->run(argc - 1, argv + 1) : EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

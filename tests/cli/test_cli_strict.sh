@@ -241,6 +241,35 @@ done
 mc help >/dev/null 2>"$T/err"
 [ $? -eq 0 ] && [ ! -s "$T/err" ] && t_ok "a writable stdout: exit 0, nothing on stderr" ||
     t_fail "a writable stdout: exit 0, nothing on stderr"
+# --- one option loop --------------------------------------------
+# Every subcommand, addr too, reads its options through cli_getopt(): the
+# same words for the same mistakes, and --iface through one collector.
+one_line() { # WHAT TEXT ARGS...: exit 2, one stderr line holding TEXT
+    local what=$1 text=$2
+    shift 2
+    run "$@"
+    if [ "$rc" -eq 2 ] && [ "$(err_lines)" -eq 1 ] &&
+        grep -qF -- "$text" "$T/err"; then
+        t_ok "$what: $(cat "$T/err")"
+    else
+        t_fail "$what (rc $rc): $(cat "$T/err")"
+    fi
+}
+for c in addr discover respond send recv; do
+    one_line "$c --json=1 is refused as the others are" \
+        "$c: option '--json' takes no value" "$c" --json=1 239.1.1.1
+    one_line "$c: an unknown option names the way to the help" \
+        "$c: unknown option '--bogus' (see mcdisc help $c)" "$c" --bogus
+done
+ifs=()
+for k in $(seq 33); do ifs+=(--iface "x$k"); done
+for c in discover respond recv; do
+    one_line "$c: at most 32 --iface" "$c: at most 32 --iface" \
+        "$c" "${ifs[@]}" 239.1.1.1
+done
+one_line "send: one --iface (a second was silently dropped)" \
+    "send: at most 1 --iface" send --iface lo --iface x1 239.1.1.1
+
 # A closed stderr: the exit code still tells (nothing to read it from).
 mc frobnicate 2>&-
 [ $? -eq 2 ] && t_ok "closed stderr: the usage error still exits 2" ||
