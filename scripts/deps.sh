@@ -26,6 +26,7 @@ nftables
 liblwip-dev
 socat
 procps
+groff-base
 "
 
 # For `make fuzz` only: clang with libFuzzer and the sanitizer runtimes.
