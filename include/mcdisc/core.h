@@ -80,7 +80,8 @@ MCD_EXTERN
 const char *mcd_errname(int err);
 
 /* ------------------------------------------------------------------------ */
-/* Addresses (src/core/addr.c): strict text form, classification            */
+/* Addresses: strict text form (src/core/addr.c), classification           */
+/* (src/core/addr_class.c)                                                   */
 
 enum mcd_family { MCD_AF_NONE = 0, MCD_AF_INET4 = 4, MCD_AF_INET6 = 6 };
 
