@@ -194,6 +194,34 @@ typedef struct mcd_addr_info {
 MCD_EXTERN
 int mcd_addr_classify(const mcd_addr *a, mcd_addr_info *info);
 
+/* A group argument as the command line and configurations write it:
+ * "GROUP", "GROUP:PORT" (IPv4), "[GROUP]" or "[GROUP]:PORT", where an
+ * IPv6 GROUP may carry a "%zone" (a name or an index). */
+typedef struct mcd_group_text {
+    mcd_addr group;   /* scope_id: the zone's value when it is numeric */
+    uint16_t port;    /* default_port when the text gives none */
+    const char *zone; /* the zone's text in the caller's buffer (not NUL-
+                         terminated), NULL when there is none */
+    size_t zone_len;  /* may be 0 ("ff02::1%"): the caller refuses it */
+} mcd_group_text;
+
+/* Longest host part of a group argument: an address, '%' and a zone of up
+ * to 16 bytes (IF_NAMESIZE on Linux and the BSDs). */
+#define MCD_GROUP_HOST_MAX (MCD_ADDR_STRLEN + 1 + 16)
+
+/* Parse the first `len` bytes of `text` (no NUL needed) as a group
+ * argument, strictly, without copying or allocating: the address as
+ * mcd_addr_parse() reads it, a zone only on IPv6 (printable ASCII
+ * without '%', ':', '[' or ']'), a port of 1-65535 in
+ * decimal digits without sign, space or leading zero. The zone is not
+ * resolved: that needs the OS (mcd_group_spec_parse() in the POSIX layer
+ * looks a name up). Returns 0, MCD_E_BADADDR, MCD_E_NOTMCAST or
+ * MCD_E_BADPORT (checked in that order; on the last two, out->group and
+ * out->zone are already set), or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_group_text_parse(const char *text, size_t len, uint16_t default_port,
+                         mcd_group_text *out);
+
 /* ------------------------------------------------------------------------ */
 /* The chapter's exchange (see docs/PROTOCOL.md)                              */
 

@@ -249,9 +249,10 @@ typedef struct mcd_group_spec {
 } mcd_group_spec;
 
 /* Parse "GROUP", "GROUP:PORT" (IPv4) or "[GROUP]:PORT" (IPv6, with an
- * optional %zone, by name or index). The port defaults to default_port.
- * Returns 0, MCD_E_BADADDR, MCD_E_NOTMCAST, MCD_E_BADPORT or
- * MCD_E_NOIFACE (unknown zone). */
+ * optional %zone, by name or index) with mcd_group_text_parse(), and
+ * resolve the zone (src/net/sockaddr.c). The port defaults to
+ * default_port. Returns 0, MCD_E_BADADDR, MCD_E_NOIFACE (unknown zone),
+ * MCD_E_NOTMCAST or MCD_E_BADPORT, in that order, or MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_group_spec_parse(const char *text, uint16_t default_port,
                          mcd_group_spec *out);

@@ -394,3 +394,118 @@ bool mcd_addr_equal(const mcd_addr *a, const mcd_addr *b)
         return memcmp(a->b, b->b, 16) == 0 && a->scope_id == b->scope_id;
     return a->family == MCD_AF_NONE;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Group arguments                                                           */
+
+/* Part of the caller's text; p is NULL when the part is absent. */
+struct text_span {
+    const char *p;
+    size_t n;
+};
+
+/* "[host]", "[host]:port", "host:port" with one ':' (IPv4), or a bare
+ * host (IPv6 holds more than one ':', so it takes no port unbracketed). */
+static bool group_split(const char *s, size_t n, struct text_span *host,
+                        struct text_span *port)
+{
+    *host = (struct text_span){s, n};
+    *port = (struct text_span){NULL, 0};
+    if (s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+
+        if (close == NULL)
+            return false;
+        size_t after = (size_t)(close - s) + 1;
+        *host = (struct text_span){s + 1, after - 2};
+        if (after == n)
+            return true;
+        if (s[after] != ':')
+            return false;
+        *port = (struct text_span){s + after + 1, n - after - 1};
+        return true;
+    }
+    const char *colon = memchr(s, ':', n);
+    size_t at = colon != NULL ? (size_t)(colon - s) : n;
+    if (colon != NULL && memchr(colon + 1, ':', n - at - 1) == NULL) {
+        *host = (struct text_span){s, at};
+        *port = (struct text_span){colon + 1, n - at - 1};
+    }
+    return true;
+}
+
+/* The CLI's rule for a port (tools/cli.c): 1-65535 in decimal digits, no
+ * sign, space or leading zero (strtoul would take all three, and hex). */
+static bool parse_port(const char *s, size_t n, uint16_t *out)
+{
+    uint32_t v = 0;
+
+    if (n == 0 || n > 5 || s[0] == '0')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    if (v > 65535)
+        return false;
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* Zone bytes: printable ASCII but the delimiters of this syntax, so every
+ * zone read can be written back in brackets. Interface names fit (Linux
+ * refuses ':', '/' and spaces in them). */
+static bool zone_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] > '~' || memchr("%:[]", s[i], 4) != NULL)
+            return false;
+    return true;
+}
+
+/* The address and, after a '%', the zone, left to the caller to resolve
+ * (a name needs the OS); a numeric zone's value goes to scope_id too. */
+static bool group_host(struct text_span h, mcd_group_text *g)
+{
+    if (h.n == 0 || h.n > MCD_GROUP_HOST_MAX)
+        return false;
+    const char *pct = memchr(h.p, '%', h.n);
+    size_t alen = pct != NULL ? (size_t)(pct - h.p) : h.n;
+    if (mcd_addr_parse_n(h.p, alen, &g->group, NULL) != 0)
+        return false;
+    if (pct == NULL)
+        return true;
+    /* A zone only on IPv6 (RFC 4007 section 11). */
+    if (g->group.family != MCD_AF_INET6)
+        return false;
+    g->zone = pct + 1;
+    g->zone_len = h.n - alen - 1;
+    if (!zone_ok(g->zone, g->zone_len))
+        return false;
+    if (!parse_zone(g->zone, g->zone_len, &g->group.scope_id))
+        g->group.scope_id = 0;
+    return true;
+}
+
+int mcd_group_text_parse(const char *text, size_t len, uint16_t default_port,
+                         mcd_group_text *out)
+{
+    struct text_span host, port;
+    mcd_group_text g = {.port = default_port};
+
+    if (out == NULL || (text == NULL && len > 0))
+        return MCD_E_INVAL;
+    memset(out, 0, sizeof *out);
+    if (len == 0 || !group_split(text, len, &host, &port) ||
+        !group_host(host, &g))
+        return MCD_E_BADADDR;
+    /* From here the group and its zone are known, also on failure: a
+     * caller can report an unknown zone before the checks below. */
+    *out = g;
+    if (!mcd_addr_is_multicast(&g.group))
+        return MCD_E_NOTMCAST;
+    if (port.p != NULL && !parse_port(port.p, port.n, &out->port))
+        return MCD_E_BADPORT;
+    return 0;
+}

@@ -1,5 +1,7 @@
 /*
- * sockaddr.c - between the cores' plain values and the OS's sockaddrs.
+ * sockaddr.c - between the cores' plain values and the OS's sockaddrs,
+ * and the one thing of address text the core cannot do: look a zone's
+ * interface name up (mcd_addr_resolve, mcd_group_spec_parse).
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -53,34 +55,73 @@ int mcd_from_sockaddr_(const struct sockaddr *sa, mcd_endpoint *ep)
     return MCD_E_FAMILY;
 }
 
+/* The interface index for a zone: an interface of that name first, else
+ * the zone's own value (`numeric`, 0 when it is not a number). */
+static int zone_index(const char *zone, size_t n, uint32_t numeric,
+                      uint32_t *out)
+{
+    char name[IF_NAMESIZE];
+    unsigned idx = 0;
+
+    if (n > 0 && n < sizeof name) {
+        memcpy(name, zone, n);
+        name[n] = '\0';
+        idx = if_nametoindex(name);
+    }
+    if (idx == 0)
+        idx = numeric;
+    if (idx == 0)
+        return MCD_E_NOIFACE;
+    *out = idx;
+    return 0;
+}
+
 int mcd_addr_resolve(const char *text, mcd_addr *out)
 {
-    size_t len = strlen(text), zone_at = len;
-    char zone[IF_NAMESIZE];
-    unsigned idx;
-    int err = mcd_addr_parse_n(text, len, out, &zone_at);
+    mcd_addr a, num;
 
+    if (text == NULL || out == NULL)
+        return MCD_E_INVAL;
+    size_t len = strlen(text), zone_at = len;
+    int err = mcd_addr_parse_n(text, len, out, &zone_at);
     if (err == 0 || zone_at >= len)
         return err;
     /* "addr%zone": the address part must parse on its own. */
-    err = mcd_addr_parse_n(text, zone_at, out, NULL);
-    if (err < 0 || out->family != MCD_AF_INET6)
+    err = mcd_addr_parse_n(text, zone_at, &a, NULL);
+    if (err < 0 || a.family != MCD_AF_INET6)
         return MCD_E_BADADDR;
-    if (len - zone_at - 1 == 0 || len - zone_at - 1 >= sizeof zone)
-        return MCD_E_NOIFACE;
-    memcpy(zone, text + zone_at + 1, len - zone_at - 1);
-    zone[len - zone_at - 1] = '\0';
-    idx = if_nametoindex(zone);
-    if (idx == 0) {
-        mcd_addr tmp;
+    /* A numeric zone parses in the core. */
+    if (mcd_addr_parse(text, &num) != 0)
+        num.scope_id = 0;
+    err = zone_index(text + zone_at + 1, len - zone_at - 1, num.scope_id,
+                     &a.scope_id);
+    if (err == 0)
+        *out = a;
+    return err;
+}
 
-        /* A numeric zone parses in the core. */
-        if (mcd_addr_parse(text, &tmp) == 0) {
-            *out = tmp;
-            return 0;
-        }
-        return MCD_E_NOIFACE;
+/* The core parses (mcd_group_text_parse); the zone's name is looked up
+ * here, before the core's later checks are reported, as it always was. */
+int mcd_group_spec_parse(const char *text, uint16_t default_port,
+                         mcd_group_spec *out)
+{
+    mcd_group_text g;
+
+    if (text == NULL || out == NULL)
+        return MCD_E_INVAL;
+    memset(out, 0, sizeof *out);
+    int err = mcd_group_text_parse(text, strlen(text), default_port, &g);
+    if (err == MCD_E_BADADDR)
+        return err;
+    if (g.zone != NULL) {
+        int zerr = zone_index(g.zone, g.zone_len, g.group.scope_id,
+                              &g.group.scope_id);
+        if (zerr < 0)
+            return zerr;
     }
-    out->scope_id = idx;
+    if (err < 0)
+        return err;
+    out->group = g.group;
+    out->port = g.port;
     return 0;
 }
