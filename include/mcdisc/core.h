@@ -9,6 +9,18 @@
  * It includes no socket header. Errors: functions return int, negative on
  * failure. OS failures are -errno; library failures come from the MCD_E_*
  * block below. mcd_strerror() names either kind.
+ *
+ * NULL, in this header and in mcdisc/posix.h: a pointer argument must not
+ * be NULL unless its function says what NULL means. A buffer given with
+ * its length may be NULL when the length is 0: it is empty. The functions
+ * that read or write text and bytes (mcd_addr_*, mcd_group_*,
+ * mcd_query_check, mcd_reply_*, mcd_probe_*) check all the same: a NULL
+ * pointer gets MCD_E_INVAL, before anything is read or written (a
+ * predicate returns false). They are where users' and the network's input
+ * comes in, their callers pass optional pointers on, and MCD_E_INVAL names
+ * the caller's bug where MCD_E_BADADDR would blame the user's text. The
+ * cores' per-datagram functions do not check: they run on state that
+ * their init function, which does check, has already accepted.
  */
 #ifndef MCDISC_CORE_H
 #define MCDISC_CORE_H
@@ -107,8 +119,7 @@ typedef struct mcd_endpoint {
  * IPv6 optionally followed by "%" and a decimal zone index (1-4294967295,
  * no leading zero). Named zones ("%eth0") need the OS: mcd_addr_resolve()
  * in the POSIX layer. Unused bytes of out->b are zeroed.
- * Returns 0 and fills *out, or MCD_E_BADADDR (MCD_E_INVAL when out is
- * NULL). */
+ * Returns 0 and fills *out, MCD_E_BADADDR, or MCD_E_INVAL (NULL). */
 MCD_EXTERN
 int mcd_addr_parse(const char *text, mcd_addr *out);
 
@@ -117,8 +128,8 @@ int mcd_addr_parse(const char *text, mcd_addr *out);
  * MCD_E_BADADDR. When zone_at is not NULL, `*zone_at` receives the index
  * of the first '%', or len if there is none (on failure too), so the
  * caller can parse text[0..*zone_at) and resolve the zone itself.
- * Returns 0 (out->scope_id is then 0), MCD_E_BADADDR, or MCD_E_INVAL when
- * out is NULL. */
+ * Returns 0 (out->scope_id is then 0), MCD_E_BADADDR, or MCD_E_INVAL
+ * (NULL out, or NULL text with len > 0). */
 MCD_EXTERN
 int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
                      size_t *zone_at);
@@ -126,7 +137,7 @@ int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
 /* Write the canonical text of `a` (RFC 5952 for IPv6, "%N" zone when
  * an IPv6 scope_id is set) into buf. Returns the length written (without
  * the NUL) or MCD_E_TOOLONG when cap is too small (buf is then left
- * untouched), MCD_E_INVAL for a bad family. */
+ * untouched), MCD_E_INVAL for a bad family or NULL. */
 MCD_EXTERN
 int mcd_addr_format(const mcd_addr *a, char *buf, size_t cap);
 
@@ -190,7 +201,7 @@ typedef struct mcd_addr_info {
 } mcd_addr_info;
 
 /* Classify `a` (pure; no I/O). Returns 0, or MCD_E_INVAL for a bad
- * family. */
+ * family or NULL. */
 MCD_EXTERN
 int mcd_addr_classify(const mcd_addr *a, mcd_addr_info *info);
 
@@ -264,13 +275,14 @@ enum mcd_match mcd_query_match(const uint8_t *data, size_t len,
                                const uint8_t *query, size_t query_len);
 
 /* Check a query text for use: 1..MCD_QUERY_MAX bytes, no NUL.
- * Returns 0, MCD_E_TOOLONG or MCD_E_BADTEXT. */
+ * Returns 0, MCD_E_TOOLONG, MCD_E_BADTEXT or MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_query_check(const uint8_t *query, size_t len);
 
 /* Write "<name> <proto> <port>" into out (no NUL). The result is checked
  * to parse back to the same fields. Returns its length, or MCD_E_BADNAME,
- * MCD_E_BADPROTO, MCD_E_BADPORT, MCD_E_TOOLONG (cap too small). */
+ * MCD_E_BADPROTO, MCD_E_BADPORT, MCD_E_TOOLONG (cap too small),
+ * MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_reply_format(const char *name, const char *proto, uint16_t port,
                      uint8_t *out, size_t cap);
@@ -279,7 +291,7 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
  * 0x20-0x7e or >= 0x80 only; the last space-separated token is a decimal
  * port 1-65535 without leading zeros; the one before it a protocol token;
  * the rest, non-empty and not starting or ending with a space, the name.
- * Returns 0, or MCD_E_BADREPLY. */
+ * Returns 0, MCD_E_BADREPLY, or MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 
@@ -544,11 +556,12 @@ typedef struct mcd_probe {
     uint32_t total;     /* datagrams the sender plans to send; 0: unknown */
 } mcd_probe;
 
-/* Write the header into buf. Returns MCD_PROBE_LEN or MCD_E_TOOLONG. */
+/* Write the header into buf. Returns MCD_PROBE_LEN, MCD_E_TOOLONG or
+ * MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_probe_encode(const mcd_probe *p, uint8_t *buf, size_t cap);
-/* Read a header from a datagram. Returns 0, or MCD_E_NOTPROBE (too short,
- * wrong magic, version or header length). */
+/* Read a header from a datagram. Returns 0, MCD_E_NOTPROBE (too short,
+ * wrong magic, version or header length), or MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p);
 

@@ -16,7 +16,8 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* POSIX layer (src/net): sockets around the cores                           */
 
-/* Resolve address text with a named or numeric zone ("fe80::1%eth0"). */
+/* Resolve address text with a named or numeric zone ("fe80::1%eth0").
+ * Returns 0, MCD_E_BADADDR, MCD_E_NOIFACE, or MCD_E_INVAL (NULL). */
 MCD_EXTERN
 int mcd_addr_resolve(const char *text, mcd_addr *out);
 

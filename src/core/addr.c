@@ -216,10 +216,13 @@ int mcd_addr_parse_n(const char *text, size_t len, mcd_addr *out,
 {
     mcd_addr a;
 
-    if (out == NULL)
+    if (out == NULL || (text == NULL && len > 0))
         return MCD_E_INVAL;
-    if (text == NULL)
+    if (len == 0) { /* the empty text, NULL or not */
+        if (zone_at != NULL)
+            *zone_at = 0;
         return MCD_E_BADADDR;
+    }
     const char *pct = memchr(text, '%', len);
     /* The zone is the caller's to resolve: report where it starts. */
     if (zone_at != NULL)
@@ -235,10 +238,8 @@ int mcd_addr_parse(const char *text, mcd_addr *out)
     mcd_addr a;
     size_t zone_at;
 
-    if (out == NULL)
+    if (text == NULL || out == NULL)
         return MCD_E_INVAL;
-    if (text == NULL)
-        return MCD_E_BADADDR;
     size_t len = strlen(text);
     int rc = mcd_addr_parse_n(text, len, out, &zone_at);
     if (rc == 0 || zone_at == len)

@@ -14,6 +14,8 @@ int mcd_probe_encode(const mcd_probe *p, uint8_t *buf, size_t cap)
 {
     mcd_wcur w = {buf, cap, 0, false};
 
+    if (p == NULL || (buf == NULL && cap > 0))
+        return MCD_E_INVAL;
     mcd_wcur_be(&w, MCD_PROBE_MAGIC, 4);
     mcd_wcur_be(&w, MCD_PROBE_VERSION, 1);
     mcd_wcur_be(&w, 0, 1); /* flags, none defined */
@@ -29,6 +31,8 @@ int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p)
 {
     mcd_rcur r = {buf, len, 0, false};
 
+    if (p == NULL || (buf == NULL && len > 0))
+        return MCD_E_INVAL;
     if (mcd_rcur_be(&r, 4) != MCD_PROBE_MAGIC ||
         mcd_rcur_be(&r, 1) != MCD_PROBE_VERSION)
         return MCD_E_NOTPROBE;

@@ -37,6 +37,8 @@ static bool text_byte_ok(uint8_t c)
 
 int mcd_query_check(const uint8_t *query, size_t len)
 {
+    if (query == NULL && len > 0)
+        return MCD_E_INVAL;
     if (len == 0)
         return MCD_E_BADTEXT;
     if (len > MCD_QUERY_MAX)
@@ -111,7 +113,9 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out)
     mcd_rspan all = {data, 0, len}, port_tok, proto_tok;
     uint16_t port;
 
-    if (data == NULL || out == NULL || len > MCD_REPLY_MAX)
+    if (out == NULL || (data == NULL && len > 0))
+        return MCD_E_INVAL;
+    if (len == 0 || len > MCD_REPLY_MAX)
         return MCD_E_BADREPLY;
     if (!mcd_rspan_pop_token(&all, &port_tok) || !port_parse(&port_tok, &port))
         return MCD_E_BADREPLY;
@@ -132,7 +136,7 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
     size_t nlen, plen;
     mcd_rspan span;
 
-    if (name == NULL || proto == NULL || out == NULL)
+    if (name == NULL || proto == NULL || (out == NULL && cap > 0))
         return MCD_E_INVAL;
     nlen = strlen(name);
     plen = strlen(proto);
