@@ -702,24 +702,20 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
         return;
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
-    if (to_group && !is_joined(r, rx->ifindex)) {
-        why = MCD_IGNORE_NOT_GROUP;
-        r->core.ignored[why]++;
-    } else {
+    mcd_rcore_rx in = {
+        .data = data, .data_cap = RX_BUF, .len = rx->len,
+        .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
+        .ifindex = rx->ifindex,
+        .not_joined = to_group && !is_joined(r, rx->ifindex),
+    };
+    if (!in.not_joined) {
         prefixes_for(r, rx->ifindex);
-        bool local;
-        uint8_t bits;
-        source_role(r, &rx->from, rx->ifindex, &local, &bits);
-        mcd_rcore_rx in = {
-            .data = data, .data_cap = RX_BUF, .len = rx->len,
-            .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
-            .ifindex = rx->ifindex,
-            .src_on_link = on_link(r, &rx->from.addr, rx->ifindex),
-            .src_is_local = local, .src_prefix_len = bits,
-            .rnd = next_random(r),
-        };
-        why = mcd_rcore_input(&r->core, mcd_now_(), &in);
+        source_role(r, &rx->from, rx->ifindex, &in.src_is_local,
+                    &in.src_prefix_len);
+        in.src_on_link = on_link(r, &rx->from.addr, rx->ifindex);
+        in.rnd = next_random(r);
     }
+    why = mcd_rcore_input(&r->core, mcd_now_(), &in);
     mcd_event ev = {.kind = MCD_EV_DATAGRAM, .from = &rx->from,
                     .dst = rx->has_dst ? &rx->dst : NULL,
                     .ifindex = rx->ifindex, .len = rx->len, .why = why};
@@ -970,12 +966,12 @@ int mcd_responder_process(mcd_responder *r, int fd)
 
 uint64_t mcd_responder_answered(const mcd_responder *r)
 {
-    return r->core.answered;
+    return mcd_rcore_answered(&r->core);
 }
 
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
 {
-    return (unsigned)why < MCD_IGNORE_COUNT_ ? r->core.ignored[why] : 0;
+    return mcd_rcore_ignored(&r->core, why);
 }
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)

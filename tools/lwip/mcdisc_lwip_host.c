@@ -183,8 +183,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "mcdisc-lwip: answering on %s (%s) with lwIP %s\n", tap,
             addr, LWIP_VERSION_STRING);
     err = run(&r);
-    fprintf(stderr, "mcdisc-lwip: answered %llu, send errors %u\n",
-            (unsigned long long)r.core.answered, r.send_errors);
+    fprintf(stderr, "mcdisc-lwip: answered %llu, send errors %llu\n",
+            (unsigned long long)mcd_lwip_responder_answered(&r),
+            (unsigned long long)mcd_lwip_responder_ignored(
+                &r, MCD_IGNORE_SEND_FAILED));
     mcd_lwip_responder_close(&r);
     return err;
 }

@@ -49,7 +49,6 @@ typedef struct mcd_lwip_responder {
     uint8_t query[MCD_QUERY_MAX];
     uint8_t reply[MCD_REPLY_MAX];
     uint8_t rx[MCD_QUERY_MAX + 2];
-    uint32_t send_errors; /* replies lwIP could not send (no ARP, no pbuf) */
 } mcd_lwip_responder;
 
 /* Create the socket, bind 0.0.0.0:port, join the group on if_addr.
@@ -62,6 +61,12 @@ int mcd_lwip_responder_fd(const mcd_lwip_responder *r);
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r);
 /* Read what waits (non-blocking) and send what is due. Returns 0. */
 int mcd_lwip_responder_process(mcd_lwip_responder *r);
+/* Replies lwIP accepted so far (see mcd_rcore_answered). */
+uint64_t mcd_lwip_responder_answered(const mcd_lwip_responder *r);
+/* Datagrams ignored, and replies lost, for reason `why`
+ * (MCD_IGNORE_SEND_FAILED: no ARP entry yet, no pbuf). */
+uint64_t mcd_lwip_responder_ignored(const mcd_lwip_responder *r,
+                                    enum mcd_ignore why);
 /* Close the socket (the membership goes with it). */
 void mcd_lwip_responder_close(mcd_lwip_responder *r);
 

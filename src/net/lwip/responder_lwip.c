@@ -154,7 +154,6 @@ static void send_due(mcd_lwip_responder *r)
          * counted; the client resends its query. */
         if (lwip_sendto(r->fd, tx.data, tx.len, 0, (struct sockaddr *)&to,
                         sizeof to) < 0) {
-            r->send_errors++;
             mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
         } else {
             mcd_rcore_done(&r->core, MCD_IGNORE_NONE);
@@ -186,6 +185,17 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
     }
     send_due(r);
     return 0;
+}
+
+uint64_t mcd_lwip_responder_answered(const mcd_lwip_responder *r)
+{
+    return mcd_rcore_answered(&r->core);
+}
+
+uint64_t mcd_lwip_responder_ignored(const mcd_lwip_responder *r,
+                                    enum mcd_ignore why)
+{
+    return mcd_rcore_ignored(&r->core, why);
 }
 
 void mcd_lwip_responder_close(mcd_lwip_responder *r)
