@@ -45,6 +45,7 @@ static int open_socket(mcd_lwip_responder *r)
 {
     struct sockaddr_in any;
     struct ip_mreq mreq;
+    uint16_t port = r->priv_.cfg.opts.port;
     int one = 1, flags;
 
     r->priv_.fd = lwip_socket(AF_INET, SOCK_DGRAM, 0);
@@ -55,8 +56,7 @@ static int open_socket(mcd_lwip_responder *r)
         return sock_err();
     memset(&any, 0, sizeof any);
     any.sin_family = AF_INET;
-    any.sin_port = lwip_htons(r->priv_.cfg.opts.port ? r->priv_.cfg.opts.port
-                                               : MCD_DEFAULT_PORT);
+    any.sin_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
     any.sin_addr.s_addr = lwip_htonl(INADDR_ANY);
     if (lwip_bind(r->priv_.fd, (struct sockaddr *)&any, sizeof any) < 0)
         return sock_err();
