@@ -497,7 +497,7 @@ int cmd_recv(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &stops, &waitmask);
     cli_catch_stop();
     rc = loop(r, &st, pfd, poll_set(r, &st, pfd, fds), &waitmask);
-    for (size_t i = 0; i < st.flows.n; i++)
+    for (size_t i = 0; i < mcd_flows_count(&st.flows); i++)
         (o.json ? summary_json : summary_human)(&st.table[i]);
     summary_untracked(&st);
     for (size_t i = 0; i < st.nif; i++)

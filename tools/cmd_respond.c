@@ -148,11 +148,12 @@ static int parse_delay(ropts *o, const char *arg)
     }
     memcpy(lo, arg, n);
     lo[n] = '\0';
-    if (parse_u32("respond: --delay", lo, 60000, &o->cfg.delay_min_ms) < 0 ||
+    if (parse_u32("respond: --delay", lo, 60000,
+                  &o->cfg.opts.delay_min_ms) < 0 ||
         parse_u32("respond: --delay", dash ? dash + 1 : lo, 60000,
-                  &o->cfg.delay_max_ms) < 0)
+                  &o->cfg.opts.delay_max_ms) < 0)
         return -1;
-    if (o->cfg.delay_max_ms < o->cfg.delay_min_ms) {
+    if (o->cfg.opts.delay_max_ms < o->cfg.opts.delay_min_ms) {
         cli_error("respond: --delay: '%s': MIN is above MAX", cli_quote(arg));
         return -1;
     }
@@ -166,11 +167,13 @@ static int parse_limit(ropts *o, int c, const char *arg)
         return parse_delay(o, arg);
     case 'Q':
         return parse_u32("respond: --querier-interval", arg, 3600000,
-                         &o->cfg.querier_interval_ms);
+                         &o->cfg.opts.querier_interval_ms);
     case 'R':
-        return parse_u32("respond: --rate", arg, 1000000, &o->cfg.rate_per_s);
+        return parse_u32("respond: --rate", arg, 1000000,
+                         &o->cfg.opts.rate_per_s);
     case 'B':
-        return parse_u32("respond: --burst", arg, 1000000, &o->cfg.rate_burst);
+        return parse_u32("respond: --burst", arg, 1000000,
+                         &o->cfg.opts.rate_burst);
     }
     return -1;
 }
@@ -180,15 +183,16 @@ static int parse_opt(void *ctx, int c, const char *arg)
     ropts *o = ctx;
 
     switch (c) {
-    case 'n': o->cfg.name = arg; return 0;
-    case 'P': o->cfg.proto = arg; return 0;
+    case 'n': o->cfg.opts.name = arg; return 0;
+    case 'P': o->cfg.opts.proto = arg; return 0;
     case 's':
-        return cli_port("respond: --service-port", arg, &o->cfg.service_port);
+        return cli_port("respond: --service-port", arg,
+                        &o->cfg.opts.service_port);
     case 'q':
-        return cli_query("respond", arg, &o->cfg.query);
-    case 'U': o->cfg.allow_unicast = true; return 0;
-    case 'A': o->cfg.allow_amplification = true; return 0;
-    case 'O': o->cfg.allow_offlink = true; return 0;
+        return cli_query("respond", arg, &o->cfg.opts.query);
+    case 'U': o->cfg.opts.allow_unicast = true; return 0;
+    case 'A': o->cfg.opts.allow_amplification = true; return 0;
+    case 'O': o->cfg.opts.allow_offlink = true; return 0;
     case 'W': o->cfg.wait_ifaces = true; return 0;
     case 'v': o->verbose = true; return 0;
     case 'j': o->json = true; return 0;
@@ -201,22 +205,23 @@ static int parse_opt(void *ctx, int c, const char *arg)
 static int check_reply(const ropts *o)
 {
     uint8_t buf[MCD_REPLY_MAX];
-    int err = mcd_reply_format(o->cfg.name, o->cfg.proto, o->cfg.service_port,
-                               buf, sizeof buf);
-    size_t qlen = strlen(o->cfg.query);
+    int err = mcd_reply_format(o->cfg.opts.name, o->cfg.opts.proto,
+                               o->cfg.opts.service_port, buf, sizeof buf);
+    size_t qlen = strlen(o->cfg.opts.query);
 
     if (err == MCD_E_BADNAME || err == MCD_E_TOOLONG)
         cli_error("respond: --name '%s': must be 1-%d bytes, no control "
-                  "characters, no leading or trailing space", cli_quote(o->cfg.name),
-                  MCD_NAME_MAX);
+                  "characters, no leading or trailing space",
+                  cli_quote(o->cfg.opts.name), MCD_NAME_MAX);
     else if (err == MCD_E_BADPROTO)
-        cli_error("respond: --proto '%s': %s (at most %d)", cli_quote(o->cfg.proto),
-                  mcd_strerror(err), MCD_PROTO_MAX);
+        cli_error("respond: --proto '%s': %s (at most %d)",
+                  cli_quote(o->cfg.opts.proto), mcd_strerror(err),
+                  MCD_PROTO_MAX);
     else if (err < 0)
         cli_error("respond: reply: %s", mcd_strerror(err));
     if (err < 0)
         return -1;
-    if ((size_t)err > qlen + 1 && !o->cfg.allow_amplification) {
+    if ((size_t)err > qlen + 1 && !o->cfg.opts.allow_amplification) {
         cli_error("respond: the reply (%d bytes) is longer than the query "
                   "(%zu bytes): spoofed queries would make this host an "
                   "amplifier; shorten it or pass --allow-amplification",
@@ -237,11 +242,11 @@ static int parse_args(ropts *o, int argc, char **argv)
 {
     int rc;
 
-    o->where.group = o->cfg.group;
-    o->where.port = o->cfg.port;
+    o->where.group = o->cfg.opts.group;
+    o->where.port = o->cfg.opts.port;
     rc = cli_getopt(&respond_cli, argc, argv, &o->where, o);
-    o->cfg.group = o->where.group;
-    o->cfg.port = o->where.port;
+    o->cfg.opts.group = o->where.group;
+    o->cfg.opts.port = o->where.port;
     o->cfg.ifaces = o->where.ifaces.name;
     o->cfg.n_ifaces = o->where.ifaces.n;
     return rc != 0 ? rc : check_reply(o);
@@ -324,25 +329,25 @@ static void log_event(void *ctx, const mcd_event *ev)
 static void announce(const ropts *o)
 {
     uint8_t reply[MCD_REPLY_MAX];
-    int rlen = mcd_reply_format(o->cfg.name, o->cfg.proto,
-                                o->cfg.service_port, reply, sizeof reply);
+    int rlen = mcd_reply_format(o->cfg.opts.name, o->cfg.opts.proto,
+                                o->cfg.opts.service_port, reply, sizeof reply);
     mcd_addr g;
 
     logout_printf(&err_log, "mcdisc: respond: answering \"%s\" on %s port %u "
-                  "as \"%s %s %u\"\n", o->cfg.query, o->cfg.group,
-                  o->cfg.port, o->cfg.name, o->cfg.proto,
-                  o->cfg.service_port);
-    if (rlen > 0 && (size_t)rlen > strlen(o->cfg.query) + 1)
+                  "as \"%s %s %u\"\n", o->cfg.opts.query, o->cfg.opts.group,
+                  o->cfg.opts.port, o->cfg.opts.name, o->cfg.opts.proto,
+                  o->cfg.opts.service_port);
+    if (rlen > 0 && (size_t)rlen > strlen(o->cfg.opts.query) + 1)
         logout_printf(&err_log, "mcdisc: respond: warning: the reply is "
                       "longer than the query (--allow-amplification): "
                       "spoofed queries make this host an amplifier\n");
-    if (mcd_addr_resolve(o->cfg.group, &g) == 0 && g.family == MCD_AF_INET4 &&
-        g.b[0] == 232)
+    if (mcd_addr_resolve(o->cfg.opts.group, &g) == 0 &&
+        g.family == MCD_AF_INET4 && g.b[0] == 232)
         logout_printf(&err_log, "mcdisc: respond: note: %s is in 232/8, the "
                       "source-specific block (RFC 4607); SSM-aware routers "
                       "and switches may drop any-source joins there. "
                       "239.255.0.0/16 is safer for a group of your own.\n",
-                      o->cfg.group);
+                      o->cfg.opts.group);
 }
 
 /* Counters, grouped as a user asks (answered, rate-limited, off-link,
@@ -511,7 +516,7 @@ int cmd_respond(int argc, char **argv)
     int err = mcd_responder_open(&r, &o.cfg, &bad);
     if (err < 0) {
         logout_close(&err_log, 1000);
-        cli_open_error("respond", err, o.cfg.group, o.cfg.port,
+        cli_open_error("respond", err, o.cfg.opts.group, o.cfg.opts.port,
                        o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }

@@ -303,6 +303,22 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 typedef uint64_t mcd_time;
 #define MCD_TIME_NEVER UINT64_MAX
 
+/* The longest wait mcd_timeout_ms() gives: a poll() loop wakes at least
+ * this often, and the value fits any int. */
+#define MCD_TIMEOUT_MAX_MS 60000
+
+/* Milliseconds from `now` until `next` (a core's *_next()), for poll() on
+ * any socket layer: -1 when next is MCD_TIME_NEVER, 0 when it is due,
+ * else rounded up (a poll that wakes a moment early would spin) and at
+ * most MCD_TIMEOUT_MAX_MS. */
+MCD_EXTERN
+int mcd_timeout_ms(mcd_time next, mcd_time now);
+
+/* Private state: each core below is a plain struct so that a device can
+ * keep it in static memory, but all its fields sit in one member named
+ * priv_. Nothing outside src/core reads or writes priv_ (the test
+ * core_private_fields checks it): use the functions. */
+
 /* ------------------------------------------------------------------------ */
 /* Responder core (src/core/responder.c): no sockets, no heap                */
 
@@ -380,6 +396,10 @@ typedef struct mcd_rcore_rx {
     /* Length of the on-link prefix holding the source (0: unknown): its
      * subnet-router anycast and broadcast addresses are refused. */
     uint8_t src_prefix_len;
+    /* Sent to a group this host does not hold on that interface (another
+     * program's membership leaking in): ignored as MCD_IGNORE_NOT_GROUP,
+     * whatever it holds. */
+    bool not_joined;
     uint32_t rnd;             /* a random number, for the reply delay */
 } mcd_rcore_rx;
 
@@ -403,19 +423,21 @@ typedef struct mcd_rcore_querier_ {
     bool used;
 } mcd_rcore_querier_;
 
-/* The responder core. Plain struct so it can live in static memory on a
- * device; treat its fields as private. */
+/* The responder core (state in priv_, see "Private state" above). */
 typedef struct mcd_rcore {
-    mcd_rcore_config cfg;
-    mcd_rcore_pending_ pending[MCD_RESP_PENDING];
-    mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
-    uint64_t tokens_us;  /* token bucket, in microseconds of credit */
-    mcd_time bucket_at;  /* when tokens_us was last topped up */
-    uint64_t answered;
-    uint64_t ignored[MCD_IGNORE_COUNT_];
+    struct {
+        mcd_rcore_config cfg;
+        mcd_rcore_pending_ pending[MCD_RESP_PENDING];
+        mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
+        uint64_t tokens_us; /* token bucket, in microseconds of credit */
+        mcd_time bucket_at; /* when tokens_us was last topped up */
+        uint64_t answered;
+        uint64_t ignored[MCD_IGNORE_COUNT_];
+    } priv_;
 } mcd_rcore;
 
-/* Set up `rc` at time `now`. Returns 0, MCD_E_BADTEXT/TOOLONG for a bad
+/* Set up `rc` at time `now`; the token bucket starts full (rate_burst
+ * replies). Returns 0, MCD_E_BADTEXT/TOOLONG for a bad
  * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
  * for a reply longer than the query (+ 1 NUL) unless allowed,
  * MCD_E_INVAL. */
@@ -446,6 +468,40 @@ void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 MCD_EXTERN
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
 
+/* Replies counted as sent (mcd_rcore_done with MCD_IGNORE_NONE). */
+MCD_EXTERN
+uint64_t mcd_rcore_answered(const mcd_rcore *rc);
+/* Datagrams ignored, and replies that did not leave, for reason `why`
+ * (0 for MCD_IGNORE_NONE or a value out of range). */
+MCD_EXTERN
+uint64_t mcd_rcore_ignored(const mcd_rcore *rc, enum mcd_ignore why);
+
+/* What a responder is asked to be, on any socket layer (the POSIX
+ * mcd_responder_config and lwIP's mcd_lwip_config both hold one): texts
+ * the core checks and formats, the group and port the layer opens, the
+ * core's rules and limits. */
+typedef struct mcd_responder_opts {
+    const char *group;      /* NULL: MCD_DEFAULT_GROUP */
+    uint16_t port;          /* 0: MCD_DEFAULT_PORT */
+    const char *name;       /* NULL: MCD_DEFAULT_NAME */
+    const char *proto;      /* NULL: MCD_DEFAULT_PROTO */
+    uint16_t service_port;  /* 0: MCD_DEFAULT_SERVICE_PORT */
+    const char *query;      /* NULL: MCD_DEFAULT_QUERY */
+    bool allow_unicast;     /* see mcd_rcore_config */
+    bool allow_amplification;
+    bool allow_offlink;
+    /* Limits: see mcd_rcore_config. mcd_responder_opts_init() sets the
+     * MCD_DEFAULT_* ones; here 0 means 0 (no delay, no limit). */
+    uint32_t delay_min_ms, delay_max_ms;
+    uint32_t querier_interval_ms;
+    uint32_t rate_per_s, rate_burst;
+} mcd_responder_opts;
+
+/* Fill o with the defaults: the chapter's exchange and the MCD_DEFAULT_*
+ * limits. The one place a responder's defaults are written. */
+MCD_EXTERN
+void mcd_responder_opts_init(mcd_responder_opts *o);
+
 /* ------------------------------------------------------------------------ */
 /* Query core (src/core/query.c): no sockets, no heap                        */
 
@@ -457,7 +513,9 @@ typedef struct mcd_device {
     mcd_time rtt;      /* since the most recent query sent before it */
     mcd_time at;       /* when it arrived */
     mcd_time elapsed;  /* since the query started */
-    uint32_t hash_;    /* private */
+    struct {
+        uint32_t hash;
+    } priv_;
 } mcd_device;
 
 typedef struct mcd_qcore_config {
@@ -503,16 +561,30 @@ typedef struct mcd_qcore_rx {
     uint32_t ifindex;   /* the interface to list the device on */
 } mcd_qcore_rx;
 
+/* The query core (state in priv_, see "Private state" above). */
 typedef struct mcd_qcore {
-    mcd_qcore_config cfg;
-    mcd_device *devices; /* caller's table */
-    size_t cap, n;
-    mcd_time start, deadline, next_send, last_send;
-    uint32_t sent, gap_ms;
-    uint64_t dropped; /* replies that were not devices (any reason) */
-    /* Some of those, by reason; and replies of devices left unlisted. */
-    uint64_t bad_source, off_link, capped, full;
+    struct {
+        mcd_qcore_config cfg;
+        mcd_device *devices; /* caller's table */
+        size_t cap, n;
+        mcd_time start, deadline, next_send, last_send;
+        uint32_t sent, gap_ms;
+        uint64_t dropped; /* replies that were not devices (any reason) */
+        /* Some of those, by reason; replies of devices left unlisted. */
+        uint64_t bad_source, off_link, capped, full;
+    } priv_;
 } mcd_qcore;
+
+/* What a query core counted so far. */
+typedef struct mcd_qcore_stats {
+    size_t found;        /* devices listed */
+    uint32_t sent;       /* copies of the query due so far */
+    uint64_t dropped;    /* replies that were not devices (any reason) */
+    uint64_t bad_source; /* ...of which MCD_Q_BAD_SOURCE */
+    uint64_t off_link;   /* ...of which MCD_Q_OFF_LINK */
+    uint64_t capped;     /* devices left unlisted: MCD_Q_CAPPED */
+    uint64_t full;       /* devices left unlisted: MCD_Q_FULL */
+} mcd_qcore_stats;
 
 /* Start a query at `now` with a caller-owned device table of `cap`
  * entries. Returns 0, or MCD_E_INVAL / a query check error. */
@@ -539,6 +611,10 @@ mcd_time mcd_qcore_next(const mcd_qcore *q);
 /* True when the deadline passed or `count` devices answered. */
 MCD_EXTERN
 bool mcd_qcore_done(const mcd_qcore *q, mcd_time now);
+
+/* Its counters. */
+MCD_EXTERN
+void mcd_qcore_stats_get(const mcd_qcore *q, mcd_qcore_stats *st);
 
 /* ------------------------------------------------------------------------ */
 /* Test traffic (src/core/probe.c, docs/PROBE.md): what `mcdisc send` puts   */
@@ -587,8 +663,10 @@ typedef struct mcd_flow {
     int64_t delay_min_us, delay_max_us, delay_sum_us;
     int64_t last_transit_us;
     uint64_t jitter_us16; /* jitter * 16, as RFC 3550 A.8 keeps it */
-    uint64_t win_base;    /* private: duplicate window */
-    uint64_t win[MCD_FLOW_WINDOW / 64];
+    struct {
+        uint64_t win_base; /* duplicate window */
+        uint64_t win[MCD_FLOW_WINDOW / 64];
+    } priv_;
 } mcd_flow;
 
 /* What one datagram was to its flow. */
@@ -602,13 +680,19 @@ enum mcd_flow_event {
     MCD_FLOW_FULL       /* a new flow, but the table is full: dropped */
 };
 
+/* Flows in the caller's table (state in priv_, see "Private state"). */
 typedef struct mcd_flows {
-    mcd_flow *tab; /* caller's table */
-    size_t cap, n;
+    struct {
+        mcd_flow *tab; /* caller's table */
+        size_t cap, n;
+    } priv_;
 } mcd_flows;
 
 MCD_EXTERN
 void mcd_flows_init(mcd_flows *f, mcd_flow *table, size_t cap);
+/* How many flows are in use: table[0..count) of mcd_flows_init(). */
+MCD_EXTERN
+size_t mcd_flows_count(const mcd_flows *f);
 /* Account for one datagram from `src` received at `now` (monotonic) and
  * `now_real_us` (realtime, for delay). *flow gets its flow (NULL on
  * MCD_FLOW_FULL); *hdr the decoded header when not NULL and present. */

@@ -75,30 +75,19 @@ typedef void (*mcd_event_fn)(void *ctx, const mcd_event *ev);
 /* --- responder ---------------------------------------------------------- */
 
 typedef struct mcd_responder_config {
-    const char *group;       /* NULL: MCD_DEFAULT_GROUP */
-    uint16_t port;           /* 0: MCD_DEFAULT_PORT */
+    /* What every socket layer's responder takes (mcdisc/core.h); the
+     * group may name a zone ("ff02::1%eth0"). */
+    mcd_responder_opts opts;
     const char *const *ifaces; /* NULL/0: every usable interface */
     size_t n_ifaces;
-    const char *name;        /* NULL: MCD_DEFAULT_NAME */
-    const char *proto;       /* NULL: MCD_DEFAULT_PROTO */
-    uint16_t service_port;   /* 0: MCD_DEFAULT_SERVICE_PORT */
-    const char *query;       /* NULL: MCD_DEFAULT_QUERY */
-    bool allow_unicast;      /* answer queries not sent to the group */
-    bool allow_amplification; /* a reply longer than the query */
-    bool allow_offlink;      /* answer sources outside the ingress link */
     bool wait_ifaces;        /* named interfaces that are missing or down
                                 are waited for instead of an error */
-    /* Limits: see mcd_rcore_config. mcd_responder_config_init() sets the
-     * defaults below; here 0 means 0 (no delay, no limit). */
-    uint32_t delay_min_ms, delay_max_ms;
-    uint32_t querier_interval_ms;
-    uint32_t rate_per_s, rate_burst;
     mcd_event_fn on_event;   /* may be NULL */
     void *ctx;
 } mcd_responder_config;
 
-/* Fill cfg with the defaults: the chapter's exchange, every usable
- * interface, the MCD_DEFAULT_* limits (mcdisc/core.h). */
+/* Fill cfg with the defaults: mcd_responder_opts_init() for opts, every
+ * usable interface, no callback. */
 MCD_EXTERN
 void mcd_responder_config_init(mcd_responder_config *cfg);
 

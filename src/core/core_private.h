@@ -18,4 +18,14 @@ int mcd_responder_texts(const char *query, const char *name,
                         uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
                         size_t *rlen);
 
+/* Set up a responder core from the user's options, the same way on every
+ * socket layer: the texts into qbuf[MCD_QUERY_MAX] and
+ * rbuf[MCD_REPLY_MAX] (which must outlive rc), `group` as the layer
+ * resolved it (MCD_E_NOTMCAST when it is not a group), the rules and
+ * limits of `o`. Its group and port are the layer's to open. Returns 0 or
+ * the first error (as mcd_responder_texts, mcd_rcore_init). */
+int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
+                        const mcd_addr *group, uint8_t *qbuf, uint8_t *rbuf,
+                        mcd_time now);
+
 #endif

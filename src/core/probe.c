@@ -48,9 +48,14 @@ int mcd_probe_decode(const uint8_t *buf, size_t len, mcd_probe *p)
 
 void mcd_flows_init(mcd_flows *f, mcd_flow *table, size_t cap)
 {
-    f->tab = table;
-    f->cap = cap;
-    f->n = 0;
+    f->priv_.tab = table;
+    f->priv_.cap = cap;
+    f->priv_.n = 0;
+}
+
+size_t mcd_flows_count(const mcd_flows *f)
+{
+    return f->priv_.n;
 }
 
 static bool same_src(const mcd_endpoint *a, const mcd_endpoint *b)
@@ -61,8 +66,8 @@ static bool same_src(const mcd_endpoint *a, const mcd_endpoint *b)
 static mcd_flow *find(mcd_flows *f, const mcd_endpoint *src, bool probe,
                       uint32_t id)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        mcd_flow *fl = &f->tab[i];
+    for (size_t i = 0; i < f->priv_.n; i++) {
+        mcd_flow *fl = &f->priv_.tab[i];
 
         if (fl->probe == probe && same_src(&fl->src, src) &&
             (!probe || fl->sender_id == id))
@@ -78,8 +83,8 @@ static bool is_restart(const mcd_flows *f, const mcd_endpoint *src,
 {
     if (h->seq != 0)
         return false;
-    for (size_t i = 0; i < f->n; i++) {
-        const mcd_flow *fl = &f->tab[i];
+    for (size_t i = 0; i < f->priv_.n; i++) {
+        const mcd_flow *fl = &f->priv_.tab[i];
 
         if (fl->probe && fl->sender_id != h->sender_id &&
             mcd_addr_equal(&fl->src.addr, &src->addr))
@@ -92,8 +97,8 @@ static bool is_restart(const mcd_flows *f, const mcd_endpoint *src,
  * older flow from the address speaks again, clear the flag of newer ones. */
 static void clear_restarts(mcd_flows *f, const mcd_flow *older)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        mcd_flow *fl = &f->tab[i];
+    for (size_t i = 0; i < f->priv_.n; i++) {
+        mcd_flow *fl = &f->priv_.tab[i];
 
         if (fl != older && fl->restarted && fl->first_at >= older->first_at &&
             mcd_addr_equal(&fl->src.addr, &older->src.addr))
@@ -106,9 +111,9 @@ static mcd_flow *add(mcd_flows *f, const mcd_endpoint *src, bool probe,
 {
     mcd_flow *fl;
 
-    if (f->n == f->cap)
+    if (f->priv_.n == f->priv_.cap)
         return NULL;
-    fl = &f->tab[f->n++];
+    fl = &f->priv_.tab[f->priv_.n++];
     memset(fl, 0, sizeof *fl);
     fl->src = *src;
     fl->probe = probe;
@@ -122,16 +127,17 @@ static mcd_flow *add(mcd_flows *f, const mcd_endpoint *src, bool probe,
 static void win_advance(mcd_flow *fl, uint64_t seq)
 {
     const size_t words = MCD_FLOW_WINDOW / 64;
-    uint64_t shift = (seq - fl->win_base) / 64 - (words - 1);
+    uint64_t shift = (seq - fl->priv_.win_base) / 64 - (words - 1);
 
     if (shift >= words) {
-        memset(fl->win, 0, sizeof fl->win);
+        memset(fl->priv_.win, 0, sizeof fl->priv_.win);
     } else {
-        memmove(fl->win, fl->win + shift,
-                (words - (size_t)shift) * sizeof fl->win[0]);
-        memset(fl->win + words - shift, 0, (size_t)shift * sizeof fl->win[0]);
+        memmove(fl->priv_.win, fl->priv_.win + shift,
+                (words - (size_t)shift) * sizeof fl->priv_.win[0]);
+        memset(fl->priv_.win + words - shift, 0,
+               (size_t)shift * sizeof fl->priv_.win[0]);
     }
-    fl->win_base += shift * 64;
+    fl->priv_.win_base += shift * 64;
 }
 
 /* Mark `seq` seen; true when it already was. Numbers older than the window
@@ -141,14 +147,14 @@ static bool win_test_set(mcd_flow *fl, uint64_t seq)
     uint64_t off, bit;
     bool was;
 
-    if (seq < fl->win_base)
+    if (seq < fl->priv_.win_base)
         return false;
-    if (seq - fl->win_base >= MCD_FLOW_WINDOW)
+    if (seq - fl->priv_.win_base >= MCD_FLOW_WINDOW)
         win_advance(fl, seq);
-    off = seq - fl->win_base;
+    off = seq - fl->priv_.win_base;
     bit = (uint64_t)1 << (off % 64);
-    was = (fl->win[off / 64] & bit) != 0;
-    fl->win[off / 64] |= bit;
+    was = (fl->priv_.win[off / 64] & bit) != 0;
+    fl->priv_.win[off / 64] |= bit;
     return was;
 }
 
@@ -196,7 +202,7 @@ static enum mcd_flow_event sequence(mcd_flow *fl, const mcd_probe *h,
 {
     if (first) {
         fl->min_seq = fl->max_seq = h->seq;
-        fl->win_base = h->seq - h->seq % 64;
+        fl->priv_.win_base = h->seq - h->seq % 64;
         win_test_set(fl, h->seq);
         fl->unique++;
         return MCD_FLOW_NEXT;

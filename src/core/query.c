@@ -33,33 +33,34 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
     if (err < 0)
         return err;
     memset(q, 0, sizeof *q);
-    q->cfg = *cfg;
-    q->devices = table;
-    q->cap = cap;
-    q->start = now;
-    q->deadline = now + (mcd_time)cfg->timeout_ms * 1000u;
-    q->next_send = now;
-    q->last_send = now;
-    q->gap_ms = cfg->interval_ms;
+    q->priv_.cfg = *cfg;
+    q->priv_.devices = table;
+    q->priv_.cap = cap;
+    q->priv_.start = now;
+    q->priv_.deadline = now + (mcd_time)cfg->timeout_ms * 1000u;
+    q->priv_.next_send = now;
+    q->priv_.last_send = now;
+    q->priv_.gap_ms = cfg->interval_ms;
     return 0;
 }
 
 static bool more_sends(const mcd_qcore *q)
 {
-    return q->cfg.sends == 0 || q->sent < q->cfg.sends;
+    return q->priv_.cfg.sends == 0 || q->priv_.sent < q->priv_.cfg.sends;
 }
 
 bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now)
 {
-    if (!more_sends(q) || now < q->next_send || now >= q->deadline)
+    if (!more_sends(q) || now < q->priv_.next_send || now >= q->priv_.deadline)
         return false;
-    q->sent++;
-    q->last_send = now;
-    q->next_send = now + (mcd_time)q->gap_ms * 1000u;
-    if (q->gap_ms <= UINT32_MAX / 2)
-        q->gap_ms *= 2;
-    if (q->cfg.max_interval_ms && q->gap_ms > q->cfg.max_interval_ms)
-        q->gap_ms = q->cfg.max_interval_ms;
+    q->priv_.sent++;
+    q->priv_.last_send = now;
+    q->priv_.next_send = now + (mcd_time)q->priv_.gap_ms * 1000u;
+    if (q->priv_.gap_ms <= UINT32_MAX / 2)
+        q->priv_.gap_ms *= 2;
+    if (q->priv_.cfg.max_interval_ms &&
+        q->priv_.gap_ms > q->priv_.cfg.max_interval_ms)
+        q->priv_.gap_ms = q->priv_.cfg.max_interval_ms;
     return true;
 }
 
@@ -88,7 +89,7 @@ static uint32_t device_hash(const mcd_endpoint *from, const mcd_reply *r)
 static bool same_device(const mcd_device *d, uint32_t h,
                         const mcd_endpoint *from, const mcd_reply *r)
 {
-    return d->hash_ == h && d->from.port == from->port &&
+    return d->priv_.hash == h && d->from.port == from->port &&
            mcd_addr_equal(&d->from.addr, &from->addr) &&
            d->reply.port == r->port && strcmp(d->reply.name, r->name) == 0 &&
            strcmp(d->reply.proto, r->proto) == 0;
@@ -101,10 +102,10 @@ static const mcd_device *find(const mcd_qcore *q, uint32_t h,
                               size_t *same_addr)
 {
     *same_addr = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (same_device(&q->devices[i], h, from, r))
-            return &q->devices[i];
-        if (mcd_addr_equal(&q->devices[i].from.addr, &from->addr))
+    for (size_t i = 0; i < q->priv_.n; i++) {
+        if (same_device(&q->priv_.devices[i], h, from, r))
+            return &q->priv_.devices[i];
+        if (mcd_addr_equal(&q->priv_.devices[i].from.addr, &from->addr))
             (*same_addr)++;
     }
     return NULL;
@@ -130,11 +131,11 @@ static bool unicast_source(const mcd_endpoint *src)
 
 static enum mcd_qresult not_device(mcd_qcore *q, enum mcd_qresult why)
 {
-    q->dropped++;
+    q->priv_.dropped++;
     if (why == MCD_Q_BAD_SOURCE)
-        q->bad_source++;
+        q->priv_.bad_source++;
     else if (why == MCD_Q_OFF_LINK)
-        q->off_link++;
+        q->priv_.off_link++;
     return why;
 }
 
@@ -147,7 +148,7 @@ static enum mcd_qresult check_source(const mcd_qcore *q, const mcd_qcore_rx *rx)
         return MCD_Q_BAD_SOURCE;
     /* A TTL 1 query never left the link: a reply from elsewhere is forged
      * or misrouted. */
-    if (!rx->src_on_link && !q->cfg.allow_offlink)
+    if (!rx->src_on_link && !q->priv_.cfg.allow_offlink)
         return MCD_Q_OFF_LINK;
     return MCD_Q_NEW;
 }
@@ -165,30 +166,30 @@ enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
 
     if (why != MCD_Q_NEW)
         return not_device(q, why);
-    if (mcd_query_match(rx->data, rx->len, q->cfg.query,
-                        q->cfg.query_len) >= 0)
+    if (mcd_query_match(rx->data, rx->len, q->priv_.cfg.query,
+                        q->priv_.cfg.query_len) >= 0)
         return not_device(q, MCD_Q_QUERY);
     if (mcd_reply_parse(rx->data, rx->len, &r) < 0)
         return not_device(q, MCD_Q_MALFORMED);
     h = device_hash(from, &r);
     if (find(q, h, from, &r, &same_addr) != NULL)
         return MCD_Q_DUPLICATE;
-    if (q->cfg.per_source != 0 && same_addr >= q->cfg.per_source) {
-        q->capped++;
+    if (q->priv_.cfg.per_source != 0 && same_addr >= q->priv_.cfg.per_source) {
+        q->priv_.capped++;
         return MCD_Q_CAPPED;
     }
-    if (q->n == q->cap) {
-        q->full++;
+    if (q->priv_.n == q->priv_.cap) {
+        q->priv_.full++;
         return MCD_Q_FULL;
     }
-    d = &q->devices[q->n++];
+    d = &q->priv_.devices[q->priv_.n++];
     d->from = *from;
     d->ifindex = rx->ifindex;
     d->reply = r;
     d->at = now;
-    d->rtt = now - q->last_send;
-    d->elapsed = now - q->start;
-    d->hash_ = h;
+    d->rtt = now - q->priv_.last_send;
+    d->elapsed = now - q->priv_.start;
+    d->priv_.hash = h;
     if (dev != NULL)
         *dev = d;
     return MCD_Q_NEW;
@@ -196,14 +197,24 @@ enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
 
 mcd_time mcd_qcore_next(const mcd_qcore *q)
 {
-    if (more_sends(q) && q->next_send < q->deadline)
-        return q->next_send;
-    return q->deadline;
+    if (more_sends(q) && q->priv_.next_send < q->priv_.deadline)
+        return q->priv_.next_send;
+    return q->priv_.deadline;
 }
 
 bool mcd_qcore_done(const mcd_qcore *q, mcd_time now)
 {
-    if (q->cfg.count != 0 && q->n >= q->cfg.count)
+    if (q->priv_.cfg.count != 0 && q->priv_.n >= q->priv_.cfg.count)
         return true;
-    return now >= q->deadline;
+    return now >= q->priv_.deadline;
+}
+
+void mcd_qcore_stats_get(const mcd_qcore *q, mcd_qcore_stats *st)
+{
+    *st = (mcd_qcore_stats){
+        .found = q->priv_.n, .sent = q->priv_.sent,
+        .dropped = q->priv_.dropped, .bad_source = q->priv_.bad_source,
+        .off_link = q->priv_.off_link, .capped = q->priv_.capped,
+        .full = q->priv_.full,
+    };
 }

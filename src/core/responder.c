@@ -6,9 +6,66 @@
  * mcd_rcore_poll() when due. No sockets, no heap: the core is a plain
  * struct a device can keep in static memory.
  */
-#include "mcdisc/core.h"
+#include "core_private.h"
 
 #include <string.h>
+
+void mcd_responder_opts_init(mcd_responder_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->group = MCD_DEFAULT_GROUP;
+    o->port = MCD_DEFAULT_PORT;
+    o->name = MCD_DEFAULT_NAME;
+    o->proto = MCD_DEFAULT_PROTO;
+    o->service_port = MCD_DEFAULT_SERVICE_PORT;
+    o->query = MCD_DEFAULT_QUERY;
+    o->delay_min_ms = MCD_DEFAULT_DELAY_MIN_MS;
+    o->delay_max_ms = MCD_DEFAULT_DELAY_MAX_MS;
+    o->querier_interval_ms = MCD_DEFAULT_QUERIER_INTERVAL_MS;
+    o->rate_per_s = MCD_DEFAULT_RATE_PER_S;
+    o->rate_burst = MCD_DEFAULT_RATE_BURST;
+}
+
+int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
+                        const mcd_addr *group, uint8_t *qbuf, uint8_t *rbuf,
+                        mcd_time now)
+{
+    size_t qlen, rlen;
+    int err;
+
+    if (!mcd_addr_is_multicast(group))
+        return MCD_E_NOTMCAST;
+    err = mcd_responder_texts(o->query, o->name, o->proto, o->service_port,
+                              qbuf, &qlen, rbuf, &rlen);
+    if (err < 0)
+        return err;
+    mcd_rcore_config rcc = {
+        .query = qbuf, .query_len = qlen, .reply = rbuf, .reply_len = rlen,
+        .group = *group, .allow_unicast = o->allow_unicast,
+        .allow_amplification = o->allow_amplification,
+        .allow_offlink = o->allow_offlink,
+        .delay_min_ms = o->delay_min_ms, .delay_max_ms = o->delay_max_ms,
+        .querier_interval_ms = o->querier_interval_ms,
+        .rate_per_s = o->rate_per_s, .rate_burst = o->rate_burst,
+    };
+    /* The core compares addresses only: the zone is the layer's business
+     * (which interfaces it joins). */
+    rcc.group.scope_id = 0;
+    return mcd_rcore_init(rc, &rcc, now);
+}
+
+int mcd_timeout_ms(mcd_time next, mcd_time now)
+{
+    mcd_time ms;
+
+    if (next == MCD_TIME_NEVER)
+        return -1;
+    if (next <= now)
+        return 0;
+    /* Compare before the cast: a delay of hours does not fit an int. */
+    ms = (next - now) / 1000u + ((next - now) % 1000u != 0);
+    return ms > MCD_TIMEOUT_MAX_MS ? MCD_TIMEOUT_MAX_MS : (int)ms;
+}
 
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
 {
@@ -30,10 +87,11 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
     if (cfg->rate_per_s > 1000000)
         return MCD_E_INVAL;
     memset(rc, 0, sizeof *rc);
-    rc->cfg = *cfg;
-    rc->bucket_at = now;
+    rc->priv_.cfg = *cfg;
+    rc->priv_.bucket_at = now;
     if (cfg->rate_per_s > 0)
-        rc->tokens_us = (uint64_t)cfg->rate_burst * (1000000u / cfg->rate_per_s);
+        rc->priv_.tokens_us =
+            (uint64_t)cfg->rate_burst * (1000000u / cfg->rate_per_s);
     return 0;
 }
 
@@ -100,9 +158,13 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
 
 static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
 {
-    const mcd_rcore_config *c = &rc->cfg;
+    const mcd_rcore_config *c = &rc->priv_.cfg;
     enum mcd_ignore why;
 
+    /* Before anything else, as the socket layers did: what another
+     * program's membership let in is not ours to judge. */
+    if (rx->not_joined)
+        return MCD_IGNORE_NOT_GROUP;
     if (rx->len == 0)
         return MCD_IGNORE_EMPTY;
     /* Longer than any query: the caller's buffer may not even hold it
@@ -133,10 +195,10 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
 /* The querier's entry: its own, else a free one, else the oldest. */
 static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
 {
-    mcd_rcore_querier_ *oldest = &rc->queriers[0];
+    mcd_rcore_querier_ *oldest = &rc->priv_.queriers[0];
 
     for (size_t i = 0; i < MCD_RESP_QUERIERS; i++) {
-        mcd_rcore_querier_ *q = &rc->queriers[i];
+        mcd_rcore_querier_ *q = &rc->priv_.queriers[i];
 
         if (q->used && mcd_addr_equal(&q->addr, a))
             return q;
@@ -154,7 +216,7 @@ static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
                                          mcd_time now)
 {
     mcd_rcore_querier_ *q = querier_slot(rc, a);
-    mcd_time gap = (mcd_time)rc->cfg.querier_interval_ms * 1000u;
+    mcd_time gap = (mcd_time)rc->priv_.cfg.querier_interval_ms * 1000u;
 
     if (q->used && now - q->last < gap)
         return NULL;
@@ -165,29 +227,30 @@ static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
  * burst; each reply spends one reply's worth. */
 static bool bucket_empty(mcd_rcore *rc, mcd_time now)
 {
+    const mcd_rcore_config *c = &rc->priv_.cfg;
     uint64_t cost, cap;
 
-    if (rc->cfg.rate_per_s == 0)
+    if (c->rate_per_s == 0)
         return false;
-    cost = 1000000u / rc->cfg.rate_per_s;
-    cap = (uint64_t)(rc->cfg.rate_burst ? rc->cfg.rate_burst : 1) * cost;
-    if (now > rc->bucket_at) {
-        uint64_t add = now - rc->bucket_at;
+    cost = 1000000u / c->rate_per_s;
+    cap = (uint64_t)(c->rate_burst ? c->rate_burst : 1) * cost;
+    if (now > rc->priv_.bucket_at) {
+        uint64_t add = now - rc->priv_.bucket_at, *t = &rc->priv_.tokens_us;
 
-        rc->tokens_us = add >= cap - rc->tokens_us ? cap : rc->tokens_us + add;
-        rc->bucket_at = now;
+        *t = add >= cap - *t ? cap : *t + add;
+        rc->priv_.bucket_at = now;
     }
-    if (rc->tokens_us < cost)
+    if (rc->priv_.tokens_us < cost)
         return true;
-    rc->tokens_us -= cost;
+    rc->priv_.tokens_us -= cost;
     return false;
 }
 
 static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
 {
     for (size_t i = 0; i < MCD_RESP_PENDING; i++)
-        if (!rc->pending[i].used)
-            return &rc->pending[i];
+        if (!rc->priv_.pending[i].used)
+            return &rc->priv_.pending[i];
     return NULL;
 }
 
@@ -212,14 +275,14 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
         slot = free_slot(rc);
         if (slot == NULL)
             why = MCD_IGNORE_FULL;
-        else if (rc->cfg.querier_interval_ms > 0 &&
+        else if (rc->priv_.cfg.querier_interval_ms > 0 &&
                  (q = querier_check(rc, &rx->src->addr, now)) == NULL)
             why = MCD_IGNORE_RATE_QUERIER;
         else if (bucket_empty(rc, now))
             why = MCD_IGNORE_RATE_GLOBAL;
     }
     if (why != MCD_IGNORE_NONE) {
-        rc->ignored[why]++;
+        rc->priv_.ignored[why]++;
         return why;
     }
     if (q != NULL) {
@@ -228,11 +291,11 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
         q->last = now;
     }
     slot->used = true;
-    slot->due = now + reply_delay(&rc->cfg, rx->rnd);
+    slot->due = now + reply_delay(&rc->priv_.cfg, rx->rnd);
     slot->tx.to = *rx->src;
     slot->tx.ifindex = rx->ifindex;
-    slot->tx.data = rc->cfg.reply;
-    slot->tx.len = rc->cfg.reply_len;
+    slot->tx.data = rc->priv_.cfg.reply;
+    slot->tx.len = rc->priv_.cfg.reply_len;
     return MCD_IGNORE_NONE;
 }
 
@@ -241,7 +304,7 @@ static mcd_rcore_pending_ *earliest(mcd_rcore *rc)
     mcd_rcore_pending_ *best = NULL;
 
     for (size_t i = 0; i < MCD_RESP_PENDING; i++) {
-        mcd_rcore_pending_ *p = &rc->pending[i];
+        mcd_rcore_pending_ *p = &rc->priv_.pending[i];
 
         if (p->used && (best == NULL || p->due < best->due))
             best = p;
@@ -263,9 +326,9 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
 void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome)
 {
     if (outcome == MCD_IGNORE_NONE)
-        rc->answered++;
+        rc->priv_.answered++;
     else if ((unsigned)outcome < MCD_IGNORE_COUNT_)
-        rc->ignored[outcome]++;
+        rc->priv_.ignored[outcome]++;
 }
 
 mcd_time mcd_rcore_next(const mcd_rcore *rc)
@@ -273,7 +336,19 @@ mcd_time mcd_rcore_next(const mcd_rcore *rc)
     mcd_time next = MCD_TIME_NEVER;
 
     for (size_t i = 0; i < MCD_RESP_PENDING; i++)
-        if (rc->pending[i].used && rc->pending[i].due < next)
-            next = rc->pending[i].due;
+        if (rc->priv_.pending[i].used && rc->priv_.pending[i].due < next)
+            next = rc->priv_.pending[i].due;
     return next;
+}
+
+uint64_t mcd_rcore_answered(const mcd_rcore *rc)
+{
+    return rc->priv_.answered;
+}
+
+uint64_t mcd_rcore_ignored(const mcd_rcore *rc, enum mcd_ignore why)
+{
+    if (why == MCD_IGNORE_NONE || (unsigned)why >= MCD_IGNORE_COUNT_)
+        return 0;
+    return rc->priv_.ignored[why];
 }

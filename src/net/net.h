@@ -73,13 +73,9 @@ int mcd_sock_recv_(int fd, uint8_t *buf, size_t cap, mcd_rx *rx);
 int mcd_sock_recv_batch_(int fd, uint8_t *bufs, size_t stride, size_t n,
                          mcd_rx *rx);
 
-/* One datagram to send: where, out of which interface (0: routing). */
-typedef struct mcd_sock_tx {
-    mcd_endpoint to;
-    uint32_t ifindex;
-    const uint8_t *data;
-    size_t len;
-} mcd_sock_tx;
+/* One datagram to send: where, out of which interface (0: routing). The
+ * core's mcd_rcore_tx itself, so a reply goes out as the core gave it. */
+typedef mcd_rcore_tx mcd_sock_tx;
 
 /* Send up to n datagrams (sendmmsg). Returns how many left; when fewer
  * than n, the next one failed with an error sendmmsg does not report.

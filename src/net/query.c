@@ -43,6 +43,7 @@ struct mcd_query {
     mcd_qcore core;
     mcd_endpoint dest;
     uint8_t query[MCD_QUERY_MAX];
+    size_t query_len;
     size_t nsock;
     qsock *socks;
     qprefix *prefixes;
@@ -77,6 +78,7 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
     if (err < 0)
         return err;
     memcpy(q->query, text, len);
+    q->query_len = len;
     q->table = calloc(cap, sizeof *q->table);
     if (q->table == NULL)
         return -ENOMEM;
@@ -228,12 +230,7 @@ size_t mcd_query_fds(const mcd_query *q, int *fds, size_t cap)
 
 int mcd_query_timeout(const mcd_query *q)
 {
-    mcd_time next = mcd_qcore_next(&q->core), now = mcd_now_();
-
-    if (next <= now)
-        return 0;
-    mcd_time ms = (next - now + 999) / 1000;
-    return ms > 60000 ? 60000 : (int)ms;
+    return mcd_timeout_ms(mcd_qcore_next(&q->core), mcd_now_());
 }
 
 /* --- the host's addresses: is a source on the link? ----------------------- */
@@ -400,7 +397,7 @@ static int send_query(mcd_query *q)
         if (to.addr.family == MCD_AF_INET6)
             to.addr.scope_id = q->socks[i].ifc.index;
         int err = mcd_sock_send_(q->socks[i].fd, q->query,
-                                 q->core.cfg.query_len, &to, 0);
+                                 q->query_len, &to, 0);
         if (err == 0) {
             sent++;
             continue;
@@ -470,7 +467,10 @@ const char *mcd_query_ifname(const mcd_query *q, uint32_t ifindex)
 
 size_t mcd_query_found(const mcd_query *q)
 {
-    return q->core.n;
+    mcd_qcore_stats cs;
+
+    mcd_qcore_stats_get(&q->core, &cs);
+    return cs.found;
 }
 
 size_t mcd_query_nfds(const mcd_query *q)
@@ -480,14 +480,17 @@ size_t mcd_query_nfds(const mcd_query *q)
 
 void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st)
 {
+    mcd_qcore_stats cs;
+
+    mcd_qcore_stats_get(&q->core, &cs);
     *st = (mcd_query_stats){
-        .found = q->core.n,
-        .full = q->core.full,
-        .capped = q->core.capped,
-        .bad_source = q->core.bad_source,
-        .off_link = q->core.off_link,
-        .other = q->core.dropped - q->core.bad_source - q->core.off_link,
-        .copies = q->core.sent,
+        .found = cs.found,
+        .full = cs.full,
+        .capped = cs.capped,
+        .bad_source = cs.bad_source,
+        .off_link = cs.off_link,
+        .other = cs.dropped - cs.bad_source - cs.off_link,
+        .copies = cs.sent,
         .copies_unsent = q->copies_unsent,
         .send_errors = q->send_errors,
         .last_send_error = q->last_send_error,
@@ -533,9 +536,11 @@ int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx)
             poll(pfd, (nfds_t)n, mcd_query_timeout(q)) < 0 && errno != EINTR)
             err = -errno;
     }
-    int found = (int)mcd_query_found(q);
+    mcd_query_stats st;
+    mcd_query_get_stats(q, &st);
+    int found = (int)st.found;
     /* Devices were left out: the count alone would hide it. */
-    if (err == 0 && q->core.full > 0)
+    if (err == 0 && st.full > 0)
         err = MCD_E_FULL;
     free(pfd);
     mcd_query_close(q);

@@ -92,17 +92,7 @@ struct mcd_responder {
 void mcd_responder_config_init(mcd_responder_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->group = MCD_DEFAULT_GROUP;
-    cfg->port = MCD_DEFAULT_PORT;
-    cfg->name = MCD_DEFAULT_NAME;
-    cfg->proto = MCD_DEFAULT_PROTO;
-    cfg->service_port = MCD_DEFAULT_SERVICE_PORT;
-    cfg->query = MCD_DEFAULT_QUERY;
-    cfg->delay_min_ms = MCD_DEFAULT_DELAY_MIN_MS;
-    cfg->delay_max_ms = MCD_DEFAULT_DELAY_MAX_MS;
-    cfg->querier_interval_ms = MCD_DEFAULT_QUERIER_INTERVAL_MS;
-    cfg->rate_per_s = MCD_DEFAULT_RATE_PER_S;
-    cfg->rate_burst = MCD_DEFAULT_RATE_BURST;
+    mcd_responder_opts_init(&cfg->opts);
 }
 
 static void emit(const mcd_responder *r, int kind, const char *what,
@@ -115,35 +105,18 @@ static void emit(const mcd_responder *r, int kind, const char *what,
         r->on_event(r->ctx, &ev);
 }
 
-/* Build the core's configuration from the user's, applying defaults. */
+/* The group (a named zone needs the OS), then the core as every socket
+ * layer sets it up. */
 static int configure(mcd_responder *r, const mcd_responder_config *cfg)
 {
-    size_t qlen, rlen;
-    int err;
+    const mcd_responder_opts *o = &cfg->opts;
+    int err = mcd_addr_resolve(o->group ? o->group : MCD_DEFAULT_GROUP,
+                               &r->group);
 
-    err = mcd_addr_resolve(cfg->group ? cfg->group : MCD_DEFAULT_GROUP,
-                           &r->group);
     if (err < 0)
         return err;
-    if (!mcd_addr_is_multicast(&r->group))
-        return MCD_E_NOTMCAST;
-    err = mcd_responder_texts(cfg->query, cfg->name, cfg->proto,
-                              cfg->service_port, r->query, &qlen, r->reply,
-                              &rlen);
-    if (err < 0)
-        return err;
-    mcd_rcore_config rc = {
-        .query = r->query, .query_len = qlen,
-        .reply = r->reply, .reply_len = rlen,
-        .group = r->group, .allow_unicast = cfg->allow_unicast,
-        .allow_amplification = cfg->allow_amplification,
-        .allow_offlink = cfg->allow_offlink,
-        .delay_min_ms = cfg->delay_min_ms, .delay_max_ms = cfg->delay_max_ms,
-        .querier_interval_ms = cfg->querier_interval_ms,
-        .rate_per_s = cfg->rate_per_s, .rate_burst = cfg->rate_burst,
-    };
-    rc.group.scope_id = 0;
-    return mcd_rcore_init(&r->core, &rc, mcd_now_());
+    return mcd_responder_setup(&r->core, o, &r->group, r->query, r->reply,
+                               mcd_now_());
 }
 
 /* --- which interfaces, and their prefixes --------------------------------- */
@@ -506,7 +479,7 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
 {
     int err;
 
-    r->port = cfg->port ? cfg->port : MCD_DEFAULT_PORT;
+    r->port = cfg->opts.port ? cfg->opts.port : MCD_DEFAULT_PORT;
     r->socks.family = (enum mcd_family)r->group.family;
     r->socks.port = r->port;
     r->socks.first_max = REPLY_SOCK_JOINS;
@@ -613,15 +586,7 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 
 int mcd_responder_timeout(const mcd_responder *r)
 {
-    mcd_time next = mcd_rcore_next(&r->core), now = mcd_now_();
-
-    if (next == MCD_TIME_NEVER)
-        return -1;
-    if (next <= now)
-        return 0;
-    /* Round up so poll() does not wake a moment early and spin. */
-    mcd_time ms = (next - now + 999) / 1000;
-    return ms > 60000 ? 60000 : (int)ms;
+    return mcd_timeout_ms(mcd_rcore_next(&r->core), mcd_now_());
 }
 
 /* A random number for the reply delay: the kernel's generator, fetched
@@ -702,24 +667,20 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
         return;
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
-    if (to_group && !is_joined(r, rx->ifindex)) {
-        why = MCD_IGNORE_NOT_GROUP;
-        r->core.ignored[why]++;
-    } else {
+    mcd_rcore_rx in = {
+        .data = data, .data_cap = RX_BUF, .len = rx->len,
+        .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
+        .ifindex = rx->ifindex,
+        .not_joined = to_group && !is_joined(r, rx->ifindex),
+    };
+    if (!in.not_joined) {
         prefixes_for(r, rx->ifindex);
-        bool local;
-        uint8_t bits;
-        source_role(r, &rx->from, rx->ifindex, &local, &bits);
-        mcd_rcore_rx in = {
-            .data = data, .data_cap = RX_BUF, .len = rx->len,
-            .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
-            .ifindex = rx->ifindex,
-            .src_on_link = on_link(r, &rx->from.addr, rx->ifindex),
-            .src_is_local = local, .src_prefix_len = bits,
-            .rnd = next_random(r),
-        };
-        why = mcd_rcore_input(&r->core, mcd_now_(), &in);
+        source_role(r, &rx->from, rx->ifindex, &in.src_is_local,
+                    &in.src_prefix_len);
+        in.src_on_link = on_link(r, &rx->from.addr, rx->ifindex);
+        in.rnd = next_random(r);
     }
+    why = mcd_rcore_input(&r->core, mcd_now_(), &in);
     mcd_event ev = {.kind = MCD_EV_DATAGRAM, .from = &rx->from,
                     .dst = rx->has_dst ? &rx->dst : NULL,
                     .ifindex = rx->ifindex, .len = rx->len, .why = why};
@@ -795,7 +756,7 @@ static void send_due(mcd_responder *r)
             /* A link-local querier is reachable only through its link. */
             if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
                 tx.to.addr.scope_id = tx.ifindex;
-            batch[n++] = (mcd_sock_tx){tx.to, tx.ifindex, tx.data, tx.len};
+            batch[n++] = tx;
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
             send_batch(r, batch, gate(r, batch, n));
@@ -970,12 +931,12 @@ int mcd_responder_process(mcd_responder *r, int fd)
 
 uint64_t mcd_responder_answered(const mcd_responder *r)
 {
-    return r->core.answered;
+    return mcd_rcore_answered(&r->core);
 }
 
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
 {
-    return (unsigned)why < MCD_IGNORE_COUNT_ ? r->core.ignored[why] : 0;
+    return mcd_rcore_ignored(&r->core, why);
 }
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)

@@ -1,6 +1,8 @@
 /* fuzz_responder.c - the responder core fed any datagrams: it must never
  * schedule a reply for anything but the query (or the query + one NUL),
- * and never more than its table holds. */
+ * never more than its table holds, never one for a datagram that came in
+ * where the group is not joined; and the wait it asks for is one poll()
+ * takes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,12 +35,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .src_on_link = (len & 1) != 0,
                            .src_is_local = (len & 4) != 0,
                            .src_prefix_len = (uint8_t)(len % 40),
+                           .not_joined = len % 64 == 63,
                            .rnd = (uint32_t)len};
         enum mcd_ignore why = mcd_rcore_input(&rc, now, &rx);
         mcd_rcore_tx tx;
 
+        int ms;
+
         if (why == MCD_IGNORE_NONE &&
             mcd_query_match(data + 1, len, (const uint8_t *)q, sizeof q - 1) < 0)
+            abort();
+        if (rx.not_joined && why != MCD_IGNORE_NOT_GROUP)
+            abort();
+        ms = mcd_timeout_ms(mcd_rcore_next(&rc), now);
+        if (ms < -1 || ms > MCD_TIMEOUT_MAX_MS)
             abort();
         while (mcd_rcore_poll(&rc, now, &tx)) {
             if (tx.len != sizeof reply - 1)

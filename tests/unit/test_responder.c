@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core_private.h"
 #include "mcdisc.h"
 
 static const char Q[] = MCD_DEFAULT_QUERY;
@@ -29,21 +30,28 @@ static mcd_endpoint client(void)
     return ep;
 }
 
+/* The configuration of the last setup_core(); a test changes it and
+ * calls restart() (the core's state is private: configured, not poked). */
+static mcd_rcore_config tcfg;
+
+static void restart(mcd_rcore *rc)
+{
+    assert_int_equal(mcd_rcore_init(rc, &tcfg, 0), 0);
+}
+
 static void setup_core(mcd_rcore *rc, uint32_t dmin, uint32_t dmax)
 {
-    mcd_rcore_config cfg;
-
     int n = mcd_reply_format(MCD_DEFAULT_NAME, MCD_DEFAULT_PROTO, 443, reply,
                              sizeof reply);
     assert_int_equal(n, 30);
     reply_len = (size_t)n;
-    cfg = (mcd_rcore_config){
+    tcfg = (mcd_rcore_config){
         .query = (const uint8_t *)Q, .query_len = QLEN,
         .reply = reply, .reply_len = reply_len,
         .group = v4(232, 10, 11, 12),
         .delay_min_ms = dmin, .delay_max_ms = dmax,
     };
-    assert_int_equal(mcd_rcore_init(rc, &cfg, 0), 0);
+    restart(rc);
 }
 
 /* One datagram with everything spelled out. */
@@ -83,9 +91,9 @@ static void answers_query_at_once(void **state)
     assert_int_equal(tx.ifindex, 3);
     assert_false(mcd_rcore_poll(&rc, 1000, &tx));
     /* Counted once the socket layer says what became of it. */
-    assert_int_equal(rc.answered, 0);
+    assert_int_equal(mcd_rcore_answered(&rc), 0);
     mcd_rcore_done(&rc, MCD_IGNORE_NONE);
-    assert_int_equal(rc.answered, 1);
+    assert_int_equal(mcd_rcore_answered(&rc), 1);
 }
 
 static void near_misses_ignored(void **state)
@@ -110,8 +118,8 @@ static void near_misses_ignored(void **state)
     assert_int_equal(feed(&rc, 0, big, sizeof big, &g), MCD_IGNORE_OVERSIZE);
     assert_int_equal(feed(&rc, 0, "hello", 5, &g), MCD_IGNORE_OTHER);
     assert_false(mcd_rcore_poll(&rc, 0, &tx));
-    assert_int_equal(rc.ignored[MCD_IGNORE_TRAILING], 1);
-    assert_int_equal(rc.ignored[MCD_IGNORE_OVERSIZE], 1);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_TRAILING), 1);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_OVERSIZE), 1);
 }
 
 static void truncated_buffer_never_read(void **state)
@@ -149,7 +157,8 @@ static void destination_and_source_checked(void **state)
     assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &unspec, &g, 0),
                      MCD_IGNORE_BAD_SOURCE);
 
-    rc.cfg.allow_unicast = true;
+    tcfg.allow_unicast = true;
+    restart(&rc);
     assert_int_equal(feed(&rc, 0, Q, QLEN, &uni), MCD_IGNORE_NONE);
 }
 
@@ -236,7 +245,8 @@ static void off_link_ignored(void **state)
     (void)state;
     setup_core(&rc, 0, 0);
     assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_OFF_LINK);
-    rc.cfg.allow_offlink = true;
+    tcfg.allow_offlink = true;
+    restart(&rc);
     assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
 }
 
@@ -249,7 +259,8 @@ static void per_querier_interval(void **state)
 
     (void)state;
     setup_core(&rc, 0, 0);
-    rc.cfg.querier_interval_ms = 200;
+    tcfg.querier_interval_ms = 200;
+    restart(&rc);
     b.addr.b[3] = 9;
     assert_int_equal(input(&rc, 1000000, Q, QLEN, QLEN, &a, &g, 0),
                      MCD_IGNORE_NONE);
@@ -264,8 +275,8 @@ static void per_querier_interval(void **state)
                      MCD_IGNORE_NONE);
     while (mcd_rcore_poll(&rc, 2000000, &tx))
         mcd_rcore_done(&rc, MCD_IGNORE_NONE);
-    assert_int_equal(rc.answered, 3);
-    assert_int_equal(rc.ignored[MCD_IGNORE_RATE_QUERIER], 1);
+    assert_int_equal(mcd_rcore_answered(&rc), 3);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_RATE_QUERIER), 1);
 }
 
 /* A reply taken but not sent is never counted as answered: a failed
@@ -291,9 +302,9 @@ static void only_sent_replies_counted(void **state)
     assert_true(mcd_rcore_poll(&rc, 0, &tx));
     mcd_rcore_done(&rc, MCD_IGNORE_NONE);
     mcd_rcore_done(&rc, MCD_IGNORE_COUNT_); /* out of range: ignored */
-    assert_int_equal(rc.answered, 1);
-    assert_int_equal(rc.ignored[MCD_IGNORE_SEND_FAILED], 1);
-    assert_int_equal(rc.ignored[MCD_IGNORE_UNRESOLVED], 1);
+    assert_int_equal(mcd_rcore_answered(&rc), 1);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_SEND_FAILED), 1);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_UNRESOLVED), 1);
     assert_string_equal(mcd_ignore_name(MCD_IGNORE_SEND_FAILED), "send-failed");
     assert_string_equal(mcd_ignore_name(MCD_IGNORE_UNRESOLVED), "unresolved");
 }
@@ -328,7 +339,6 @@ static void local_and_subnet_sources_refused(void **state)
 
     (void)state;
     setup_core(&rc, 0, 0);
-    rc.cfg.querier_interval_ms = 0;
     assert_int_equal(from_src(&rc, v6(1, 0), true, 64),
                      MCD_IGNORE_LOCAL_SOURCE);
     assert_int_equal(from_src(&rc, v6(0, 0), false, 64),
@@ -341,7 +351,7 @@ static void local_and_subnet_sources_refused(void **state)
                      MCD_IGNORE_LOCAL_SOURCE);
     assert_int_equal(from_src(&rc, v4(198, 18, 0, 1), true, 16),
                      MCD_IGNORE_LOCAL_SOURCE);
-    assert_int_equal(rc.ignored[MCD_IGNORE_LOCAL_SOURCE], 6);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_LOCAL_SOURCE), 6);
     /* Ordinary hosts of the same prefixes are answered... */
     assert_int_equal(from_src(&rc, v6(2, 0), false, 64), MCD_IGNORE_NONE);
     assert_int_equal(from_src(&rc, v6(0, 1), false, 64), MCD_IGNORE_NONE);
@@ -371,7 +381,8 @@ static void querier_table_bounded(void **state)
 
     (void)state;
     setup_core(&rc, 0, 0);
-    rc.cfg.querier_interval_ms = 1000;
+    tcfg.querier_interval_ms = 1000;
+    restart(&rc);
     /* Four times more queriers than the table holds: the oldest are
      * forgotten, nothing overflows, each new one is answered. */
     for (int i = 0; i < 4 * MCD_RESP_QUERIERS; i++) {
@@ -397,9 +408,9 @@ static void global_token_bucket(void **state)
 
     (void)state;
     setup_core(&rc, 0, 0);
-    rc.cfg.rate_per_s = 100; /* one reply per 10 ms */
-    rc.cfg.rate_burst = 5;
-    rc.tokens_us = 5 * 10000;
+    tcfg.rate_per_s = 100; /* one reply per 10 ms */
+    tcfg.rate_burst = 5;
+    restart(&rc); /* the bucket starts full: 5 replies */
     /* 50 queries at one instant: the burst of 5 goes out. */
     for (int i = 0; i < 50; i++) {
         e.addr.b[3] = (uint8_t)(i + 1);
@@ -408,7 +419,7 @@ static void global_token_bucket(void **state)
             ;
     }
     assert_int_equal(ok, 5);
-    assert_int_equal(rc.ignored[MCD_IGNORE_RATE_GLOBAL], 45);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_RATE_GLOBAL), 45);
     /* One second later, 100 more have accrued but the burst caps it. */
     ok = 0;
     for (int i = 0; i < 50; i++) {
@@ -435,9 +446,103 @@ static void huge_delay_window(void **state)
     (void)state;
     setup_core(&rc, 0, 0);
     /* A window of the whole uint32 range must not divide by zero. */
-    rc.cfg.delay_max_ms = UINT32_MAX;
+    tcfg.delay_max_ms = UINT32_MAX;
+    restart(&rc);
     assert_int_equal(feed(&rc, 0, Q, QLEN, &g), MCD_IGNORE_NONE);
     assert_true(mcd_rcore_next(&rc) <= (mcd_time)UINT32_MAX * 1000u);
+}
+
+/* The wait every socket layer polls with. A reply due in 49 days is
+ * 4.3e9 ms: cast to int as lwIP's copy did, it turned negative (poll
+ * without a timeout, or an error); it is capped instead. */
+static void timeout_rounded_and_capped(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_time next;
+
+    (void)state;
+    assert_int_equal(mcd_timeout_ms(MCD_TIME_NEVER, 5), -1);
+    assert_int_equal(mcd_timeout_ms(5, 5), 0);
+    assert_int_equal(mcd_timeout_ms(4, 5), 0);
+    assert_int_equal(mcd_timeout_ms(1001, 1000), 1);    /* rounded up */
+    assert_int_equal(mcd_timeout_ms(2000, 1000), 1);
+    assert_int_equal(mcd_timeout_ms(2001, 1000), 2);
+    assert_int_equal(mcd_timeout_ms(60000000, 0), MCD_TIMEOUT_MAX_MS);
+    assert_int_equal(mcd_timeout_ms(60000001, 0), MCD_TIMEOUT_MAX_MS);
+    assert_int_equal(mcd_timeout_ms(MCD_TIME_NEVER - 1, 0),
+                     MCD_TIMEOUT_MAX_MS);
+    /* The largest delay a core can schedule. */
+    tcfg.delay_min_ms = UINT32_MAX;
+    tcfg.delay_max_ms = UINT32_MAX;
+    restart(&rc);
+    assert_int_equal(feed(&rc, 7, Q, QLEN, &g), MCD_IGNORE_NONE);
+    next = mcd_rcore_next(&rc);
+    assert_true(next - 7 > (mcd_time)INT32_MAX * 1000u);
+    assert_int_equal(mcd_timeout_ms(next, 7), MCD_TIMEOUT_MAX_MS);
+}
+
+/* A datagram that reached us only through another program's membership
+ * is the core's to count, whatever it holds. */
+static void not_joined_counted_by_core(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = client();
+    mcd_rcore_tx tx;
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3,
+                       .src_on_link = true, .not_joined = true};
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NOT_GROUP);
+    rx.len = 0;
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NOT_GROUP);
+    assert_false(mcd_rcore_poll(&rc, 0, &tx));
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_NOT_GROUP), 2);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_EMPTY), 0);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_NONE), 0);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_COUNT_), 0);
+    rx.not_joined = false;
+    rx.len = QLEN;
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+}
+
+/* Every socket layer starts from the same options and sets its core up
+ * through the same call. */
+static void options_set_up_the_core(void **state)
+{
+    mcd_responder_opts o;
+    mcd_rcore rc;
+    static uint8_t qbuf[MCD_QUERY_MAX], rbuf[MCD_REPLY_MAX];
+    mcd_addr g, uni = v4(198, 18, 0, 1);
+    mcd_rcore_tx tx;
+
+    (void)state;
+    mcd_responder_opts_init(&o);
+    assert_string_equal(o.group, MCD_DEFAULT_GROUP);
+    assert_int_equal(o.port, MCD_DEFAULT_PORT);
+    assert_string_equal(o.query, MCD_DEFAULT_QUERY);
+    assert_int_equal(o.delay_max_ms, MCD_DEFAULT_DELAY_MAX_MS);
+    assert_int_equal(o.querier_interval_ms, MCD_DEFAULT_QUERIER_INTERVAL_MS);
+    assert_int_equal(o.rate_per_s, MCD_DEFAULT_RATE_PER_S);
+    assert_int_equal(o.rate_burst, MCD_DEFAULT_RATE_BURST);
+    assert_false(o.allow_unicast || o.allow_amplification || o.allow_offlink);
+    assert_int_equal(mcd_addr_parse(o.group, &g), 0);
+    assert_int_equal(mcd_responder_setup(&rc, &o, &uni, qbuf, rbuf, 0),
+                     MCD_E_NOTMCAST);
+    o.delay_max_ms = 0;
+    g.scope_id = 4; /* a zone is the layer's: the core ignores it */
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0), 0);
+    g.scope_id = 0;
+    assert_int_equal(feed(&rc, 0, Q, QLEN, &g), MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    assert_int_equal(tx.len, 30);
+    assert_memory_equal(tx.data, "ESP32-C3 Smart Light https 443", 30);
+    o.name = " x"; /* would not parse back */
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_BADNAME);
 }
 
 int main(void)
@@ -457,6 +562,9 @@ int main(void)
         cmocka_unit_test(local_and_subnet_sources_refused),
         cmocka_unit_test(global_token_bucket),
         cmocka_unit_test(huge_delay_window),
+        cmocka_unit_test(timeout_rounded_and_capped),
+        cmocka_unit_test(not_joined_counted_by_core),
+        cmocka_unit_test(options_set_up_the_core),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

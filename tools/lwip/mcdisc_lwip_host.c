@@ -117,7 +117,11 @@ static int run(mcd_lwip_responder *r)
             fprintf(stderr, "mcdisc-lwip: poll: %s\n", strerror(errno));
             return 2;
         }
-        mcd_lwip_responder_process(r);
+        int err = mcd_lwip_responder_process(r);
+        if (err < 0) {
+            fprintf(stderr, "mcdisc-lwip: socket: %s\n", mcd_strerror(err));
+            return 2;
+        }
     }
     return 0;
 }
@@ -137,24 +141,21 @@ int main(int argc, char **argv)
     };
     static mcd_lwip_responder r;
     static struct netif nif;
-    mcd_lwip_config cfg = {.now = now_us, .random = rnd,
-                           .delay_max_ms = MCD_DEFAULT_DELAY_MAX_MS,
-                           .querier_interval_ms = MCD_DEFAULT_QUERIER_INTERVAL_MS,
-                           .rate_per_s = MCD_DEFAULT_RATE_PER_S,
-                           .rate_burst = MCD_DEFAULT_RATE_BURST};
+    mcd_lwip_config cfg = {.now = now_us, .random = rnd};
     const char *tap = NULL, *addr = NULL;
     struct in_addr a, m;
     int c, err;
 
+    mcd_responder_opts_init(&cfg.opts);
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 't': tap = optarg; break;
         case 'a': addr = optarg; break;
-        case 'n': cfg.name = optarg; break;
-        case 'P': cfg.proto = optarg; break;
-        case 's': cfg.service_port = (uint16_t)atoi(optarg); break;
-        case 'g': cfg.group = optarg; break;
-        case 'p': cfg.port = (uint16_t)atoi(optarg); break;
+        case 'n': cfg.opts.name = optarg; break;
+        case 'P': cfg.opts.proto = optarg; break;
+        case 's': cfg.opts.service_port = (uint16_t)atoi(optarg); break;
+        case 'g': cfg.opts.group = optarg; break;
+        case 'p': cfg.opts.port = (uint16_t)atoi(optarg); break;
         case 'S': cfg.source_specific = true; break;
         default:
             fprintf(stderr, "mcdisc-lwip: unknown option (see the header of "
@@ -183,8 +184,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "mcdisc-lwip: answering on %s (%s) with lwIP %s\n", tap,
             addr, LWIP_VERSION_STRING);
     err = run(&r);
-    fprintf(stderr, "mcdisc-lwip: answered %llu, send errors %u\n",
-            (unsigned long long)r.core.answered, r.send_errors);
+    fprintf(stderr, "mcdisc-lwip: answered %llu, send errors %llu\n",
+            (unsigned long long)mcd_lwip_responder_answered(&r),
+            (unsigned long long)mcd_lwip_responder_ignored(
+                &r, MCD_IGNORE_SEND_FAILED));
     mcd_lwip_responder_close(&r);
     return err;
 }

@@ -23,33 +23,29 @@ extern "C" {
 #endif
 
 typedef struct mcd_lwip_config {
-    const char *group;     /* IPv4 only; NULL: MCD_DEFAULT_GROUP */
-    uint16_t port;         /* 0: MCD_DEFAULT_PORT */
-    const char *name;      /* NULL: the chapter's reply */
-    const char *proto;
-    uint16_t service_port;
-    const char *query;     /* NULL: MCD_DEFAULT_QUERY */
+    /* What every socket layer's responder takes (mcdisc/core.h); start
+     * from mcd_responder_opts_init(). The group must be IPv4. */
+    mcd_responder_opts opts;
     uint32_t if_addr;      /* the station's IPv4 address, network order */
     uint32_t if_netmask;   /* its netmask, network order */
-    uint32_t delay_min_ms, delay_max_ms; /* see mcd_rcore_config */
-    uint32_t querier_interval_ms;
-    uint32_t rate_per_s, rate_burst;
     bool source_specific;  /* asks for an SSM join: unsupported */
     bool reuse_port;       /* asks for SO_REUSEPORT: unsupported */
     mcd_time (*now)(void);   /* microseconds, monotonic (esp_timer) */
     uint32_t (*random)(void); /* a real random source (esp_random) */
 } mcd_lwip_config;
 
-/* Caller-owned state; treat the fields as private. */
+/* Caller-owned state (static memory on a device), all in priv_: use the
+ * functions below. */
 typedef struct mcd_lwip_responder {
-    int fd;
-    mcd_rcore core;
-    mcd_lwip_config cfg;
-    uint32_t group_addr; /* network order */
-    uint8_t query[MCD_QUERY_MAX];
-    uint8_t reply[MCD_REPLY_MAX];
-    uint8_t rx[MCD_QUERY_MAX + 2];
-    uint32_t send_errors; /* replies lwIP could not send (no ARP, no pbuf) */
+    struct {
+        int fd;
+        mcd_rcore core;
+        mcd_lwip_config cfg;
+        uint32_t group_addr; /* network order */
+        uint8_t query[MCD_QUERY_MAX];
+        uint8_t reply[MCD_REPLY_MAX];
+        uint8_t rx[MCD_QUERY_MAX + 2];
+    } priv_;
 } mcd_lwip_responder;
 
 /* Create the socket, bind 0.0.0.0:port, join the group on if_addr.
@@ -60,8 +56,15 @@ int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg);
 int mcd_lwip_responder_fd(const mcd_lwip_responder *r);
 /* Milliseconds until process() must run again; -1: only on input. */
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r);
-/* Read what waits (non-blocking) and send what is due. Returns 0. */
+/* Read what waits (non-blocking) and send what is due. Returns 0, or
+ * -errno when the socket itself failed (as mcd_responder_process). */
 int mcd_lwip_responder_process(mcd_lwip_responder *r);
+/* Replies lwIP accepted so far (see mcd_rcore_answered). */
+uint64_t mcd_lwip_responder_answered(const mcd_lwip_responder *r);
+/* Datagrams ignored, and replies lost, for reason `why`
+ * (MCD_IGNORE_SEND_FAILED: no ARP entry yet, no pbuf). */
+uint64_t mcd_lwip_responder_ignored(const mcd_lwip_responder *r,
+                                    enum mcd_ignore why);
 /* Close the socket (the membership goes with it). */
 void mcd_lwip_responder_close(mcd_lwip_responder *r);
 

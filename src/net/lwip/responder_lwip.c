@@ -19,9 +19,11 @@ static int sock_err(void)
     return errno > 0 ? -errno : MCD_E_INVAL;
 }
 
+/* What lwIP cannot do, the group (IPv4, no zones: no OS to name them),
+ * then the core as every socket layer sets it up. */
 static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 {
-    size_t qlen, rlen;
+    const char *group = cfg->opts.group;
     mcd_addr g;
     int err;
 
@@ -29,53 +31,44 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
         return MCD_E_UNSUPPORTED;
     if (cfg->now == NULL || cfg->random == NULL)
         return MCD_E_INVAL;
-    err = mcd_addr_parse(cfg->group ? cfg->group : MCD_DEFAULT_GROUP, &g);
+    err = mcd_addr_parse(group ? group : MCD_DEFAULT_GROUP, &g);
     if (err < 0)
         return err;
     if (g.family != MCD_AF_INET4)
         return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
-    err = mcd_responder_texts(cfg->query, cfg->name, cfg->proto,
-                              cfg->service_port, r->query, &qlen, r->reply,
-                              &rlen);
-    if (err < 0)
-        return err;
-    memcpy(&r->group_addr, g.b, 4);
-    mcd_rcore_config rc = {
-        .query = r->query, .query_len = qlen,
-        .reply = r->reply, .reply_len = rlen, .group = g,
-        .delay_min_ms = cfg->delay_min_ms, .delay_max_ms = cfg->delay_max_ms,
-        .querier_interval_ms = cfg->querier_interval_ms,
-        .rate_per_s = cfg->rate_per_s, .rate_burst = cfg->rate_burst,
-    };
-    return mcd_rcore_init(&r->core, &rc, cfg->now());
+    memcpy(&r->priv_.group_addr, g.b, 4);
+    return mcd_responder_setup(&r->priv_.core, &cfg->opts, &g,
+                               r->priv_.query, r->priv_.reply, cfg->now());
 }
 
 static int open_socket(mcd_lwip_responder *r)
 {
     struct sockaddr_in any;
     struct ip_mreq mreq;
+    uint16_t port = r->priv_.cfg.opts.port;
     int one = 1, flags;
 
-    r->fd = lwip_socket(AF_INET, SOCK_DGRAM, 0);
-    if (r->fd < 0)
+    r->priv_.fd = lwip_socket(AF_INET, SOCK_DGRAM, 0);
+    if (r->priv_.fd < 0)
         return sock_err();
-    if (lwip_setsockopt(r->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+    if (lwip_setsockopt(r->priv_.fd, SOL_SOCKET, SO_REUSEADDR, &one,
+                        sizeof one) < 0)
         return sock_err();
     memset(&any, 0, sizeof any);
     any.sin_family = AF_INET;
-    any.sin_port = lwip_htons(r->cfg.port ? r->cfg.port : MCD_DEFAULT_PORT);
+    any.sin_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
     any.sin_addr.s_addr = lwip_htonl(INADDR_ANY);
-    if (lwip_bind(r->fd, (struct sockaddr *)&any, sizeof any) < 0)
+    if (lwip_bind(r->priv_.fd, (struct sockaddr *)&any, sizeof any) < 0)
         return sock_err();
     /* lwIP joins by interface address (no RFC 3678 index joins). */
     memset(&mreq, 0, sizeof mreq);
-    mreq.imr_multiaddr.s_addr = r->group_addr;
-    mreq.imr_interface.s_addr = r->cfg.if_addr;
-    if (lwip_setsockopt(r->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
+    mreq.imr_multiaddr.s_addr = r->priv_.group_addr;
+    mreq.imr_interface.s_addr = r->priv_.cfg.if_addr;
+    if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
                         sizeof mreq) < 0)
         return sock_err();
-    flags = lwip_fcntl(r->fd, F_GETFL, 0);
-    if (flags < 0 || lwip_fcntl(r->fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    flags = lwip_fcntl(r->priv_.fd, F_GETFL, 0);
+    if (flags < 0 || lwip_fcntl(r->priv_.fd, F_SETFL, flags | O_NONBLOCK) < 0)
         return sock_err();
     return 0;
 }
@@ -87,8 +80,8 @@ int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     if (r == NULL || cfg == NULL)
         return MCD_E_INVAL;
     memset(r, 0, sizeof *r);
-    r->fd = -1;
-    r->cfg = *cfg;
+    r->priv_.fd = -1;
+    r->priv_.cfg = *cfg;
     err = configure(r, cfg);
     if (err == 0)
         err = open_socket(r);
@@ -99,16 +92,12 @@ int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 
 int mcd_lwip_responder_fd(const mcd_lwip_responder *r)
 {
-    return r->fd;
+    return r->priv_.fd;
 }
 
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r)
 {
-    mcd_time next = mcd_rcore_next(&r->core), now = r->cfg.now();
-
-    if (next == MCD_TIME_NEVER)
-        return -1;
-    return next <= now ? 0 : (int)((next - now + 999) / 1000);
+    return mcd_timeout_ms(mcd_rcore_next(&r->priv_.core), r->priv_.cfg.now());
 }
 
 static void to_endpoint(const struct sockaddr_in *sin, mcd_endpoint *ep)
@@ -123,27 +112,28 @@ static void handle(mcd_lwip_responder *r, const struct sockaddr_in *from,
                    size_t len)
 {
     mcd_endpoint src;
-    uint32_t mask = r->cfg.if_netmask;
+    uint32_t mask = r->priv_.cfg.if_netmask;
 
     to_endpoint(from, &src);
     mcd_rcore_rx rx = {
-        .data = r->rx, .data_cap = sizeof r->rx, .len = len, .src = &src,
+        .data = r->priv_.rx, .data_cap = sizeof r->priv_.rx, .len = len,
+        .src = &src,
         .dst = NULL, /* no IP_PKTINFO in lwIP without RECVINFO */
         .ifindex = 0,
         .src_on_link = (from->sin_addr.s_addr & mask) ==
-                       (r->cfg.if_addr & mask),
-        .src_is_local = from->sin_addr.s_addr == r->cfg.if_addr,
+                       (r->priv_.cfg.if_addr & mask),
+        .src_is_local = from->sin_addr.s_addr == r->priv_.cfg.if_addr,
         .src_prefix_len = (uint8_t)__builtin_popcount(mask),
-        .rnd = r->cfg.random(),
+        .rnd = r->priv_.cfg.random(),
     };
-    (void)mcd_rcore_input(&r->core, r->cfg.now(), &rx);
+    (void)mcd_rcore_input(&r->priv_.core, r->priv_.cfg.now(), &rx);
 }
 
 static void send_due(mcd_lwip_responder *r)
 {
     mcd_rcore_tx tx;
 
-    while (mcd_rcore_poll(&r->core, r->cfg.now(), &tx)) {
+    while (mcd_rcore_poll(&r->priv_.core, r->priv_.cfg.now(), &tx)) {
         struct sockaddr_in to;
 
         memset(&to, 0, sizeof to);
@@ -152,21 +142,27 @@ static void send_due(mcd_lwip_responder *r)
         memcpy(&to.sin_addr.s_addr, tx.to.addr.b, 4);
         /* A failed send (no ARP entry yet, no buffer) is a lost reply:
          * counted; the client resends its query. */
-        if (lwip_sendto(r->fd, tx.data, tx.len, 0, (struct sockaddr *)&to,
-                        sizeof to) < 0) {
-            r->send_errors++;
-            mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
-        } else {
-            mcd_rcore_done(&r->core, MCD_IGNORE_NONE);
-        }
+        ssize_t sent = lwip_sendto(r->priv_.fd, tx.data, tx.len, 0,
+                                   (struct sockaddr *)&to, sizeof to);
+
+        mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
+                                                : MCD_IGNORE_NONE);
     }
+}
+
+/* Errors of a moment (no pbuf, a signal): the socket is fine. */
+static bool passing(int err)
+{
+    return err == EINTR || err == ENOBUFS || err == ENOMEM;
 }
 
 int mcd_lwip_responder_process(mcd_lwip_responder *r)
 {
-    for (int i = 0; i < 64; i++) {
+    int err = 0;
+
+    for (int i = 0; i < 64 && err == 0; i++) {
         struct sockaddr_in from;
-        struct iovec iov = {r->rx, sizeof r->rx};
+        struct iovec iov = {r->priv_.rx, sizeof r->priv_.rx};
         struct msghdr msg;
         ssize_t n;
 
@@ -175,22 +171,39 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         msg.msg_namelen = sizeof from;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        n = lwip_recvmsg(r->fd, &msg, 0);
-        if (n < 0)
-            break; /* EWOULDBLOCK: nothing more */
+        n = lwip_recvmsg(r->priv_.fd, &msg, 0);
+        if (n < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
+            break; /* nothing more */
+        if (n < 0) {
+            if (!passing(errno))
+                err = sock_err(); /* the socket failed: the caller's */
+            continue;
+        }
         /* lwIP cuts a longer datagram to the buffer and says so: make the
          * length larger than the buffer so the core calls it oversize. */
-        size_t len = (msg.msg_flags & MSG_TRUNC) ? sizeof r->rx + 1 : (size_t)n;
+        size_t len = (msg.msg_flags & MSG_TRUNC) ? sizeof r->priv_.rx + 1
+                                                 : (size_t)n;
         handle(r, &from, len);
         send_due(r);
     }
     send_due(r);
-    return 0;
+    return err;
+}
+
+uint64_t mcd_lwip_responder_answered(const mcd_lwip_responder *r)
+{
+    return mcd_rcore_answered(&r->priv_.core);
+}
+
+uint64_t mcd_lwip_responder_ignored(const mcd_lwip_responder *r,
+                                    enum mcd_ignore why)
+{
+    return mcd_rcore_ignored(&r->priv_.core, why);
 }
 
 void mcd_lwip_responder_close(mcd_lwip_responder *r)
 {
-    if (r->fd >= 0)
-        lwip_close(r->fd);
-    r->fd = -1;
+    if (r->priv_.fd >= 0)
+        lwip_close(r->priv_.fd);
+    r->priv_.fd = -1;
 }

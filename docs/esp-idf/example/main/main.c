@@ -35,20 +35,18 @@ static void responder_task(void *arg)
         return;
     }
     mcd_lwip_config cfg = {
-        .group = CONFIG_MCDISC_GROUP,
-        .port = CONFIG_MCDISC_PORT,
-        .name = CONFIG_MCDISC_NAME,
-        .proto = CONFIG_MCDISC_PROTO,
-        .service_port = CONFIG_MCDISC_SERVICE_PORT,
         .if_addr = ip.ip.addr,
         .if_netmask = ip.netmask.addr,
-        .delay_max_ms = CONFIG_MCDISC_DELAY_MAX_MS,
-        .querier_interval_ms = MCD_DEFAULT_QUERIER_INTERVAL_MS,
-        .rate_per_s = MCD_DEFAULT_RATE_PER_S,
-        .rate_burst = MCD_DEFAULT_RATE_BURST,
         .now = now_us,
         .random = esp_random, /* the hardware RNG */
     };
+    mcd_responder_opts_init(&cfg.opts); /* the limits every layer uses */
+    cfg.opts.group = CONFIG_MCDISC_GROUP;
+    cfg.opts.port = CONFIG_MCDISC_PORT;
+    cfg.opts.name = CONFIG_MCDISC_NAME;
+    cfg.opts.proto = CONFIG_MCDISC_PROTO;
+    cfg.opts.service_port = CONFIG_MCDISC_SERVICE_PORT;
+    cfg.opts.delay_max_ms = CONFIG_MCDISC_DELAY_MAX_MS;
     int err = mcd_lwip_responder_open(&r, &cfg);
     if (err < 0) {
         ESP_LOGE(TAG, "responder: %s", mcd_strerror(err));
@@ -61,8 +59,14 @@ static void responder_task(void *arg)
         int ms = mcd_lwip_responder_timeout(&r);
 
         lwip_poll(&pfd, 1, ms < 0 ? 1000 : ms);
-        mcd_lwip_responder_process(&r);
+        err = mcd_lwip_responder_process(&r);
+        if (err < 0) {
+            ESP_LOGE(TAG, "socket: %s", mcd_strerror(err));
+            break;
+        }
     }
+    mcd_lwip_responder_close(&r);
+    vTaskDelete(NULL); /* a FreeRTOS task must not return */
 }
 
 /* Call once the station got its address (IP_EVENT_STA_GOT_IP). */
