@@ -238,18 +238,6 @@ int mcd_query_timeout(const mcd_query *q)
 
 /* --- the host's addresses: is a source on the link? ----------------------- */
 
-static uint8_t mask_bits(const struct sockaddr *mask)
-{
-    mcd_endpoint m;
-    uint8_t bits = 0;
-
-    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
-        return 0;
-    for (size_t i = 0; i < 16; i++)
-        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
-    return bits;
-}
-
 /* Every address of every interface (a reply may arrive on one the query
  * did not use). On failure the old list stays. */
 static void refresh_prefixes(mcd_query *q)
@@ -271,7 +259,7 @@ static void refresh_prefixes(mcd_query *q)
         if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
             continue;
         ep.addr.scope_id = 0;
-        fresh[n++] = (qprefix){idx, ep.addr, mask_bits(ia->ifa_netmask),
+        fresh[n++] = (qprefix){idx, ep.addr, mcd_mask_bits_(ia->ifa_netmask),
                                false};
         /* A point-to-point link's peer is on it, whatever the mask. */
         if ((ia->ifa_flags & IFF_POINTOPOINT) && ia->ifa_dstaddr != NULL &&
@@ -289,39 +277,6 @@ static void refresh_prefixes(mcd_query *q)
     q->nprefixes = n;
 }
 
-static bool in_prefix(const mcd_addr *a, const qprefix *p, uint8_t bits)
-{
-    size_t full = bits / 8u;
-    unsigned rest = bits % 8u;
-
-    if (a->family != p->addr.family || memcmp(a->b, p->addr.b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xffu << (8 - rest));
-    return (a->b[full] & m) == (p->addr.b[full] & m);
-}
-
-/* The IPv4 directed broadcast of prefix p (RFC 919): host bits all ones,
- * for prefixes that have a broadcast (shorter than /31, RFC 3021). */
-static bool is_broadcast(const mcd_addr *a, const qprefix *p)
-{
-    if (a->family != MCD_AF_INET4 || p->addr.family != MCD_AF_INET4 ||
-        p->bits >= 31 || !in_prefix(a, p, p->bits))
-        return false;
-    uint32_t v = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
-                 (uint32_t)a->b[2] << 8 | a->b[3];
-    uint32_t host = p->bits == 0 ? UINT32_MAX : UINT32_MAX >> p->bits;
-    return (v & host) == host;
-}
-
-static bool link_local(const mcd_addr *a)
-{
-    if (a->family == MCD_AF_INET6)
-        return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
-    return a->b[0] == 169 && a->b[1] == 254;
-}
-
 /* Fill rx's src_on_link and src_broadcast for a reply that arrived on
  * `ifindex`: link-local sources are on the link by definition (RFC 4291
  * 2.5.6, RFC 3927), an address of this host is (a device on the same
@@ -333,7 +288,7 @@ static bool classify_source(const mcd_query *q, const mcd_addr *src,
     mcd_addr a = *src;
 
     a.scope_id = 0;
-    rx->src_on_link = link_local(&a);
+    rx->src_on_link = mcd_addr_is_link_local(&a);
     rx->src_broadcast = false;
     for (size_t i = 0; i < q->nprefixes; i++) {
         const qprefix *p = &q->prefixes[i];
@@ -342,8 +297,10 @@ static bool classify_source(const mcd_query *q, const mcd_addr *src,
             rx->src_on_link = true;
         if (p->ifindex != ifindex)
             continue;
-        rx->src_broadcast = rx->src_broadcast || is_broadcast(&a, p);
-        rx->src_on_link = rx->src_on_link || in_prefix(&a, p, p->bits);
+        rx->src_broadcast =
+            rx->src_broadcast || mcd_addr_is_broadcast(&a, &p->addr, p->bits);
+        rx->src_on_link =
+            rx->src_on_link || mcd_addr_in_prefix(&a, &p->addr, p->bits);
     }
     return rx->src_on_link;
 }

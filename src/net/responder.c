@@ -211,18 +211,6 @@ static bool is_joined(const mcd_responder *r, uint32_t ifindex)
     return false;
 }
 
-static uint8_t mask_bits(const struct sockaddr *mask)
-{
-    mcd_endpoint m;
-    uint8_t bits = 0;
-
-    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
-        return 0;
-    for (size_t i = 0; i < 16; i++)
-        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
-    return bits;
-}
-
 /* The addresses and prefix lengths of the joined interfaces, as many as
  * they have. On failure (getifaddrs can fail under memory pressure or a
  * netlink storm) the old list stays and a refresh is tried again later
@@ -251,7 +239,7 @@ static void refresh_prefixes(mcd_responder *r)
         err = vec_room(&fresh, sizeof(prefix));
         if (err == 0)
             ((prefix *)fresh.items)[fresh.n++] =
-                (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
+                (prefix){idx, ep.addr, mcd_mask_bits_(ia->ifa_netmask)};
     }
     freeifaddrs(list);
     if (err < 0) {
@@ -275,35 +263,18 @@ static void prefixes_for(mcd_responder *r, uint32_t ifindex)
         refresh_prefixes(r);
 }
 
-static bool in_prefix(const mcd_addr *a, const prefix *p)
-{
-    size_t full = p->bits / 8u;
-    unsigned rest = p->bits % 8u;
-
-    if (a->family != p->addr.family)
-        return false;
-    if (memcmp(a->b, p->addr.b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xffu << (8 - rest));
-    return (a->b[full] & m) == (p->addr.b[full] & m);
-}
-
 /* Is `src` on the link of interface `ifindex`? Link-local sources are by
  * definition (RFC 4291 2.5.6, RFC 3927); others must fall inside a prefix
  * configured on that interface. */
 static bool on_link(const mcd_responder *r, const mcd_addr *src,
                     uint32_t ifindex)
 {
-    if (src->family == MCD_AF_INET6 && src->b[0] == 0xfe &&
-        (src->b[1] & 0xc0) == 0x80)
-        return true;
-    if (src->family == MCD_AF_INET4 && src->b[0] == 169 && src->b[1] == 254)
+    if (mcd_addr_is_link_local(src))
         return true;
     for (size_t i = 0; i < r->prefixes.n; i++)
         if (PREFIXES(r)[i].ifindex == ifindex &&
-            in_prefix(src, &PREFIXES(r)[i]))
+            mcd_addr_in_prefix(src, &PREFIXES(r)[i].addr,
+                               PREFIXES(r)[i].bits))
             return true;
     return false;
 }
@@ -665,7 +636,8 @@ static void source_role(const mcd_responder *r, const mcd_endpoint *from,
     for (size_t i = 0; i < r->prefixes.n; i++) {
         const prefix *p = &PREFIXES(r)[i];
 
-        if (p->ifindex == ifindex && p->bits > *bits && in_prefix(&a, p))
+        if (p->ifindex == ifindex && p->bits > *bits &&
+            mcd_addr_in_prefix(&a, &p->addr, p->bits))
             *bits = p->bits;
     }
     /* A client on this host (discover next to respond) sends from our
