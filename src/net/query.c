@@ -13,10 +13,9 @@
  * copy, not the end of the query: the next copy tries again.
  */
 #define _GNU_SOURCE
-#include "net.h"
+#include "links.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -31,21 +30,13 @@ typedef struct qsock {
     mcd_iface ifc;
 } qsock;
 
-/* An address of this host and its prefix length, by interface. */
-typedef struct qprefix {
-    uint32_t ifindex;
-    mcd_addr addr;
-    uint8_t bits;
-    bool peer; /* the other end of a point-to-point link, not ours */
-} qprefix;
-
 struct mcd_query {
     mcd_qcore core;
     mcd_endpoint dest;
     uint8_t query[MCD_QUERY_MAX];
     size_t nsock;
     qsock *socks;
-    qprefix *prefixes;
+    mcd_prefix *prefixes;
     size_t nprefixes;
     mcd_time refreshed_at;
     int ttl;
@@ -239,42 +230,20 @@ int mcd_query_timeout(const mcd_query *q)
 /* --- the host's addresses: is a source on the link? ----------------------- */
 
 /* Every address of every interface (a reply may arrive on one the query
- * did not use). On failure the old list stays. */
+ * did not use), and the peers of point-to-point links. On failure the old
+ * list stays. */
 static void refresh_prefixes(mcd_query *q)
 {
-    struct ifaddrs *list;
-    size_t n = 0, cap = 0;
-    qprefix *fresh;
+    mcd_prefix *fresh = NULL;
+    int n;
 
     q->refreshed_at = mcd_now_();
-    if (getifaddrs(&list) < 0)
-        return;
-    for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next)
-        cap += 2;
-    fresh = calloc(cap + 1, sizeof *fresh);
-    for (struct ifaddrs *ia = list; fresh != NULL && ia; ia = ia->ifa_next) {
-        uint32_t idx = if_nametoindex(ia->ifa_name);
-        mcd_endpoint ep;
-
-        if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
-            continue;
-        ep.addr.scope_id = 0;
-        fresh[n++] = (qprefix){idx, ep.addr, mcd_mask_bits_(ia->ifa_netmask),
-                               false};
-        /* A point-to-point link's peer is on it, whatever the mask. */
-        if ((ia->ifa_flags & IFF_POINTOPOINT) && ia->ifa_dstaddr != NULL &&
-            mcd_from_sockaddr_(ia->ifa_dstaddr, &ep) == 0) {
-            ep.addr.scope_id = 0;
-            fresh[n++] = (qprefix){
-                idx, ep.addr, ep.addr.family == MCD_AF_INET4 ? 32 : 128, true};
-        }
-    }
-    freeifaddrs(list);
-    if (fresh == NULL)
+    n = mcd_prefixes_read_(NULL, NULL, true, &fresh);
+    if (n < 0)
         return;
     free(q->prefixes);
     q->prefixes = fresh;
-    q->nprefixes = n;
+    q->nprefixes = (size_t)n;
 }
 
 /* Fill rx's src_on_link and src_broadcast for a reply that arrived on
@@ -291,7 +260,7 @@ static bool classify_source(const mcd_query *q, const mcd_addr *src,
     rx->src_on_link = mcd_addr_is_link_local(&a);
     rx->src_broadcast = false;
     for (size_t i = 0; i < q->nprefixes; i++) {
-        const qprefix *p = &q->prefixes[i];
+        const mcd_prefix *p = &q->prefixes[i];
 
         if (!p->peer && mcd_addr_equal(&a, &p->addr))
             rx->src_on_link = true;
