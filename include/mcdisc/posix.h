@@ -239,7 +239,7 @@ void mcd_query_close(mcd_query *q);
 MCD_EXTERN
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
-/* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */
+/* --- multicast test traffic: send and receive (src/net/receiver.c, sender.c) */
 
 /* A group to receive or send to, optionally source-specific. */
 typedef struct mcd_group_spec {
