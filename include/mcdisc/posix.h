@@ -239,7 +239,7 @@ void mcd_query_close(mcd_query *q);
 MCD_EXTERN
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
-/* --- multicast test traffic: send and receive (src/net/receiver.c, sender.c) */
+/* --- multicast test traffic (src/net/mcast.c, receiver.c, sender.c) ----- */
 
 /* A group to receive or send to, optionally source-specific. */
 typedef struct mcd_group_spec {
@@ -288,8 +288,13 @@ int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
 /* How many descriptors it has (one or more per family and port). */
 MCD_EXTERN
 size_t mcd_receiver_nfds(const mcd_receiver *r);
+/* Descriptors to poll for reading: fills up to cap, returns the count. */
 MCD_EXTERN
 size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap);
+/* Milliseconds until mcd_receiver_process() must run again: always -1,
+ * nothing in it is timed (the same verbs as the other handles). */
+MCD_EXTERN
+int mcd_receiver_timeout(const mcd_receiver *r);
 /* Read what waits on every socket (recvmmsg batches), calling fn per
  * datagram of the groups. Returns the number delivered, or -errno. */
 MCD_EXTERN

@@ -202,6 +202,13 @@ size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap)
     return n;
 }
 
+/* Nothing of the receiver runs on a timer: it waits for datagrams. */
+int mcd_receiver_timeout(const mcd_receiver *r)
+{
+    (void)r;
+    return -1;
+}
+
 /* Is ifindex among members[0..n) (the interfaces joined before)? */
 static bool seen_before(const mcd_receiver *r, size_t n, uint32_t ifindex)
 {
