@@ -32,7 +32,7 @@ typedef struct ifnote {
     int value;
 } ifnote;
 
-#define SOCKS(l) ((l)->socks.socks)
+#define SOCKS(l) ((l)->socks->socks)
 #define JOINED(l) ((member *)(l)->joined.items)
 #define PREFIXES(l) ((const mcd_prefix *)(l)->prefixes.items)
 
@@ -239,6 +239,11 @@ size_t mcd_links_holder_(const mcd_links *l, uint32_t ifindex)
     return SIZE_MAX;
 }
 
+uint32_t mcd_links_iface_at_(const mcd_links *l, size_t i)
+{
+    return JOINED(l)[i].ifindex;
+}
+
 size_t mcd_links_ifaces_(const mcd_links *l, uint32_t *idx, size_t cap)
 {
     size_t n = 0;
@@ -293,14 +298,21 @@ static int wanted_ifaces(const mcd_links *l, bool tolerant, mcd_iface **out,
 }
 
 typedef struct join_req {
-    const mcd_addr *group;
+    const mcd_addr *group, *source;
     uint32_t ifindex;
 } join_req;
 
 static int join_on(void *ctx, int fd)
 {
     const join_req *q = ctx;
-    int err = mcd_sock_join_(fd, q->group, q->ifindex);
+    mcd_addr group = *q->group;
+    int err;
+
+    if (q->source->family != MCD_AF_NONE) {
+        group.scope_id = 0;
+        return mcd_sock_join_source_(fd, &group, q->source, q->ifindex);
+    }
+    err = mcd_sock_join_(fd, q->group, q->ifindex);
 
     /* EADDRINUSE: the socket holds a membership we no longer know of, left
      * by an interface of this index deleted while netlink messages were
@@ -319,12 +331,12 @@ static int join_on(void *ctx, int fd)
  * joined on its interface. */
 static int join_one(mcd_links *l, const mcd_iface *ifc)
 {
-    join_req q = {&l->group, ifc->index};
+    join_req q = {&l->group, &l->source, ifc->index};
     int s, err = vec_room(&l->joined, sizeof(member));
 
     if (err < 0)
         return err;
-    s = mcd_msocks_join_(&l->socks, join_on, &q);
+    s = mcd_msocks_join_(l->socks, join_on, &q);
     if (s < 0)
         return s;
     JOINED(l)[l->joined.n++] = (member){ifc->index, (size_t)s};
@@ -342,7 +354,7 @@ static void leave_one(mcd_links *l, size_t j)
 
     if (err < 0 && err != -ENODEV && err != -EADDRNOTAVAIL)
         emit(l, MCD_EV_ERROR, "leaving the group", m.ifindex, err);
-    mcd_msocks_left_(&l->socks, m.sock);
+    mcd_msocks_left_(l->socks, m.sock);
     JOINED(l)[j] = JOINED(l)[--l->joined.n];
     emit(l, MCD_EV_LEFT, NULL, m.ifindex, 0);
 }
@@ -496,34 +508,43 @@ static void forget_link(mcd_links *l, uint32_t ifindex)
 }
 
 /* Any change (or lost ones: ENOBUFS) means resync. */
-void mcd_links_process_(mcd_links *l)
+void mcd_links_follow_(mcd_links *ls, size_t nl, int nl_fd)
 {
     mcd_nl_change ch[64];
     bool changed = false, lost = false;
 
     for (int round = 0; round < 64; round++) {
-        int n = mcd_nl_read_(l->nl_fd, ch, 64);
+        int n = mcd_nl_read_(nl_fd, ch, 64);
 
         if (n == 0)
             break;
         changed = true;
         if (n < 0) {
-            if (n != -ENOBUFS)
-                emit(l, MCD_EV_ERROR, "netlink", 0, n);
+            for (size_t k = 0; k < nl && n != -ENOBUFS; k++)
+                emit(&ls[k], MCD_EV_ERROR, "netlink", 0, n);
             lost = lost || n == -ENOBUFS;
             continue;
         }
-        for (int i = 0; i < n; i++) {
-            if (news(l, &ch[i]))
-                emit(l, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
-            if (ch[i].kind == MCD_NL_LINK_GONE)
-                forget_link(l, ch[i].ifindex);
-        }
+        for (size_t k = 0; k < nl; k++)
+            for (int i = 0; i < n; i++) {
+                if (news(&ls[k], &ch[i]))
+                    emit(&ls[k], MCD_EV_LINK, change_name(&ch[i]),
+                         ch[i].ifindex, 0);
+                if (ch[i].kind == MCD_NL_LINK_GONE)
+                    forget_link(&ls[k], ch[i].ifindex);
+            }
     }
-    if (lost)
-        seed_links(l);
-    if (changed)
-        mcd_links_resync_(l, false, NULL);
+    for (size_t k = 0; k < nl; k++) {
+        if (lost)
+            seed_links(&ls[k]);
+        if (changed)
+            mcd_links_resync_(&ls[k], false, NULL);
+    }
+}
+
+void mcd_links_process_(mcd_links *l)
+{
+    mcd_links_follow_(l, 1, l->nl_fd);
 }
 
 /* --- open, close ----------------------------------------------------------- */
@@ -533,6 +554,9 @@ int mcd_links_open_(mcd_links *l, const mcd_links_config *cfg)
     int err;
 
     l->group = *cfg->group;
+    if (cfg->source != NULL)
+        l->source = *cfg->source;
+    l->socks = cfg->shared != NULL ? cfg->shared : &l->own;
     l->on_event = cfg->on_event;
     l->ctx = cfg->ctx;
     if (cfg->nspecs > MCD_MAX_IFACES)
@@ -544,12 +568,18 @@ int mcd_links_open_(mcd_links *l, const mcd_links_config *cfg)
         l->nspecs++;
     }
     l->wait_ifaces = cfg->wait_ifaces;
-    l->socks.family = (enum mcd_family)l->group.family;
-    l->socks.port = cfg->port;
-    l->socks.first_max = cfg->first_max;
-    err = mcd_msocks_add_(&l->socks);
-    if (err < 0)
-        return err;
+    if (cfg->shared == NULL) {
+        l->own.family = (enum mcd_family)l->group.family;
+        l->own.port = cfg->port;
+        l->own.first_max = cfg->first_max;
+    }
+    if (l->socks->n == 0) {
+        err = mcd_msocks_add_(l->socks);
+        if (err < 0)
+            return err;
+    }
+    if (cfg->no_netlink)
+        return 0;
     l->nl_fd = mcd_nl_open_();
     if (l->nl_fd < 0)
         return l->nl_fd;
@@ -559,7 +589,7 @@ int mcd_links_open_(mcd_links *l, const mcd_links_config *cfg)
 
 void mcd_links_close_(mcd_links *l)
 {
-    mcd_msocks_close_(&l->socks);
+    mcd_msocks_close_(&l->own);
     if (l->nl_fd >= 0)
         close(l->nl_fd);
     l->nl_fd = -1;

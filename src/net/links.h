@@ -36,11 +36,16 @@ typedef struct mcd_vec_ {
  * usable one), spread over sockets on one port (msocks.c), and the
  * prefixes of the joined interfaces. A netlink socket reports link and
  * address changes: it joins again where an interface appears or comes
- * back, and leaves where one goes. Zeroed, then nl_fd = -1, to start. */
+ * back, and leaves where one goes. The responder has one; the receiver
+ * one per group, their sockets shared by the groups of a port and one
+ * netlink socket for all (mcd_links_follow_()). Zeroed, then nl_fd = -1,
+ * to start. */
 typedef struct mcd_links {
-    mcd_addr group; /* with its zone, if the user gave one */
-    mcd_msocks socks;
-    int nl_fd;
+    mcd_addr group;  /* with its zone, if the user gave one */
+    mcd_addr source; /* source-specific: the source; else MCD_AF_NONE */
+    mcd_msocks own;
+    mcd_msocks *socks; /* &own, or the caller's */
+    int nl_fd;         /* -1: the caller follows the links */
     char *specs[MCD_MAX_IFACES]; /* what the user asked for */
     size_t nspecs;
     bool wait_ifaces;
@@ -56,8 +61,11 @@ typedef struct mcd_links {
 /* What mcd_links_open_() needs. */
 typedef struct mcd_links_config {
     const mcd_addr *group;
+    const mcd_addr *source; /* NULL: any source */
+    mcd_msocks *shared;     /* sockets to join on; NULL: its own: */
     uint16_t port;
     size_t first_max; /* most memberships on the first socket; 0: any */
+    bool no_netlink;  /* the caller calls mcd_links_follow_() */
     const char *const *specs;
     size_t nspecs; /* at most MCD_MAX_IFACES */
     bool wait_ifaces;
@@ -65,9 +73,10 @@ typedef struct mcd_links_config {
     void *ctx;
 } mcd_links_config;
 
-/* Copy the specs, open the first socket and the netlink socket; join
- * nothing yet (mcd_links_resync_()). Returns 0 or an error; close with
- * mcd_links_close_() either way. */
+/* Copy the specs, open the first socket (unless the shared set has one)
+ * and the netlink socket; join nothing yet (mcd_links_resync_()). Returns
+ * 0 or an error; close with mcd_links_close_() either way (shared sockets
+ * stay open). */
 int mcd_links_open_(mcd_links *l, const mcd_links_config *cfg);
 /* Bring the memberships in line with the interfaces that exist now and
  * read the joined interfaces' prefixes. `first`: at open, where a named
@@ -76,12 +85,16 @@ int mcd_links_open_(mcd_links *l, const mcd_links_config *cfg);
 int mcd_links_resync_(mcd_links *l, bool first, size_t *bad_iface);
 /* Read the link changes waiting on nl_fd, report them, and resync. */
 void mcd_links_process_(mcd_links *l);
+/* The same for n units following one netlink socket, `nl_fd`. */
+void mcd_links_follow_(mcd_links *ls, size_t n, int nl_fd);
 void mcd_links_close_(mcd_links *l);
 
 /* Whether the membership is held on `ifindex`. */
 bool mcd_links_joined_(const mcd_links *l, uint32_t ifindex);
 /* The index in socks of the socket holding it on `ifindex`, or SIZE_MAX. */
 size_t mcd_links_holder_(const mcd_links *l, uint32_t ifindex);
+/* The i-th joined interface (i < joined.n). */
+uint32_t mcd_links_iface_at_(const mcd_links *l, size_t i);
 /* The joined interfaces, up to cap of them. Returns how many. */
 size_t mcd_links_ifaces_(const mcd_links *l, uint32_t *idx, size_t cap);
 

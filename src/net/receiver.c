@@ -6,29 +6,40 @@
  * from pktinfo where the kernel cannot filter.
  */
 #define _GNU_SOURCE
-#include "net.h"
+#include "links.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_GROUPS 64
 
-/* Group groups[group] joined on interface ifindex, by socket `sock` of
- * pools[pool]. */
-typedef struct rmember {
+/* The name an interface had when a group joined on it. */
+typedef struct rname {
     uint32_t ifindex;
-    size_t group, pool, sock;
-    char name[32]; /* the interface's, when joined */
-} rmember;
+    char name[32];
+} rname;
+
+/* What a group's links report to (links.c events). */
+typedef struct rgroup {
+    mcd_receiver *r;
+    size_t gi;
+} rgroup;
 
 struct mcd_receiver {
     mcd_group_spec groups[MAX_GROUPS];
     size_t ngroups;
+    /* Each group's memberships, followed as links come and go, on the
+     * sockets of its family and port (pools[pool_of[gi]]). */
+    mcd_links links[MAX_GROUPS];
+    rgroup ctx[MAX_GROUPS];
+    size_t pool_of[MAX_GROUPS];
     mcd_msocks pools[MAX_GROUPS]; /* the sockets of one family and port */
     size_t npools;
-    rmember *members;
-    size_t nmembers;
+    int nl_fd; /* link and address changes, for every group */
+    rname *names;
+    size_t nnames;
     mcd_receiver_skip *skips;
     size_t nskips;
     uint64_t foreign;
@@ -58,96 +69,87 @@ static int pool_for(mcd_receiver *r, const mcd_group_spec *g, size_t *out)
     return 0;
 }
 
-typedef struct rjoin {
-    const mcd_group_spec *g;
-    uint32_t ifindex;
-} rjoin;
-
-static int join_fd(void *ctx, int fd)
+static void remember_name(mcd_receiver *r, uint32_t ifindex, const char *name)
 {
-    const rjoin *q = ctx;
-    mcd_addr group = q->g->group;
+    rname *n = NULL;
 
-    group.scope_id = 0;
-    if (q->g->source.family != MCD_AF_NONE)
-        return mcd_sock_join_source_(fd, &group, &q->g->source, q->ifindex);
-    return mcd_sock_join_(fd, &group, q->ifindex);
-}
+    for (size_t i = 0; i < r->nnames && n == NULL; i++)
+        if (r->names[i].ifindex == ifindex)
+            n = &r->names[i];
+    if (n == NULL) {
+        rname *p = realloc(r->names, (r->nnames + 1) * sizeof *p);
 
-/* Room for n more memberships and as many skipped joins. */
-static int room(mcd_receiver *r, size_t n)
-{
-    rmember *m = realloc(r->members, (r->nmembers + n) * sizeof *m);
-    mcd_receiver_skip *k;
-
-    if (m == NULL)
-        return -ENOMEM;
-    r->members = m;
-    k = realloc(r->skips, (r->nskips + n) * sizeof *k);
-    if (k == NULL)
-        return -ENOMEM;
-    r->skips = k;
-    return 0;
-}
-
-/* Join group gi on each interface of ifs (room is made). One socket's
- * memberships are bounded by the kernel, the receiver's are not: past
- * that, one more socket on the port (msocks.c). Where the user chose the
- * interfaces (or the group's zone did), any failure is theirs to fix and
- * ends the join; interfaces we chose ourselves that cannot join are
- * skipped, and recorded with the kernel's answer, if at least one joined. */
-static int join_on(mcd_receiver *r, size_t gi, size_t pool,
-                   const mcd_iface *ifs, int n, bool strict, size_t *bad)
-{
-    int err = 0, joined = 0;
-
-    for (int i = 0; i < n; i++) {
-        rjoin q = {&r->groups[gi], ifs[i].index};
-        int s = mcd_msocks_join_(&r->pools[pool], join_fd, &q);
-
-        if (s >= 0) {
-            rmember *m = &r->members[r->nmembers++];
-
-            *m = (rmember){ifs[i].index, gi, pool, (size_t)s, {0}};
-            memcpy(m->name, ifs[i].name, sizeof m->name);
-            joined++;
-            continue;
-        }
-        if (strict) {
-            if (bad != NULL)
-                *bad = ifs[i].spec;
-            return s;
-        }
-        mcd_receiver_skip *k = &r->skips[r->nskips++];
-        *k =
-            (mcd_receiver_skip){.group = gi, .ifindex = ifs[i].index, .err = s};
-        memcpy(k->name, ifs[i].name, sizeof k->name);
-        err = err < 0 ? err : s;
+        if (p == NULL)
+            return; /* the name is missing, the membership is not */
+        r->names = p;
+        n = &r->names[r->nnames++];
     }
-    return joined > 0 ? 0 : err;
+    n->ifindex = ifindex;
+    memset(n->name, 0, sizeof n->name);
+    strncpy(n->name, name, sizeof n->name - 1);
+}
+
+/* An interface the receiver chose itself that the kernel would not let
+ * join: kept for mcd_receiver_skipped() (links.c says so once per
+ * interface and error). */
+static void remember_skip(mcd_receiver *r, size_t gi, const mcd_event *ev)
+{
+    mcd_receiver_skip *k = realloc(r->skips, (r->nskips + 1) * sizeof *k);
+
+    if (k == NULL)
+        return;
+    r->skips = k;
+    k = &r->skips[r->nskips++];
+    *k = (mcd_receiver_skip){.group = gi, .ifindex = ev->ifindex,
+                             .err = ev->err};
+    strncpy(k->name, ev->what ? ev->what : "?", sizeof k->name - 1);
+}
+
+static void on_links(void *ctx, const mcd_event *ev)
+{
+    const rgroup *g = ctx;
+
+    if (ev->kind == MCD_EV_JOINED && ev->what != NULL)
+        remember_name(g->r, ev->ifindex, ev->what);
+    else if (ev->kind == MCD_EV_JOIN_ERROR)
+        remember_skip(g->r, g->gi, ev);
 }
 
 /* Join group gi on its zone's interface, on each chosen interface, or on
- * every usable one of its family, however many. */
+ * every usable one of its family, however many, on the sockets of its
+ * port: past the memberships the kernel allows one socket, one more
+ * (msocks.c). Where the user chose the interfaces, any failure is theirs
+ * to fix; interfaces we chose ourselves that cannot join are skipped, and
+ * recorded with the kernel's answer, if at least one joined. */
 static int join_group(mcd_receiver *r, size_t gi, const char *const *ifaces,
                       size_t n_ifaces, size_t *bad_iface)
 {
     const mcd_group_spec *g = &r->groups[gi];
-    bool strict = n_ifaces > 0 || g->group.scope_id != 0;
-    mcd_iface *ifs = NULL;
-    size_t pool;
-    int n, err = pool_for(r, g, &pool);
+    int err = pool_for(r, g, &r->pool_of[gi]);
 
-    if (err < 0)
-        return err;
-    n = mcd_iface_select_alloc_(&g->group, ifaces, n_ifaces, &ifs, bad_iface);
-    if (n < 0)
-        return n;
-    err = room(r, (size_t)n);
+    r->ctx[gi] = (rgroup){r, gi};
+    mcd_links_config lc = {
+        .group = &g->group, .source = &g->source,
+        .shared = &r->pools[r->pool_of[gi]], .port = g->port,
+        .no_netlink = true, .specs = ifaces, .nspecs = n_ifaces,
+        .on_event = on_links, .ctx = &r->ctx[gi],
+    };
     if (err == 0)
-        err = join_on(r, gi, pool, ifs, n, strict, bad_iface);
-    free(ifs);
+        err = mcd_links_open_(&r->links[gi], &lc);
+    if (err == 0)
+        err = mcd_links_resync_(&r->links[gi], true, bad_iface);
     return err;
+}
+
+/* Subscribe to link changes after the joins, so that a process short of
+ * descriptors spends them on memberships first; without it the
+ * memberships stay as made. A change between the joins and the
+ * subscription: one resync now catches it. */
+static void follow_links(mcd_receiver *r)
+{
+    r->nl_fd = mcd_nl_open_();
+    for (size_t g = 0; r->nl_fd >= 0 && g < r->ngroups; g++)
+        mcd_links_resync_(&r->links[g], false, NULL);
 }
 
 int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
@@ -165,6 +167,9 @@ int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return -ENOMEM;
+    r->nl_fd = -1;
+    for (size_t i = 0; i < n_groups; i++)
+        r->links[i].nl_fd = -1;
     for (size_t i = 0; err == 0 && i < n_groups; i++) {
         r->groups[r->ngroups++] = groups[i];
         if (!mcd_addr_is_multicast(&groups[i].group))
@@ -179,19 +184,21 @@ int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
         mcd_receiver_close(r);
         return err;
     }
+    follow_links(r);
     *out = r;
     return 0;
 }
 
 size_t mcd_receiver_nfds(const mcd_receiver *r)
 {
-    size_t n = 0;
+    size_t n = r->nl_fd >= 0;
 
     for (size_t p = 0; p < r->npools; p++)
         n += r->pools[p].n;
     return n;
 }
 
+/* The sockets first, then netlink. */
 size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap)
 {
     size_t n = 0;
@@ -199,6 +206,8 @@ size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap)
     for (size_t p = 0; p < r->npools; p++)
         for (size_t s = 0; s < r->pools[p].n && n < cap; s++)
             fds[n++] = r->pools[p].socks[s].fd;
+    if (n < cap && r->nl_fd >= 0)
+        fds[n++] = r->nl_fd;
     return n;
 }
 
@@ -209,39 +218,65 @@ int mcd_receiver_timeout(const mcd_receiver *r)
     return -1;
 }
 
-/* Is ifindex among members[0..n) (the interfaces joined before)? */
+/* The i-th interface joined, over the groups in order; 0 past the last. */
+static uint32_t iface_at(const mcd_receiver *r, size_t i)
+{
+    for (size_t g = 0; g < r->ngroups; g++) {
+        size_t n = r->links[g].joined.n;
+
+        if (i < n)
+            return mcd_links_iface_at_(&r->links[g], i);
+        i -= n;
+    }
+    return 0;
+}
+
+/* Is ifindex among the first n interfaces joined (joined before)? */
 static bool seen_before(const mcd_receiver *r, size_t n, uint32_t ifindex)
 {
     for (size_t i = 0; i < n; i++)
-        if (r->members[i].ifindex == ifindex)
+        if (iface_at(r, i) == ifindex)
             return true;
     return false;
 }
 
-size_t mcd_receiver_nifaces(const mcd_receiver *r)
+static size_t nmembers(const mcd_receiver *r)
 {
     size_t n = 0;
 
-    for (size_t i = 0; i < r->nmembers; i++)
-        n += !seen_before(r, i, r->members[i].ifindex);
+    for (size_t g = 0; g < r->ngroups; g++)
+        n += r->links[g].joined.n;
+    return n;
+}
+
+size_t mcd_receiver_nifaces(const mcd_receiver *r)
+{
+    size_t n = 0, m = nmembers(r);
+
+    for (size_t i = 0; i < m; i++)
+        n += !seen_before(r, i, iface_at(r, i));
     return n;
 }
 
 size_t mcd_receiver_ifaces(const mcd_receiver *r, uint32_t *idx, size_t cap)
 {
-    size_t n = 0;
+    size_t n = 0, m = nmembers(r);
 
-    for (size_t i = 0; i < r->nmembers && n < cap; i++)
-        if (!seen_before(r, i, r->members[i].ifindex))
-            idx[n++] = r->members[i].ifindex;
+    for (size_t i = 0; i < m && n < cap; i++)
+        if (!seen_before(r, i, iface_at(r, i)))
+            idx[n++] = iface_at(r, i);
     return n;
 }
 
 const char *mcd_receiver_ifname(const mcd_receiver *r, uint32_t ifindex)
 {
-    for (size_t i = 0; i < r->nmembers; i++)
-        if (r->members[i].ifindex == ifindex)
-            return r->members[i].name;
+    bool joined = false;
+
+    for (size_t g = 0; g < r->ngroups && !joined; g++)
+        joined = mcd_links_joined_(&r->links[g], ifindex);
+    for (size_t i = 0; joined && i < r->nnames; i++)
+        if (r->names[i].ifindex == ifindex)
+            return r->names[i].name;
     return NULL;
 }
 
@@ -266,12 +301,12 @@ static bool held_here(const mcd_receiver *r, size_t pool, size_t sock,
     if (r->pools[pool].family != MCD_AF_INET6 || !rx->has_dst ||
         !mcd_addr_is_multicast(&rx->dst) || rx->ifindex == 0)
         return true;
-    for (size_t i = 0; i < r->nmembers; i++) {
-        const rmember *m = &r->members[i];
-        mcd_addr group = r->groups[m->group].group;
+    for (size_t g = 0; g < r->ngroups; g++) {
+        mcd_addr group = r->groups[g].group;
 
         group.scope_id = 0;
-        if (m->pool == pool && m->sock == sock && m->ifindex == rx->ifindex &&
+        if (r->pool_of[g] == pool &&
+            mcd_links_holder_(&r->links[g], rx->ifindex) == sock &&
             mcd_addr_equal(&group, &rx->dst))
             return true;
     }
@@ -342,6 +377,11 @@ int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx)
 {
     int total = 0;
 
+    /* Join again where an interface came back or appeared, leave where
+     * one went (nothing waits: one cheap read). */
+    if (r->nl_fd >= 0)
+        mcd_links_follow_(r->links, r->ngroups, r->nl_fd);
+
     for (size_t p = 0; p < r->npools; p++)
         for (size_t s = 0; s < r->pools[p].n; s++) {
             /* Drain a busy socket in batches, bounded so others get a
@@ -368,9 +408,13 @@ void mcd_receiver_close(mcd_receiver *r)
 {
     if (r == NULL)
         return;
+    for (size_t g = 0; g < r->ngroups; g++)
+        mcd_links_close_(&r->links[g]);
     for (size_t p = 0; p < r->npools; p++)
         mcd_msocks_close_(&r->pools[p]);
-    free(r->members);
+    if (r->nl_fd >= 0)
+        close(r->nl_fd);
+    free(r->names);
     free(r->skips);
     free(r);
 }

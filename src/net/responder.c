@@ -141,7 +141,7 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
 
     if (err < 0)
         return err;
-    r->fd = r->links.socks.socks[0].fd;
+    r->fd = r->links.socks->socks[0].fd;
     r->neigh_fd = mcd_neigh_open_();
     if (r->neigh_fd < 0)
         return r->neigh_fd;
@@ -193,7 +193,7 @@ void mcd_responder_close(mcd_responder *r)
 
 size_t mcd_responder_nfds(const mcd_responder *r)
 {
-    return r->links.socks.n + (r->links.nl_fd >= 0);
+    return r->links.socks->n + (r->links.nl_fd >= 0);
 }
 
 /* The first socket and netlink first: a caller with room for two gets
@@ -206,8 +206,8 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
         fds[n++] = r->fd;
     if (n < cap && r->links.nl_fd >= 0)
         fds[n++] = r->links.nl_fd;
-    for (size_t i = 1; i < r->links.socks.n && n < cap; i++)
-        fds[n++] = r->links.socks.socks[i].fd;
+    for (size_t i = 1; i < r->links.socks->n && n < cap; i++)
+        fds[n++] = r->links.socks->socks[i].fd;
     return n;
 }
 
@@ -391,7 +391,7 @@ static bool transient(int err)
 static int process_socket(mcd_responder *r, size_t s)
 {
     mcd_rx rx[MCD_SOCK_BATCH];
-    int fd = r->links.socks.socks[s].fd;
+    int fd = r->links.socks->socks[s].fd;
 
     for (int round = 0; round < 8; round++) {
         int n = mcd_sock_recv_batch_(fd, &r->rx[0][0], RX_BUF,
@@ -418,8 +418,8 @@ static int process_socket(mcd_responder *r, size_t s)
 /* The index of the socket `fd` in socks, or SIZE_MAX. */
 static size_t sock_index(const mcd_responder *r, int fd)
 {
-    for (size_t i = 0; i < r->links.socks.n; i++)
-        if (r->links.socks.socks[i].fd == fd)
+    for (size_t i = 0; i < r->links.socks->n; i++)
+        if (r->links.socks->socks[i].fd == fd)
             return i;
     return SIZE_MAX;
 }
