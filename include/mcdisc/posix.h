@@ -281,8 +281,9 @@ typedef struct mcd_receiver mcd_receiver;
  * does not let join is skipped (mcd_receiver_skipped()), as long as the
  * group joined somewhere. Like the responder it follows link changes
  * (netlink): it joins again where an interface appears or comes back
- * (deleted and created again, say) and leaves where one goes. Returns 0
- * or a negative error; *bad_iface as for the responder. */
+ * (deleted and created again, say) and leaves where one goes. At most
+ * MCD_MAX_IFACES interfaces named (MCD_E_FULL). Returns 0 or a negative
+ * error; *bad_iface as for the responder. */
 MCD_EXTERN
 int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
                       size_t n_groups, const char *const *ifaces,
