@@ -233,6 +233,26 @@ MCD_EXTERN
 int mcd_group_text_parse(const char *text, size_t len, uint16_t default_port,
                          mcd_group_text *out);
 
+/* On-link rules (src/core/onlink.c), pure: the socket layer brings the
+ * prefixes of the link (the interface's addresses and prefix lengths). */
+
+/* Whether the first `bits` bits of `a` equal those of `prefix` (same
+ * family; 0 bits: any address of it). False when either is NULL, the
+ * families differ or bits exceeds the family's length (32, 128). */
+MCD_EXTERN
+bool mcd_addr_in_prefix(const mcd_addr *a, const mcd_addr *prefix,
+                        unsigned bits);
+/* In fe80::/10 or 169.254.0.0/16: on the link it arrived on by
+ * definition (RFC 4291 2.5.6, RFC 3927). False for NULL. */
+MCD_EXTERN
+bool mcd_addr_is_link_local(const mcd_addr *a);
+/* The IPv4 directed broadcast of prefix/bits (RFC 919): inside it with
+ * every host bit set, for prefixes that have one (shorter than /31,
+ * RFC 3021). False for IPv6 and NULL. */
+MCD_EXTERN
+bool mcd_addr_is_broadcast(const mcd_addr *a, const mcd_addr *prefix,
+                           unsigned bits);
+
 /* ------------------------------------------------------------------------ */
 /* The chapter's exchange (see docs/PROTOCOL.md)                              */
 

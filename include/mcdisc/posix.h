@@ -229,7 +229,7 @@ void mcd_query_close(mcd_query *q);
 MCD_EXTERN
 int mcd_discover(const mcd_query_config *cfg, mcd_device_fn fn, void *ctx);
 
-/* --- multicast test traffic: send and receive (src/net/mcast.c) -------- */
+/* --- multicast test traffic (src/net/mcast.c, receiver.c, sender.c) ----- */
 
 /* A group to receive or send to, optionally source-specific. */
 typedef struct mcd_group_spec {
@@ -270,19 +270,30 @@ typedef struct mcd_receiver mcd_receiver;
  * sockets. Only datagrams sent to one of the groups (and from its source,
  * for SSM) are delivered. An interface it chose itself that the kernel
  * does not let join is skipped (mcd_receiver_skipped()), as long as the
- * group joined somewhere. Returns 0 or a negative error; *bad_iface as
- * for the responder. */
+ * group joined somewhere. Like the responder it follows link changes
+ * (netlink): it joins again where an interface appears or comes back
+ * (deleted and created again, say) and leaves where one goes. At most
+ * MCD_MAX_IFACES interfaces named (MCD_E_FULL). Returns 0 or a negative
+ * error; *bad_iface as for the responder. */
 MCD_EXTERN
 int mcd_receiver_open(mcd_receiver **out, const mcd_group_spec *groups,
                       size_t n_groups, const char *const *ifaces,
                       size_t n_ifaces, size_t *bad_iface);
-/* How many descriptors it has (one or more per family and port). */
+/* How many descriptors it has: one or more sockets per family and port,
+ * and the netlink socket. The sockets can grow in mcd_receiver_process()
+ * as interfaces appear: ask again before each poll. */
 MCD_EXTERN
 size_t mcd_receiver_nfds(const mcd_receiver *r);
+/* Descriptors to poll for reading: fills up to cap, returns the count. */
 MCD_EXTERN
 size_t mcd_receiver_fds(const mcd_receiver *r, int *fds, size_t cap);
-/* Read what waits on every socket (recvmmsg batches), calling fn per
- * datagram of the groups. Returns the number delivered, or -errno. */
+/* Milliseconds until mcd_receiver_process() must run again: always -1,
+ * nothing in it is timed (the same verbs as the other handles). */
+MCD_EXTERN
+int mcd_receiver_timeout(const mcd_receiver *r);
+/* Follow link changes, then read what waits on every socket (recvmmsg
+ * batches), calling fn per datagram of the groups. Returns the number
+ * delivered, or -errno. */
 MCD_EXTERN
 int mcd_receiver_process(mcd_receiver *r, mcd_datagram_fn fn, void *ctx);
 /* Datagrams that reached the sockets but not for the groups (unicast to

@@ -18,6 +18,9 @@ uint32_t mcd_random_(void);
 socklen_t mcd_to_sockaddr_(const mcd_endpoint *ep, struct sockaddr_storage *ss);
 int mcd_from_sockaddr_(const struct sockaddr *sa, mcd_endpoint *ep);
 int mcd_family_af_(enum mcd_family f);
+/* The prefix length a netmask stands for (its one bits; 0 for NULL or a
+ * mask of no known family). */
+uint8_t mcd_mask_bits_(const struct sockaddr *mask);
 
 /* What arrived with a datagram. */
 typedef struct mcd_rx {

@@ -13,10 +13,9 @@
  * copy, not the end of the query: the next copy tries again.
  */
 #define _GNU_SOURCE
-#include "net.h"
+#include "links.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -31,14 +30,6 @@ typedef struct qsock {
     mcd_iface ifc;
 } qsock;
 
-/* An address of this host and its prefix length, by interface. */
-typedef struct qprefix {
-    uint32_t ifindex;
-    mcd_addr addr;
-    uint8_t bits;
-    bool peer; /* the other end of a point-to-point link, not ours */
-} qprefix;
-
 struct mcd_query {
     mcd_qcore core;
     mcd_endpoint dest;
@@ -46,7 +37,7 @@ struct mcd_query {
     size_t query_len;
     size_t nsock;
     qsock *socks;
-    qprefix *prefixes;
+    mcd_prefix *prefixes;
     size_t nprefixes;
     mcd_time refreshed_at;
     int ttl;
@@ -235,88 +226,21 @@ int mcd_query_timeout(const mcd_query *q)
 
 /* --- the host's addresses: is a source on the link? ----------------------- */
 
-static uint8_t mask_bits(const struct sockaddr *mask)
-{
-    mcd_endpoint m;
-    uint8_t bits = 0;
-
-    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
-        return 0;
-    for (size_t i = 0; i < 16; i++)
-        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
-    return bits;
-}
-
 /* Every address of every interface (a reply may arrive on one the query
- * did not use). On failure the old list stays. */
+ * did not use), and the peers of point-to-point links. On failure the old
+ * list stays. */
 static void refresh_prefixes(mcd_query *q)
 {
-    struct ifaddrs *list;
-    size_t n = 0, cap = 0;
-    qprefix *fresh;
+    mcd_prefix *fresh = NULL;
+    int n;
 
     q->refreshed_at = mcd_now_();
-    if (getifaddrs(&list) < 0)
-        return;
-    for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next)
-        cap += 2;
-    fresh = calloc(cap + 1, sizeof *fresh);
-    for (struct ifaddrs *ia = list; fresh != NULL && ia; ia = ia->ifa_next) {
-        uint32_t idx = if_nametoindex(ia->ifa_name);
-        mcd_endpoint ep;
-
-        if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
-            continue;
-        ep.addr.scope_id = 0;
-        fresh[n++] = (qprefix){idx, ep.addr, mask_bits(ia->ifa_netmask),
-                               false};
-        /* A point-to-point link's peer is on it, whatever the mask. */
-        if ((ia->ifa_flags & IFF_POINTOPOINT) && ia->ifa_dstaddr != NULL &&
-            mcd_from_sockaddr_(ia->ifa_dstaddr, &ep) == 0) {
-            ep.addr.scope_id = 0;
-            fresh[n++] = (qprefix){
-                idx, ep.addr, ep.addr.family == MCD_AF_INET4 ? 32 : 128, true};
-        }
-    }
-    freeifaddrs(list);
-    if (fresh == NULL)
+    n = mcd_prefixes_read_(NULL, NULL, true, &fresh);
+    if (n < 0)
         return;
     free(q->prefixes);
     q->prefixes = fresh;
-    q->nprefixes = n;
-}
-
-static bool in_prefix(const mcd_addr *a, const qprefix *p, uint8_t bits)
-{
-    size_t full = bits / 8u;
-    unsigned rest = bits % 8u;
-
-    if (a->family != p->addr.family || memcmp(a->b, p->addr.b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xffu << (8 - rest));
-    return (a->b[full] & m) == (p->addr.b[full] & m);
-}
-
-/* The IPv4 directed broadcast of prefix p (RFC 919): host bits all ones,
- * for prefixes that have a broadcast (shorter than /31, RFC 3021). */
-static bool is_broadcast(const mcd_addr *a, const qprefix *p)
-{
-    if (a->family != MCD_AF_INET4 || p->addr.family != MCD_AF_INET4 ||
-        p->bits >= 31 || !in_prefix(a, p, p->bits))
-        return false;
-    uint32_t v = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
-                 (uint32_t)a->b[2] << 8 | a->b[3];
-    uint32_t host = p->bits == 0 ? UINT32_MAX : UINT32_MAX >> p->bits;
-    return (v & host) == host;
-}
-
-static bool link_local(const mcd_addr *a)
-{
-    if (a->family == MCD_AF_INET6)
-        return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
-    return a->b[0] == 169 && a->b[1] == 254;
+    q->nprefixes = (size_t)n;
 }
 
 /* Fill rx's src_on_link and src_broadcast for a reply that arrived on
@@ -330,17 +254,19 @@ static bool classify_source(const mcd_query *q, const mcd_addr *src,
     mcd_addr a = *src;
 
     a.scope_id = 0;
-    rx->src_on_link = link_local(&a);
+    rx->src_on_link = mcd_addr_is_link_local(&a);
     rx->src_broadcast = false;
     for (size_t i = 0; i < q->nprefixes; i++) {
-        const qprefix *p = &q->prefixes[i];
+        const mcd_prefix *p = &q->prefixes[i];
 
         if (!p->peer && mcd_addr_equal(&a, &p->addr))
             rx->src_on_link = true;
         if (p->ifindex != ifindex)
             continue;
-        rx->src_broadcast = rx->src_broadcast || is_broadcast(&a, p);
-        rx->src_on_link = rx->src_on_link || in_prefix(&a, p, p->bits);
+        rx->src_broadcast =
+            rx->src_broadcast || mcd_addr_is_broadcast(&a, &p->addr, p->bits);
+        rx->src_on_link =
+            rx->src_on_link || mcd_addr_in_prefix(&a, &p->addr, p->bits);
     }
     return rx->src_on_link;
 }

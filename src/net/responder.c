@@ -7,19 +7,15 @@
  * socket, more such sockets. Each datagram goes to the core with its
  * destination and ingress interface from pktinfo, and whether its source
  * lies on that interface's link; each reply leaves by the interface its
- * query came in on. A netlink socket reports link and address changes:
- * the responder joins again where an interface appears or comes back, and
- * leaves where one goes.
+ * query came in on. Which interfaces hold the membership, their
+ * prefixes and the link changes that move them are links.c's.
  */
 #define _GNU_SOURCE
 #include "core_private.h"
-#include "net.h"
+#include "links.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
-#include <netpacket/packet.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,32 +33,8 @@
  * socket may by default, the others as many as the kernel lets them. */
 #define REPLY_SOCK_JOINS 20
 
-typedef struct prefix {
-    uint32_t ifindex;
-    mcd_addr addr;
-    uint8_t bits;
-} prefix;
-
-typedef struct member {
-    uint32_t ifindex;
-    size_t sock; /* the socket holding it */
-} member;
-
-/* An interface and a number: a join that failed (reported once), or
- * whether a link is up (to report changes, not every message). */
-typedef struct ifnote {
-    uint32_t ifindex;
-    int value;
-} ifnote;
-
-/* A growable array of `size`-byte items. */
-typedef struct vec {
-    void *items;
-    size_t n, cap;
-} vec;
-
 struct mcd_responder {
-    int fd, nl_fd; /* fd: the first of socks, also the one replies use */
+    int fd; /* the first of links' sockets, also the one replies use */
     int neigh_fd;  /* asks the kernel about queriers' neighbour entries */
     int sndbuf;    /* the reply socket's send buffer, bytes */
     uint16_t eph_lo, eph_hi; /* the kernel's ephemeral port range */
@@ -74,16 +46,7 @@ struct mcd_responder {
     uint8_t reply[MCD_REPLY_MAX];
     mcd_event_fn on_event;
     void *ctx;
-    /* What the user asked for, kept to resync after link changes. */
-    char *specs[MCD_MAX_IFACES];
-    size_t nspecs;
-    bool wait_ifaces;
-    mcd_msocks socks; /* the first is fd */
-    vec joined;   /* member: interfaces holding the membership */
-    vec skipped;  /* ifnote: joins that failed, with the error reported */
-    vec links;    /* ifnote: links known, 1 if up and running */
-    vec prefixes; /* prefix: of the joined interfaces */
-    mcd_time refreshed_at;
+    mcd_links links; /* memberships, prefixes, link changes */
     uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
@@ -119,344 +82,7 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
                                mcd_now_());
 }
 
-/* --- which interfaces, and their prefixes --------------------------------- */
-
-/* Room for one more item in v; -ENOMEM when there is none. */
-static int vec_room(vec *v, size_t size)
-{
-    if (v->n < v->cap)
-        return 0;
-    size_t cap = v->cap ? v->cap * 2 : 16;
-    void *p = realloc(v->items, cap * size);
-
-    if (p == NULL)
-        return -ENOMEM;
-    v->items = p;
-    v->cap = cap;
-    return 0;
-}
-
-#define SOCKS(r) ((r)->socks.socks)
-#define JOINED(r) ((member *)(r)->joined.items)
-#define PREFIXES(r) ((const prefix *)(r)->prefixes.items)
-
-static ifnote *note_find(const vec *v, uint32_t ifindex)
-{
-    ifnote *a = v->items;
-
-    for (size_t i = 0; i < v->n; i++)
-        if (a[i].ifindex == ifindex)
-            return &a[i];
-    return NULL;
-}
-
-/* Set the note of `ifindex`. Returns 1 when it was new or changed, 0 when
- * it was already so, -ENOMEM. */
-static int note_set(vec *v, uint32_t ifindex, int value)
-{
-    ifnote *n = note_find(v, ifindex);
-
-    if (n != NULL) {
-        bool changed = n->value != value;
-
-        n->value = value;
-        return changed;
-    }
-    if (vec_room(v, sizeof *n) < 0)
-        return -ENOMEM;
-    ((ifnote *)v->items)[v->n++] = (ifnote){ifindex, value};
-    return 1;
-}
-
-static void note_drop(vec *v, uint32_t ifindex)
-{
-    ifnote *n = note_find(v, ifindex), *a = v->items;
-
-    if (n != NULL)
-        *n = a[--v->n];
-}
-
-static bool is_joined(const mcd_responder *r, uint32_t ifindex)
-{
-    for (size_t i = 0; i < r->joined.n; i++)
-        if (JOINED(r)[i].ifindex == ifindex)
-            return true;
-    return false;
-}
-
-static uint8_t mask_bits(const struct sockaddr *mask)
-{
-    mcd_endpoint m;
-    uint8_t bits = 0;
-
-    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
-        return 0;
-    for (size_t i = 0; i < 16; i++)
-        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
-    return bits;
-}
-
-/* The addresses and prefix lengths of the joined interfaces, as many as
- * they have. On failure (getifaddrs can fail under memory pressure or a
- * netlink storm) the old list stays and a refresh is tried again later
- * (prefixes_for()). */
-static void refresh_prefixes(mcd_responder *r)
-{
-    vec fresh = {0};
-    struct ifaddrs *list;
-    int err = 0;
-
-    r->refreshed_at = mcd_now_();
-    if (getifaddrs(&list) < 0) {
-        emit(r, MCD_EV_ERROR, "getifaddrs", 0, -errno);
-        return;
-    }
-    for (struct ifaddrs *ia = list; ia && err == 0; ia = ia->ifa_next) {
-        mcd_endpoint ep;
-        uint32_t idx;
-
-        if (ia->ifa_addr == NULL || mcd_from_sockaddr_(ia->ifa_addr, &ep) < 0)
-            continue;
-        idx = if_nametoindex(ia->ifa_name);
-        if (!is_joined(r, idx))
-            continue;
-        ep.addr.scope_id = 0;
-        err = vec_room(&fresh, sizeof(prefix));
-        if (err == 0)
-            ((prefix *)fresh.items)[fresh.n++] =
-                (prefix){idx, ep.addr, mask_bits(ia->ifa_netmask)};
-    }
-    freeifaddrs(list);
-    if (err < 0) {
-        free(fresh.items);
-        emit(r, MCD_EV_ERROR, "prefixes", 0, err);
-        return;
-    }
-    free(r->prefixes.items);
-    r->prefixes = fresh;
-}
-
-/* Make sure the prefixes of `ifindex` are known: a query on a joined
- * interface whose prefixes are missing means the last refresh failed or
- * raced an address change; refresh, at most every 100 ms. */
-static void prefixes_for(mcd_responder *r, uint32_t ifindex)
-{
-    for (size_t i = 0; i < r->prefixes.n; i++)
-        if (PREFIXES(r)[i].ifindex == ifindex)
-            return;
-    if (is_joined(r, ifindex) && mcd_now_() - r->refreshed_at >= 100000)
-        refresh_prefixes(r);
-}
-
-static bool in_prefix(const mcd_addr *a, const prefix *p)
-{
-    size_t full = p->bits / 8u;
-    unsigned rest = p->bits % 8u;
-
-    if (a->family != p->addr.family)
-        return false;
-    if (memcmp(a->b, p->addr.b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xffu << (8 - rest));
-    return (a->b[full] & m) == (p->addr.b[full] & m);
-}
-
-/* Is `src` on the link of interface `ifindex`? Link-local sources are by
- * definition (RFC 4291 2.5.6, RFC 3927); others must fall inside a prefix
- * configured on that interface. */
-static bool on_link(const mcd_responder *r, const mcd_addr *src,
-                    uint32_t ifindex)
-{
-    if (src->family == MCD_AF_INET6 && src->b[0] == 0xfe &&
-        (src->b[1] & 0xc0) == 0x80)
-        return true;
-    if (src->family == MCD_AF_INET4 && src->b[0] == 169 && src->b[1] == 254)
-        return true;
-    for (size_t i = 0; i < r->prefixes.n; i++)
-        if (PREFIXES(r)[i].ifindex == ifindex &&
-            in_prefix(src, &PREFIXES(r)[i]))
-            return true;
-    return false;
-}
-
-/* The interfaces that should hold the membership now. With specs and
- * `tolerant` (waiting for them, or after a link change), each that exists
- * and is usable; the others are simply not there yet. */
-static int pick_ifaces(const mcd_responder *r, bool tolerant, mcd_iface *ifs,
-                       size_t cap, size_t *bad)
-{
-    size_t n = 0;
-
-    if (!tolerant || r->nspecs == 0)
-        return mcd_iface_select(&r->group, (const char *const *)r->specs,
-                                r->nspecs, ifs, cap, bad);
-    for (size_t i = 0; i < r->nspecs && n < cap; i++) {
-        const char *one[1] = {r->specs[i]};
-
-        if (mcd_iface_select(&r->group, one, 1, &ifs[n], 1, NULL) == 1) {
-            ifs[n].spec = i;
-            n++;
-        }
-    }
-    return (int)n;
-}
-
-/* pick_ifaces() into an array of the size needed (*out, to free): every
- * usable interface, however many there are, not the first MCD_MAX_IFACES. */
-static int wanted_ifaces(const mcd_responder *r, bool tolerant, mcd_iface **out,
-                         size_t *bad)
-{
-    mcd_iface *ifs;
-    int n;
-
-    if (!tolerant || r->nspecs == 0)
-        return mcd_iface_select_alloc_(&r->group, (const char *const *)r->specs,
-                                       r->nspecs, out, bad);
-    ifs = malloc(r->nspecs * sizeof *ifs);
-    if (ifs == NULL)
-        return -ENOMEM;
-    n = pick_ifaces(r, tolerant, ifs, r->nspecs, bad);
-    if (n < 0)
-        free(ifs);
-    else
-        *out = ifs;
-    return n;
-}
-
-typedef struct join_req {
-    const mcd_addr *group;
-    uint32_t ifindex;
-} join_req;
-
-static int join_on(void *ctx, int fd)
-{
-    const join_req *q = ctx;
-    int err = mcd_sock_join_(fd, q->group, q->ifindex);
-
-    /* EADDRINUSE: the socket holds a membership we no longer know of, left
-     * by an interface of this index deleted while netlink messages were
-     * lost; it belongs to the old device. Leave it and join anew. */
-    if (err == -EADDRINUSE) {
-        err = mcd_sock_leave_(fd, q->group, q->ifindex);
-        if (err == 0)
-            err = mcd_sock_join_(fd, q->group, q->ifindex);
-    }
-    return err;
-}
-
-/* Join on the first socket with room. One socket's memberships are
- * bounded by the kernel, the program's are not: past that, one more socket
- * on the same port (msocks.c), so each datagram reaches the one socket
- * joined on its interface. */
-static int join_one(mcd_responder *r, const mcd_iface *ifc)
-{
-    join_req q = {&r->group, ifc->index};
-    int s, err = vec_room(&r->joined, sizeof(member));
-
-    if (err < 0)
-        return err;
-    s = mcd_msocks_join_(&r->socks, join_on, &q);
-    if (s < 0)
-        return s;
-    JOINED(r)[r->joined.n++] = (member){ifc->index, (size_t)s};
-    emit(r, MCD_EV_JOINED, ifc->name, ifc->index, 0);
-    return 0;
-}
-
-/* Leave the group on joined[j]. After the interface is deleted the kernel
- * still holds the membership and finds it by the old index; ENODEV and
- * EADDRNOTAVAIL only say there was nothing left to drop. */
-static void leave_one(mcd_responder *r, size_t j)
-{
-    member m = JOINED(r)[j];
-    int err = mcd_sock_leave_(SOCKS(r)[m.sock].fd, &r->group, m.ifindex);
-
-    if (err < 0 && err != -ENODEV && err != -EADDRNOTAVAIL)
-        emit(r, MCD_EV_ERROR, "leaving the group", m.ifindex, err);
-    mcd_msocks_left_(&r->socks, m.sock);
-    JOINED(r)[j] = JOINED(r)[--r->joined.n];
-    emit(r, MCD_EV_LEFT, NULL, m.ifindex, 0);
-}
-
-static bool in_list(const mcd_iface *ifs, int n, uint32_t ifindex)
-{
-    for (int i = 0; i < n; i++)
-        if (ifs[i].index == ifindex)
-            return true;
-    return false;
-}
-
-/* Leave where no longer wanted; forget failures of interfaces gone. */
-static void drop_unwanted(mcd_responder *r, const mcd_iface *ifs, int n)
-{
-    ifnote *sk = r->skipped.items;
-
-    for (size_t j = 0; j < r->joined.n;) {
-        if (in_list(ifs, n, JOINED(r)[j].ifindex))
-            j++;
-        else
-            leave_one(r, j);
-    }
-    for (size_t j = 0; j < r->skipped.n;) {
-        if (in_list(ifs, n, sk[j].ifindex))
-            j++;
-        else
-            sk[j] = sk[--r->skipped.n];
-    }
-}
-
-/* An interface we chose could not join: say so once per interface and
- * error, not again at every link change that retries it. */
-static void report_skip(mcd_responder *r, const mcd_iface *ifc, int err)
-{
-    if (note_set(&r->skipped, ifc->index, err) != 0)
-        emit(r, MCD_EV_JOIN_ERROR, ifc->name, ifc->index, err);
-}
-
-/* Bring the memberships in line with the interfaces that exist now. When
- * the user named interfaces (and does not wait for them), any failure is
- * theirs to fix; interfaces we chose ourselves that cannot join (no socket
- * will take more, a link going away) are reported once and skipped. */
-static int resync(mcd_responder *r, bool first, size_t *bad_iface)
-{
-    mcd_iface *ifs = NULL;
-    bool strict = first && r->nspecs > 0 && !r->wait_ifaces;
-    int n = wanted_ifaces(r, !first || r->wait_ifaces, &ifs, bad_iface);
-    int err = 0;
-
-    if (n < 0 && (strict || n != MCD_E_NOIFACES))
-        return first ? n : 0;
-    n = n < 0 ? 0 : n;
-    drop_unwanted(r, ifs, n);
-    for (int i = 0; i < n; i++) {
-        if (is_joined(r, ifs[i].index))
-            continue;
-        err = join_one(r, &ifs[i]);
-        if (err < 0 && strict) {
-            if (bad_iface != NULL)
-                *bad_iface = ifs[i].spec;
-            break;
-        }
-        if (err < 0)
-            report_skip(r, &ifs[i], err);
-        else
-            note_drop(&r->skipped, ifs[i].index);
-    }
-    free(ifs);
-    if (err < 0 && strict)
-        return err;
-    refresh_prefixes(r);
-    /* At start, something must be joined unless we are told to wait. */
-    if (first && r->joined.n == 0 && !r->wait_ifaces)
-        return err < 0 ? err : MCD_E_NOIFACES;
-    return 0;
-}
-
 /* --- open, close ----------------------------------------------------------- */
-
-static void seed_links(mcd_responder *r);
 
 /* net.ipv4.ip_local_port_range (IPv6 uses it too); the usual default
  * when it cannot be read. */
@@ -477,20 +103,18 @@ static void read_ephemeral(mcd_responder *r)
 static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
                         size_t *bad_iface)
 {
-    int err;
-
     r->port = cfg->opts.port ? cfg->opts.port : MCD_DEFAULT_PORT;
-    r->socks.family = (enum mcd_family)r->group.family;
-    r->socks.port = r->port;
-    r->socks.first_max = REPLY_SOCK_JOINS;
-    err = mcd_msocks_add_(&r->socks);
+    mcd_links_config lc = {
+        .group = &r->group, .port = r->port, .first_max = REPLY_SOCK_JOINS,
+        .specs = cfg->ifaces, .nspecs = cfg->n_ifaces,
+        .wait_ifaces = cfg->wait_ifaces, .on_event = cfg->on_event,
+        .ctx = cfg->ctx,
+    };
+    int err = mcd_links_open_(&r->links, &lc);
+
     if (err < 0)
         return err;
-    r->fd = SOCKS(r)[0].fd;
-    r->nl_fd = mcd_nl_open_();
-    if (r->nl_fd < 0)
-        return r->nl_fd;
-    seed_links(r); /* after subscribing: no change falls in between */
+    r->fd = r->links.socks->socks[0].fd;
     r->neigh_fd = mcd_neigh_open_();
     if (r->neigh_fd < 0)
         return r->neigh_fd;
@@ -498,21 +122,7 @@ static int open_sockets(mcd_responder *r, const mcd_responder_config *cfg,
     if (r->sndbuf < 0)
         return r->sndbuf;
     read_ephemeral(r);
-    return resync(r, true, bad_iface);
-}
-
-static int copy_specs(mcd_responder *r, const mcd_responder_config *cfg)
-{
-    if (cfg->n_ifaces > MCD_MAX_IFACES)
-        return MCD_E_FULL;
-    for (size_t i = 0; i < cfg->n_ifaces; i++) {
-        r->specs[i] = strdup(cfg->ifaces[i]);
-        if (r->specs[i] == NULL)
-            return -ENOMEM;
-        r->nspecs++;
-    }
-    r->wait_ifaces = cfg->wait_ifaces;
-    return 0;
+    return mcd_links_resync_(&r->links, true, bad_iface);
 }
 
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
@@ -528,12 +138,10 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return -ENOMEM;
-    r->fd = r->nl_fd = r->neigh_fd = -1;
+    r->fd = r->links.nl_fd = r->neigh_fd = -1;
     r->on_event = cfg->on_event;
     r->ctx = cfg->ctx;
     err = configure(r, cfg);
-    if (err == 0)
-        err = copy_specs(r, cfg);
     if (err == 0)
         err = open_sockets(r, cfg, bad_iface);
     if (err < 0) {
@@ -548,17 +156,9 @@ void mcd_responder_close(mcd_responder *r)
 {
     if (r == NULL)
         return;
-    mcd_msocks_close_(&r->socks);
-    if (r->nl_fd >= 0)
-        close(r->nl_fd);
+    mcd_links_close_(&r->links);
     if (r->neigh_fd >= 0)
         close(r->neigh_fd);
-    for (size_t i = 0; i < r->nspecs; i++)
-        free(r->specs[i]);
-    free(r->joined.items);
-    free(r->skipped.items);
-    free(r->links.items);
-    free(r->prefixes.items);
     free(r);
 }
 
@@ -566,7 +166,7 @@ void mcd_responder_close(mcd_responder *r)
 
 size_t mcd_responder_nfds(const mcd_responder *r)
 {
-    return r->socks.n + (r->nl_fd >= 0);
+    return r->links.socks->n + (r->links.nl_fd >= 0);
 }
 
 /* The first socket and netlink first: a caller with room for two gets
@@ -577,10 +177,10 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 
     if (n < cap)
         fds[n++] = r->fd;
-    if (n < cap && r->nl_fd >= 0)
-        fds[n++] = r->nl_fd;
-    for (size_t i = 1; i < r->socks.n && n < cap; i++)
-        fds[n++] = SOCKS(r)[i].fd;
+    if (n < cap && r->links.nl_fd >= 0)
+        fds[n++] = r->links.nl_fd;
+    for (size_t i = 1; i < r->links.socks->n && n < cap; i++)
+        fds[n++] = r->links.socks->socks[i].fd;
     return n;
 }
 
@@ -603,18 +203,6 @@ static uint32_t next_random(mcd_responder *r)
     return r->random[--r->nrandom];
 }
 
-/* Is `a` an address of a joined interface? */
-static bool own_address(const mcd_responder *r, const mcd_addr *a)
-{
-    mcd_addr x = *a;
-
-    x.scope_id = 0;
-    for (size_t i = 0; i < r->prefixes.n; i++)
-        if (mcd_addr_equal(&x, &PREFIXES(r)[i].addr))
-            return true;
-    return false;
-}
-
 /* Is `src` an address of a joined interface (*local), and how long is
  * the longest prefix of `ifindex` that holds it (*bits; 0: none)? The
  * core refuses both our own addresses and a prefix's anycast and
@@ -622,17 +210,8 @@ static bool own_address(const mcd_responder *r, const mcd_addr *a)
 static void source_role(const mcd_responder *r, const mcd_endpoint *from,
                         uint32_t ifindex, bool *local, uint8_t *bits)
 {
-    mcd_addr a = from->addr;
-
-    a.scope_id = 0;
-    *local = own_address(r, &a);
-    *bits = 0;
-    for (size_t i = 0; i < r->prefixes.n; i++) {
-        const prefix *p = &PREFIXES(r)[i];
-
-        if (p->ifindex == ifindex && p->bits > *bits && in_prefix(&a, p))
-            *bits = p->bits;
-    }
+    *local = mcd_links_own_(&r->links, &from->addr);
+    *bits = mcd_links_prefix_len_(&r->links, &from->addr, ifindex);
     /* A client on this host (discover next to respond) sends from our
      * address too, from an ephemeral port, and its query loops back
      * through the kernel: that one is answered. A query "from" our
@@ -640,15 +219,6 @@ static void source_role(const mcd_responder *r, const mcd_endpoint *from,
      * reply onto a local service: refused. */
     if (*local && from->port >= r->eph_lo && from->port <= r->eph_hi)
         *local = false;
-}
-
-/* The socket holding the membership on `ifindex`, or SIZE_MAX. */
-static size_t holder(const mcd_responder *r, uint32_t ifindex)
-{
-    for (size_t i = 0; i < r->joined.n; i++)
-        if (JOINED(r)[i].ifindex == ifindex)
-            return JOINED(r)[i].sock;
-    return SIZE_MAX;
 }
 
 /* A datagram read from socket `s`. */
@@ -662,8 +232,9 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
     /* IPv6 hands a group's datagram to every socket joined to the group
      * on any interface: only the socket joined on the ingress interface
      * takes it, so one query is seen, counted and answered once. */
-    if (to_group && holder(r, rx->ifindex) != SIZE_MAX &&
-        holder(r, rx->ifindex) != s)
+    size_t holder = mcd_links_holder_(&r->links, rx->ifindex);
+
+    if (to_group && holder != SIZE_MAX && holder != s)
         return;
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
@@ -671,13 +242,14 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
         .data = data, .data_cap = RX_BUF, .len = rx->len,
         .src = &rx->from, .dst = rx->has_dst ? &rx->dst : NULL,
         .ifindex = rx->ifindex,
-        .not_joined = to_group && !is_joined(r, rx->ifindex),
+        .not_joined = to_group && holder == SIZE_MAX,
     };
     if (!in.not_joined) {
-        prefixes_for(r, rx->ifindex);
+        mcd_links_prefixes_for_(&r->links, rx->ifindex);
         source_role(r, &rx->from, rx->ifindex, &in.src_is_local,
                     &in.src_prefix_len);
-        in.src_on_link = on_link(r, &rx->from.addr, rx->ifindex);
+        in.src_on_link = mcd_links_on_link_(&r->links, &rx->from.addr,
+                                            rx->ifindex);
         in.rnd = next_random(r);
     }
     why = mcd_rcore_input(&r->core, mcd_now_(), &in);
@@ -708,8 +280,9 @@ static size_t gate(mcd_responder *r, mcd_sock_tx *batch, size_t n)
 
         /* Off-link (--allow-offlink): the router resolves it, not us;
          * a client on this host needs no resolution at all. */
-        if (on_link(r, &batch[i].to.addr, batch[i].ifindex) &&
-            !own_address(r, &batch[i].to.addr))
+        if (mcd_links_on_link_(&r->links, &batch[i].to.addr,
+                               batch[i].ifindex) &&
+            !mcd_links_own_(&r->links, &batch[i].to.addr))
             why = mcd_gate_admit_(&r->gate, now, &batch[i].to.addr,
                                   batch[i].ifindex, st[i], crowded);
         if (why == MCD_IGNORE_NONE)
@@ -774,116 +347,12 @@ static bool transient(int err)
            err == -ENOMEM || err == -EINTR;
 }
 
-static const char *change_name(const mcd_nl_change *c)
-{
-    switch (c->kind) {
-    case MCD_NL_LINK_UP: return "link up";
-    case MCD_NL_LINK_DOWN: return "link down";
-    case MCD_NL_LINK_GONE: return "link deleted";
-    case MCD_NL_ADDR_NEW: return "address added";
-    case MCD_NL_ADDR_GONE: return "address removed";
-    case MCD_NL_NONE: break;
-    }
-    return "change";
-}
-
-/* Whether each link is up and running now, so that a message saying it
- * still is (promiscuous mode, MTU, a second copy) is not reported as a
- * change. Read after subscribing to netlink, and again when messages were
- * lost. */
-static void seed_links(mcd_responder *r)
-{
-    struct ifaddrs *list;
-
-    r->links.n = 0;
-    if (getifaddrs(&list) < 0)
-        return; /* unknown links: their next "up" is reported, no harm */
-    for (struct ifaddrs *ia = list; ia; ia = ia->ifa_next) {
-        struct sockaddr_ll ll;
-
-        if (ia->ifa_addr == NULL || ia->ifa_addr->sa_family != AF_PACKET)
-            continue;
-        memcpy(&ll, ia->ifa_addr, sizeof ll);
-        note_set(&r->links, (uint32_t)ll.sll_ifindex,
-                 (ia->ifa_flags & IFF_UP) && (ia->ifa_flags & IFF_RUNNING));
-    }
-    freeifaddrs(list);
-}
-
-/* Is this change worth a line? A link's state only when it changed (a
- * link first seen down is just being created); addresses only of the
- * group's family, the only ones the responder uses. */
-static bool news(mcd_responder *r, const mcd_nl_change *c)
-{
-    switch (c->kind) {
-    case MCD_NL_LINK_UP:
-    case MCD_NL_LINK_DOWN: {
-        bool up = c->kind == MCD_NL_LINK_UP, known;
-
-        known = note_find(&r->links, c->ifindex) != NULL;
-        return note_set(&r->links, c->ifindex, up) != 0 && (known || up);
-    }
-    case MCD_NL_LINK_GONE:
-        note_drop(&r->links, c->ifindex);
-        return true;
-    case MCD_NL_ADDR_NEW:
-    case MCD_NL_ADDR_GONE:
-        return c->family == r->group.family;
-    case MCD_NL_NONE: break;
-    }
-    return false;
-}
-
-/* Leave at once on a deleted link: a link created with the same index
- * before the resync would otherwise look joined, its membership held by
- * the device that is gone. */
-static void forget_link(mcd_responder *r, uint32_t ifindex)
-{
-    for (size_t j = 0; j < r->joined.n; j++)
-        if (JOINED(r)[j].ifindex == ifindex) {
-            leave_one(r, j);
-            return;
-        }
-}
-
-/* Read link changes; any change (or lost ones: ENOBUFS) means resync,
- * which acts (and reports) only where something is different. */
-static void process_netlink(mcd_responder *r)
-{
-    mcd_nl_change ch[64];
-    bool changed = false, lost = false;
-
-    for (int round = 0; round < 64; round++) {
-        int n = mcd_nl_read_(r->nl_fd, ch, 64);
-
-        if (n == 0)
-            break;
-        changed = true;
-        if (n < 0) {
-            if (n != -ENOBUFS)
-                emit(r, MCD_EV_ERROR, "netlink", 0, n);
-            lost = lost || n == -ENOBUFS;
-            continue;
-        }
-        for (int i = 0; i < n; i++) {
-            if (news(r, &ch[i]))
-                emit(r, MCD_EV_LINK, change_name(&ch[i]), ch[i].ifindex, 0);
-            if (ch[i].kind == MCD_NL_LINK_GONE)
-                forget_link(r, ch[i].ifindex);
-        }
-    }
-    if (lost)
-        seed_links(r);
-    if (changed)
-        resync(r, false, NULL);
-}
-
 /* Read what waits on the socket, a batch per system call; bounded so a
  * flood cannot starve the replies that are due. */
 static int process_socket(mcd_responder *r, size_t s)
 {
     mcd_rx rx[MCD_SOCK_BATCH];
-    int fd = SOCKS(r)[s].fd;
+    int fd = r->links.socks->socks[s].fd;
 
     for (int round = 0; round < 8; round++) {
         int n = mcd_sock_recv_batch_(fd, &r->rx[0][0], RX_BUF,
@@ -910,8 +379,8 @@ static int process_socket(mcd_responder *r, size_t s)
 /* The index of the socket `fd` in socks, or SIZE_MAX. */
 static size_t sock_index(const mcd_responder *r, int fd)
 {
-    for (size_t i = 0; i < r->socks.n; i++)
-        if (SOCKS(r)[i].fd == fd)
+    for (size_t i = 0; i < r->links.socks->n; i++)
+        if (r->links.socks->socks[i].fd == fd)
             return i;
     return SIZE_MAX;
 }
@@ -921,8 +390,8 @@ int mcd_responder_process(mcd_responder *r, int fd)
     size_t s = fd >= 0 ? sock_index(r, fd) : SIZE_MAX;
     int err = 0;
 
-    if (fd >= 0 && fd == r->nl_fd)
-        process_netlink(r);
+    if (fd >= 0 && fd == r->links.nl_fd)
+        mcd_links_process_(&r->links);
     else if (s != SIZE_MAX)
         err = process_socket(r, s);
     send_due(r);
@@ -941,9 +410,5 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
 {
-    size_t n = 0;
-
-    for (; n < r->joined.n && n < cap; n++)
-        idx[n] = JOINED(r)[n].ifindex;
-    return n;
+    return mcd_links_ifaces_(&r->links, idx, cap);
 }

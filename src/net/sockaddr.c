@@ -125,3 +125,15 @@ int mcd_group_spec_parse(const char *text, uint16_t default_port,
     out->port = g.port;
     return 0;
 }
+
+uint8_t mcd_mask_bits_(const struct sockaddr *mask)
+{
+    mcd_endpoint m;
+    uint8_t bits = 0;
+
+    if (mask == NULL || mcd_from_sockaddr_(mask, &m) < 0)
+        return 0;
+    for (size_t i = 0; i < 16; i++)
+        bits = (uint8_t)(bits + __builtin_popcount(m.addr.b[i]));
+    return bits;
+}
