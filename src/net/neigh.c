@@ -251,14 +251,26 @@ enum mcd_ignore mcd_gate_admit_(mcd_gate *g, mcd_time now, const mcd_addr *a,
         mcd_gate_resolved_(g, now, &x, ifindex);
         return MCD_IGNORE_NONE;
     }
+    /* The kernel gave up on it. The entry lingers (until the kernel's
+     * garbage collection, a minute or more), and one lost ARP/ND exchange
+     * must not silence a real querier that long: it may try again once
+     * per give-up time, within the places for replies never resolved;
+     * a forged source's retries stay as bounded as its first tries. */
+    if (st == MCD_N_FAILED) {
+        const mcd_gate_entry_ *c = find(g->cold, MCD_GATE_COLD, &x, ifindex);
+
+        if (crowded || (c != NULL && now - c->at < MCD_GATE_HOLD_US))
+            return MCD_IGNORE_UNRESOLVED;
+        return take_cold(g, now, &x, ifindex) ? MCD_IGNORE_NONE
+                                              : MCD_IGNORE_UNRESOLVED;
+    }
     /* Resolved before: its entry was evicted or went stale; one more
      * resolution for a host that answered ARP/ND is worth it. */
-    if (find(g->known, MCD_GATE_KNOWN, &x, ifindex) != NULL &&
-        st != MCD_N_FAILED)
+    if (find(g->known, MCD_GATE_KNOWN, &x, ifindex) != NULL)
         return MCD_IGNORE_NONE;
-    /* The kernel just gave up on it, or the send buffer is half full of
-     * replies waiting already: answering would only wait and fail. */
-    if (st == MCD_N_FAILED || crowded)
+    /* The send buffer is half full of replies waiting already: answering
+     * would only wait and fail. */
+    if (crowded)
         return MCD_IGNORE_UNRESOLVED;
     /* The kernel could not be asked (a kernel before 5.0): the send
      * buffer's fill is the only guide. */
