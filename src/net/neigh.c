@@ -31,20 +31,7 @@ int mcd_neigh_open_(void)
 {
     /* Also told of every neighbour entry that changes: a querier that
      * resolves frees its place among the unresolved at once. */
-    struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-                             .nl_groups = 1u << (RTNLGRP_NEIGH - 1)};
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    NETLINK_ROUTE);
-
-    if (fd < 0)
-        return -errno;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int err = -errno;
-
-        close(fd);
-        return err;
-    }
-    return fd;
+    return mcd_nl_socket_(1u << (RTNLGRP_NEIGH - 1));
 }
 
 /* One RTM_GETNEIGH for `a` on `ifindex`, sequence `seq`, at p. */

@@ -104,6 +104,9 @@ typedef struct mcd_nl_change {
     uint8_t family; /* ADDR_*: the address's (enum mcd_family) */
 } mcd_nl_change;
 
+/* A non-blocking NETLINK_ROUTE socket bound to the multicast `groups`
+ * (a bit mask, RTMGRP_*). Returns the descriptor or -errno. */
+int mcd_nl_socket_(uint32_t groups);
 /* A netlink socket subscribed to link and address changes, non-blocking.
  * Returns the descriptor or -errno. */
 int mcd_nl_open_(void);

@@ -18,9 +18,13 @@
 
 int mcd_nl_open_(void)
 {
-    struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-                             .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-                                          RTMGRP_IPV6_IFADDR};
+    return mcd_nl_socket_(RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+                          RTMGRP_IPV6_IFADDR);
+}
+
+int mcd_nl_socket_(uint32_t groups)
+{
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
                     NETLINK_ROUTE);
 

@@ -129,7 +129,8 @@ int mcd_sock_mcast_all_off_(int fd, enum mcd_family family)
     return opt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0);
 }
 
-int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex)
+/* MCAST_JOIN_GROUP or MCAST_LEAVE_GROUP (RFC 3678) by interface index. */
+static int group_op(int fd, int op, const mcd_addr *group, uint32_t ifindex)
 {
     struct group_req req;
     mcd_endpoint ep = {.addr = *group, .port = 0};
@@ -138,19 +139,17 @@ int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex)
     memset(&req, 0, sizeof req);
     req.gr_interface = ifindex;
     mcd_to_sockaddr_(&ep, &req.gr_group);
-    return opt(fd, level, MCAST_JOIN_GROUP, &req, sizeof req);
+    return opt(fd, level, op, &req, sizeof req);
+}
+
+int mcd_sock_join_(int fd, const mcd_addr *group, uint32_t ifindex)
+{
+    return group_op(fd, MCAST_JOIN_GROUP, group, ifindex);
 }
 
 int mcd_sock_leave_(int fd, const mcd_addr *group, uint32_t ifindex)
 {
-    struct group_req req;
-    mcd_endpoint ep = {.addr = *group, .port = 0};
-    int level = group->family == MCD_AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
-
-    memset(&req, 0, sizeof req);
-    req.gr_interface = ifindex;
-    mcd_to_sockaddr_(&ep, &req.gr_group);
-    return opt(fd, level, MCAST_LEAVE_GROUP, &req, sizeof req);
+    return group_op(fd, MCAST_LEAVE_GROUP, group, ifindex);
 }
 
 int mcd_sock_join_source_(int fd, const mcd_addr *group,
