@@ -92,6 +92,17 @@ int cli_parse_long(const char *what, const char *text, long min, long max,
     return 0;
 }
 
+int cli_parse_u32(const char *what, const char *text, long min, long max,
+                  uint32_t *out)
+{
+    long v;
+
+    if (cli_parse_long(what, text, min, max, &v) < 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int cli_parse_decimal(const char *what, const char *text, double min,
                       double max, double *out)
 {

@@ -19,7 +19,8 @@
 
 #include "mcdisc.h"
 
-enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_USAGE = 2 };
+/* EXIT_FULL: discover only, its device table filled up. */
+enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_USAGE = 2, EXIT_FULL = 3 };
 
 /* Print "mcdisc: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -31,6 +32,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * is not a number in MIN-MAX"). */
 int cli_parse_long(const char *what, const char *text, long min, long max,
                    long *out);
+/* cli_parse_long() into a uint32_t (0 <= min <= max <= UINT32_MAX). */
+int cli_parse_u32(const char *what, const char *text, long min, long max,
+                  uint32_t *out);
 /* Same syntax, with an optional fraction ("0.5", not ".5", "1e3" or
  * "0x10"), for durations and rates. */
 int cli_parse_decimal(const char *what, const char *text, double min,

@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* discover only: the device table filled up, devices may be missing. */
-#define EXIT_FULL 3
-
 const char cmd_discover_usage[] =
     "usage: mcdisc discover [options]\n\n"
     "Multicast the query and print each device that answers, once, as it\n"
@@ -53,17 +50,6 @@ typedef struct dopts {
     bool json;
 } dopts;
 
-static int parse_num(const char *opt, const char *arg, long min, long max,
-                     uint32_t *out)
-{
-    long v;
-
-    if (cli_parse_long(opt, arg, min, max, &v) < 0)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 static int parse_opt(void *ctx, int c, const char *arg)
 {
     dopts *o = ctx;
@@ -74,26 +60,27 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'T':
         return cli_ttl("discover", arg, &o->cfg.ttl);
     case 't':
-        return parse_num("discover: --timeout", arg, 1, 3600000,
-                         &o->cfg.timeout_ms);
+        return cli_parse_u32("discover: --timeout", arg, 1, 3600000,
+                             &o->cfg.timeout_ms);
     case 'r':
-        if (parse_num("discover: --retries", arg, 0, 100, &v) < 0)
+        if (cli_parse_u32("discover: --retries", arg, 0, 100, &v) < 0)
             return -1;
         o->cfg.sends = v + 1;
         return 0;
     case 'I':
-        return parse_num("discover: --interval", arg, 1, 600000,
-                         &o->cfg.interval_ms);
+        return cli_parse_u32("discover: --interval", arg, 1, 600000,
+                             &o->cfg.interval_ms);
     case 'M':
-        return parse_num("discover: --max-interval", arg, 1, 600000,
-                         &o->cfg.max_interval_ms);
+        return cli_parse_u32("discover: --max-interval", arg, 1, 600000,
+                             &o->cfg.max_interval_ms);
     case 'q':
         return cli_query("discover", arg, &o->cfg.query);
     case 'c':
-        return parse_num("discover: --count", arg, 1, 1000000, &o->cfg.count);
+        return cli_parse_u32("discover: --count", arg, 1, 1000000,
+                                 &o->cfg.count);
     case 'S':
-        return parse_num("discover: --per-source", arg, 1, 1000000,
-                         &o->cfg.per_source);
+        return cli_parse_u32("discover: --per-source", arg, 1, 1000000,
+                             &o->cfg.per_source);
     case 'j':
         o->json = true;
         return 0;

@@ -124,17 +124,6 @@ static void on_signal(int sig)
         stop_signal = sig;
 }
 
-static int parse_u32(const char *what, const char *arg, long max,
-                     uint32_t *out)
-{
-    long v;
-
-    if (cli_parse_long(what, arg, 0, max, &v) < 0)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
 /* "MIN-MAX" milliseconds, or a single value for both. */
 static int parse_delay(ropts *o, const char *arg)
 {
@@ -148,10 +137,10 @@ static int parse_delay(ropts *o, const char *arg)
     }
     memcpy(lo, arg, n);
     lo[n] = '\0';
-    if (parse_u32("respond: --delay", lo, 60000,
-                  &o->cfg.opts.delay_min_ms) < 0 ||
-        parse_u32("respond: --delay", dash ? dash + 1 : lo, 60000,
-                  &o->cfg.opts.delay_max_ms) < 0)
+    if (cli_parse_u32("respond: --delay", lo, 0, 60000,
+                          &o->cfg.opts.delay_min_ms) < 0 ||
+        cli_parse_u32("respond: --delay", dash ? dash + 1 : lo, 0, 60000,
+                          &o->cfg.opts.delay_max_ms) < 0)
         return -1;
     if (o->cfg.opts.delay_max_ms < o->cfg.opts.delay_min_ms) {
         cli_error("respond: --delay: '%s': MIN is above MAX", cli_quote(arg));
@@ -166,14 +155,14 @@ static int parse_limit(ropts *o, int c, const char *arg)
     case 'D':
         return parse_delay(o, arg);
     case 'Q':
-        return parse_u32("respond: --querier-interval", arg, 3600000,
-                         &o->cfg.opts.querier_interval_ms);
+        return cli_parse_u32("respond: --querier-interval", arg, 0, 3600000,
+                             &o->cfg.opts.querier_interval_ms);
     case 'R':
-        return parse_u32("respond: --rate", arg, 1000000,
-                         &o->cfg.opts.rate_per_s);
+        return cli_parse_u32("respond: --rate", arg, 0, 1000000,
+                             &o->cfg.opts.rate_per_s);
     case 'B':
-        return parse_u32("respond: --burst", arg, 1000000,
-                         &o->cfg.opts.rate_burst);
+        return cli_parse_u32("respond: --burst", arg, 0, 1000000,
+                             &o->cfg.opts.rate_burst);
     }
     return -1;
 }
