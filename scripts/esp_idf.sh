@@ -99,7 +99,10 @@ EOF
         --output config "$c3/sdkconfig" --output header "$c3/mcdisc_config.h" >"$c3/kconfgen.log" 2>&1 ||
         { cat "$c3/kconfgen.log" >&2; die "kconfgen failed"; }
     cmake -DMCD_VERSION_DIR="$c3/include" -P "$top/cmake/version.cmake"
-    cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config.h"
+    # The table sizes as the component's CMakeLists.txt passes them.
+    tables=$(sed -n 's/^#define CONFIG_MCDISC_RESP_\(PENDING\|QUERIERS\) \([0-9]*\)$/-DMCD_RESP_\1=\2/p' "$c3/mcdisc_config.h" | tr '\n' ' ')
+    case $tables in *PENDING*QUERIERS*) ;; *) die "kconfgen gave no CONFIG_MCDISC_RESP_* ($tables)" ;; esac
+    cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config.h $tables"
     # mcdisc's own warnings (CMakeLists.txt) too: ESP-IDF's headers allow
     # them all, in the component and in main/.
     mine="-Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes"
@@ -124,6 +127,10 @@ EOF
         "$c3"/obj/*.o -o "$c3/firmware_mcdisc.o"
     echo "linked from app_main, unused sections dropped (main/ and the component):"
     riscv64-unknown-elf-size "$c3/firmware_mcdisc.o" | sed "s|$c3/||"
+    echo "RAM: the example's responder state (static, in main_mcdisc_app.o's bss) with $tables:"
+    riscv64-unknown-elf-nm -S "$c3/obj/main_mcdisc_app.o" | while read -r _ size kind name; do
+        case $kind in [bBdD]) echo "  $name $((0x$size))" ;; esac
+    done
     echo "esp32c3: the component and main/ compiled with -Werror; kconfcheck accepts Kconfig and Kconfig.projbuild"
 }
 

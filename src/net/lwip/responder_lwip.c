@@ -15,11 +15,33 @@
 #include <string.h>
 
 #include "lwip/def.h"
+#include "lwip/ip_addr.h"
 #include "lwip/sockets.h"
 
 static int sock_err(void)
 {
     return errno > 0 ? -errno : MCD_E_INVAL;
+}
+
+/* The group: IPv4 text in the one form mcd_addr_parse() accepts (four
+ * decimal parts, no leading zeros), read with lwIP's parser, which every
+ * lwIP firmware links already, and held to the text lwIP writes back: the
+ * device does not carry mcdisc's IPv4 and IPv6 parser for one address. */
+static int group_parse(const char *text, mcd_addr *g)
+{
+    char canon[IP4ADDR_STRLEN_MAX];
+    ip4_addr_t a;
+
+    if (strchr(text, ':') != NULL)
+        return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
+    if (!ip4addr_aton(text, &a) ||
+        ip4addr_ntoa_r(&a, canon, sizeof canon) == NULL ||
+        strcmp(canon, text) != 0)
+        return MCD_E_BADADDR;
+    memset(g, 0, sizeof *g);
+    g->family = MCD_AF_INET4;
+    memcpy(g->b, &a.addr, 4);
+    return 0;
 }
 
 /* What lwIP cannot do, the group (IPv4, no zones: no OS to name them),
@@ -34,11 +56,9 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
         return MCD_E_UNSUPPORTED;
     if (cfg->now == NULL || cfg->random == NULL)
         return MCD_E_INVAL;
-    err = mcd_addr_parse(group ? group : MCD_DEFAULT_GROUP, &g);
+    err = group_parse(group ? group : MCD_DEFAULT_GROUP, &g);
     if (err < 0)
         return err;
-    if (g.family != MCD_AF_INET4)
-        return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
     memcpy(&r->priv_.group_addr, g.b, 4);
     return mcd_responder_setup(&r->priv_.core, &cfg->opts, &g,
                                r->priv_.query, r->priv_.reply, cfg->now());
