@@ -69,7 +69,7 @@ static int open_socket(mcd_lwip_responder *r)
     struct sockaddr_in any;
     struct ip_mreq mreq;
     uint16_t port = r->priv_.cfg.opts.port;
-    int one = 1, flags;
+    int one = 1;
 
     (void)one; /* unused by an lwIP without SO_REUSE and RECVINFO */
 
@@ -100,9 +100,6 @@ static int open_socket(mcd_lwip_responder *r)
     mreq.imr_interface.s_addr = r->priv_.cfg.if_addr;
     if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
                         sizeof mreq) < 0)
-        return sock_err();
-    flags = lwip_fcntl(r->priv_.fd, F_GETFL, 0);
-    if (flags < 0 || lwip_fcntl(r->priv_.fd, F_SETFL, flags | O_NONBLOCK) < 0)
         return sock_err();
     return 0;
 }
@@ -237,7 +234,8 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         msg.msg_control = ctl;
         msg.msg_controllen = sizeof ctl;
 #endif
-        n = lwip_recvmsg(r->priv_.fd, &msg, 0);
+        /* Never waits: the caller polls (no O_NONBLOCK to set up). */
+        n = lwip_recvmsg(r->priv_.fd, &msg, MSG_DONTWAIT);
         if (n < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
             break; /* nothing more */
         if (n < 0) {
