@@ -78,7 +78,10 @@ c3() {
     unpack esp32c3-headers.tar.gz
     kconfig_tools
     c3=$OUT/c3
-    rm -rf "$c3" && mkdir -p "$c3/obj"
+    rm -rf "$c3" && mkdir -p "$c3/obj" "$OUT/tmp"
+    # kconfgen leaves files in TMPDIR; keep them in the build directory.
+    TMPDIR=$OUT/tmp
+    export TMPDIR
     # Kconfig style, as the ESP-IDF component registry's checks read it.
     # On copies: kconfcheck writes its suggestions beside what it checks.
     mkdir -p "$c3/kconfcheck"
