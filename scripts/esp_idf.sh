@@ -46,7 +46,9 @@ need_tools() {
 # Unpack ARCHIVE of the bundle into OUT, once per archive content.
 unpack() {
     arc=$BUNDLE/$1
-    [ -f "$arc" ] || die "no ESP-IDF bundle: $arc is missing; set ESP_IDF_BUNDLE=DIR (the directory holding esp-idf-linux.tar.gz and esp32c3-headers.tar.gz) or IDF_PATH=an ESP-IDF"
+    alt=" or IDF_PATH=an ESP-IDF"
+    [ "$1" = esp-idf-linux.tar.gz ] || alt=""
+    [ -f "$arc" ] || die "no ESP-IDF bundle: $arc is missing; set ESP_IDF_BUNDLE=DIR (the directory holding esp-idf-linux.tar.gz and esp32c3-headers.tar.gz)$alt"
     sum=$(cksum <"$arc")
     if [ "$(cat "$OUT/$1.stamp" 2>/dev/null)" != "$sum" ]; then
         rm -rf "$OUT/${1%%.tar.gz}"
