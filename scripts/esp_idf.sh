@@ -60,8 +60,13 @@ unpack() {
 # The bundle's kconfgen/kconfcheck (esp-idf-kconfig), from IDF_PATH or the
 # bundle's linux archive.
 kconfig_tools() {
-    if [ -n "${IDF_PATH:-}" ] && [ -d "$IDF_PATH/tools/esp-idf-kconfig" ]; then
-        KPATH=$IDF_PATH/tools/esp-idf-kconfig
+    if [ -n "${IDF_PATH:-}" ]; then
+        # The bundle's layout, else an installed ESP-IDF's Python
+        # environment (esp-idf-kconfig is a package there).
+        KPATH=${PYTHONPATH:-}
+        [ -d "$IDF_PATH/tools/esp-idf-kconfig" ] && KPATH=$IDF_PATH/tools/esp-idf-kconfig
+        PYTHONPATH=$KPATH "$PY" -c 'import kconfgen' 2>/dev/null ||
+            die "no kconfgen for IDF_PATH=$IDF_PATH: run ESP-IDF's export.sh first"
     else
         unpack esp-idf-linux.tar.gz
         KPATH=$OUT/esp-idf/tools/esp-idf-kconfig
