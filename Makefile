@@ -7,6 +7,8 @@
 #   make install  install program, library, header, pkg-config, CMake config
 #   make fuzz     fuzz every parser with libFuzzer for FUZZ_SECONDS each
 #   make bench    every benchmark, figures under bench/results/
+#   make esp-idf  the example firmware with ESP-IDF: esp32c3 compile check
+#                 and sizes, linux-target build (scripts/esp_idf.sh)
 BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
@@ -20,7 +22,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = addr groupspec reply probe responder netlink
 
-.PHONY: all build test demo install deps clean fuzz bench
+.PHONY: all build test demo install deps clean fuzz bench esp-idf
 
 all: build
 
@@ -58,6 +60,12 @@ bench:
 	scripts/deps.sh --bench
 	$(MAKE) build
 	BUILD=$(BUILD) bench/run.sh
+
+# ESP-IDF from IDF_PATH, else the offline bundle ESP_IDF_BUNDLE (default
+# ../shared/esp-idf), unpacked into $(BUILD)/esp-idf.
+esp-idf:
+	scripts/deps.sh --esp-idf
+	scripts/esp_idf.sh all $(BUILD)/esp-idf
 
 install: build
 	cmake --install $(BUILD)

@@ -25,4 +25,8 @@ echo "heap allocations by the responder core answering 1000000 queries:"
 out=$("$build/bench/corealloc")
 echo "$out"
 echo "responder core heap allocations,$(echo "$out" | awk '{print $NF}'),," >>"$csv"
+echo
+echo "the responder core's tables under the tests' loads (bench/rcore_tables.c):"
+"$build/bench/rcore_tables_big"
+"$build/bench/rcore_tables_device"
 echo "figures written to $csv" >&2

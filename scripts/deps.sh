@@ -9,6 +9,7 @@
 #   scripts/deps.sh --check  ...and valgrind (CI)
 #   scripts/deps.sh --cross  ...and the rv32imc cross compiler (CI)
 #   scripts/deps.sh --bench  ...and gnuplot and the cross compiler (make bench)
+#   scripts/deps.sh --esp-idf ...and the esp32c3 compile check (make esp-idf)
 set -u
 
 PACKAGES="
@@ -27,7 +28,12 @@ liblwip-dev
 socat
 procps
 groff-base
+ninja-build
+python3
+libbsd-dev
 "
+# ninja-build, python3 and libbsd-dev: ESP-IDF's linux target, which the
+# test net_esp_idf builds (scripts/esp_idf.sh).
 
 # For `make fuzz` only: clang with libFuzzer and the sanitizer runtimes.
 FUZZ_PACKAGES="
@@ -47,6 +53,14 @@ picolibc-riscv64-unknown-elf
 binutils-riscv64-unknown-elf
 "
 
+# For `make esp-idf`: the esp32c3 compile of the component and the example
+# against ESP-IDF's headers (Debian's newlib headers, as ESP-IDF's libc).
+ESP_IDF_PACKAGES="
+gcc-riscv64-unknown-elf
+binutils-riscv64-unknown-elf
+libnewlib-dev
+"
+
 # For `make bench`: the plot, and the cross compiler for the footprint.
 BENCH_PACKAGES="
 gnuplot-nox
@@ -58,6 +72,7 @@ case "${1:-}" in
     --fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES"; shift ;;
     --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
     --cross) PACKAGES="$PACKAGES $CROSS_PACKAGES"; shift ;;
+    --esp-idf) PACKAGES="$PACKAGES $ESP_IDF_PACKAGES"; shift ;;
 esac
 
 if [ "${1:-}" = "--list" ]; then

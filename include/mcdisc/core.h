@@ -372,8 +372,15 @@ const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
 MCD_EXTERN
 const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
 
+/* The core's two tables, its RAM (docs/PERFORMANCE.md measures what loads
+ * need). A build may set other sizes (-D, the ESP-IDF component from its
+ * Kconfig), the same for the library and every file that includes this. */
+#ifndef MCD_RESP_PENDING
 #define MCD_RESP_PENDING 32  /* pending replies held at most */
+#endif
+#ifndef MCD_RESP_QUERIERS
 #define MCD_RESP_QUERIERS 64 /* queriers remembered for the per-querier rate */
+#endif
 
 typedef struct mcd_rcore_config {
     const uint8_t *query; /* borrowed; must outlive the core */

@@ -121,6 +121,14 @@ static void options_checked(void **state)
     assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_UNSUPPORTED);
     cfg.opts.group = "198.18.0.9";
     assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_NOTMCAST);
+    /* As strict as mcd_addr_parse(), though lwIP's parser reads it. */
+    static const char *const loose[] = {"232.010.11.12", "232.10.11",
+                                        "0xe80a0b0c", "232.10.11.12 ",
+                                        "", "232.10.11.12.1"};
+    for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++) {
+        cfg.opts.group = loose[i];
+        assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_BADADDR);
+    }
     cfg.opts.group = NULL;
     cfg.now = NULL;
     assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_INVAL);

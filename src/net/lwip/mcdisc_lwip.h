@@ -9,9 +9,13 @@
  * What lwIP cannot do, and this port therefore refuses with
  * MCD_E_UNSUPPORTED: joins by interface index (MCAST_JOIN_GROUP: lwIP joins
  * by interface address, as the chapter does), source-specific joins, and
- * SO_REUSEPORT. Without IP_PKTINFO (LWIP_NETBUF_RECVINFO) the destination of
- * a datagram is unknown, so the "sent to the group" check is left out, and
- * the on-link check uses the configured address and netmask.
+ * SO_REUSEPORT. With lwIP's IP_PKTINFO (LWIP_NETBUF_RECVINFO, ESP-IDF's
+ * CONFIG_LWIP_NETBUF_RECVINFO) a query not sent to the group is refused;
+ * without it the destination of a datagram is unknown and that check is
+ * left out. An lwIP without SO_REUSE (CONFIG_LWIP_SO_REUSE=n) gets no
+ * SO_REUSEADDR. The on-link check uses the configured address and netmask:
+ * when the station's address changes, close and open the responder again
+ * (examples/esp-idf does it on every IP_EVENT_STA_GOT_IP).
  */
 #ifndef MCDISC_LWIP_H
 #define MCDISC_LWIP_H

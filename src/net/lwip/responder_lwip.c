@@ -2,9 +2,12 @@
  * responder_lwip.c - the responder core on lwIP's socket API.
  *
  * The chapter's socket sequence, corrected: bind 0.0.0.0:port with
- * SO_REUSEADDR, IP_ADD_MEMBERSHIP with the station's address as the
- * interface, every datagram compared by length and bytes by the core,
- * replies by unicast to the source, rate-limited and from the link only.
+ * SO_REUSEADDR (where lwIP has it: SO_REUSE), IP_ADD_MEMBERSHIP with the
+ * station's address as the interface, every datagram compared by length
+ * and bytes by the core, replies by unicast to the source, rate-limited
+ * and from the link only. Where lwIP records destinations
+ * (LWIP_NETBUF_RECVINFO: IP_PKTINFO), a query not sent to the group is
+ * refused as on POSIX; without it the destination is unknown.
  */
 #include "core_private.h"
 #include "mcdisc_lwip.h"
@@ -12,11 +15,33 @@
 #include <string.h>
 
 #include "lwip/def.h"
+#include "lwip/ip_addr.h"
 #include "lwip/sockets.h"
 
 static int sock_err(void)
 {
     return errno > 0 ? -errno : MCD_E_INVAL;
+}
+
+/* The group: IPv4 text in the one form mcd_addr_parse() accepts (four
+ * decimal parts, no leading zeros), read with lwIP's parser, which every
+ * lwIP firmware links already, and held to the text lwIP writes back: the
+ * device does not carry mcdisc's IPv4 and IPv6 parser for one address. */
+static int group_parse(const char *text, mcd_addr *g)
+{
+    char canon[IP4ADDR_STRLEN_MAX];
+    ip4_addr_t a;
+
+    if (strchr(text, ':') != NULL)
+        return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
+    if (!ip4addr_aton(text, &a) ||
+        ip4addr_ntoa_r(&a, canon, sizeof canon) == NULL ||
+        strcmp(canon, text) != 0)
+        return MCD_E_BADADDR;
+    memset(g, 0, sizeof *g);
+    g->family = MCD_AF_INET4;
+    memcpy(g->b, &a.addr, 4);
+    return 0;
 }
 
 /* What lwIP cannot do, the group (IPv4, no zones: no OS to name them),
@@ -31,11 +56,9 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
         return MCD_E_UNSUPPORTED;
     if (cfg->now == NULL || cfg->random == NULL)
         return MCD_E_INVAL;
-    err = mcd_addr_parse(group ? group : MCD_DEFAULT_GROUP, &g);
+    err = group_parse(group ? group : MCD_DEFAULT_GROUP, &g);
     if (err < 0)
         return err;
-    if (g.family != MCD_AF_INET4)
-        return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
     memcpy(&r->priv_.group_addr, g.b, 4);
     return mcd_responder_setup(&r->priv_.core, &cfg->opts, &g,
                                r->priv_.query, r->priv_.reply, cfg->now());
@@ -46,14 +69,25 @@ static int open_socket(mcd_lwip_responder *r)
     struct sockaddr_in any;
     struct ip_mreq mreq;
     uint16_t port = r->priv_.cfg.opts.port;
-    int one = 1, flags;
+    int one = 1;
+
+    (void)one; /* unused by an lwIP without SO_REUSE and RECVINFO */
 
     r->priv_.fd = lwip_socket(AF_INET, SOCK_DGRAM, 0);
     if (r->priv_.fd < 0)
         return sock_err();
+#if SO_REUSE
+    /* Share the port with the firmware's other listeners; an lwIP built
+     * without SO_REUSE refuses the option, so it is not asked for there. */
     if (lwip_setsockopt(r->priv_.fd, SOL_SOCKET, SO_REUSEADDR, &one,
                         sizeof one) < 0)
         return sock_err();
+#endif
+#if LWIP_NETBUF_RECVINFO
+    if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_PKTINFO, &one,
+                        sizeof one) < 0)
+        return sock_err();
+#endif
     memset(&any, 0, sizeof any);
     any.sin_family = AF_INET;
     any.sin_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
@@ -66,9 +100,6 @@ static int open_socket(mcd_lwip_responder *r)
     mreq.imr_interface.s_addr = r->priv_.cfg.if_addr;
     if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
                         sizeof mreq) < 0)
-        return sock_err();
-    flags = lwip_fcntl(r->priv_.fd, F_GETFL, 0);
-    if (flags < 0 || lwip_fcntl(r->priv_.fd, F_SETFL, flags | O_NONBLOCK) < 0)
         return sock_err();
     return 0;
 }
@@ -108,8 +139,32 @@ static void to_endpoint(const struct sockaddr_in *sin, mcd_endpoint *ep)
     ep->port = lwip_ntohs(sin->sin_port);
 }
 
+/* Where the datagram was sent (IP_PKTINFO), when lwIP says. */
+static const mcd_addr *destination(struct msghdr *msg, mcd_addr *dst)
+{
+#if LWIP_NETBUF_RECVINFO
+    struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        struct in_pktinfo pi;
+
+        if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+            continue;
+        memcpy(&pi, CMSG_DATA(c), sizeof pi);
+        memset(dst, 0, sizeof *dst);
+        dst->family = MCD_AF_INET4;
+        memcpy(dst->b, &pi.ipi_addr.s_addr, 4);
+        return dst;
+    }
+#else
+    (void)msg;
+    (void)dst;
+#endif
+    return NULL;
+}
+
 static void handle(mcd_lwip_responder *r, const struct sockaddr_in *from,
-                   size_t len)
+                   size_t len, const mcd_addr *dst)
 {
     mcd_endpoint src;
     uint32_t mask = r->priv_.cfg.if_netmask;
@@ -118,7 +173,7 @@ static void handle(mcd_lwip_responder *r, const struct sockaddr_in *from,
     mcd_rcore_rx rx = {
         .data = r->priv_.rx, .data_cap = sizeof r->priv_.rx, .len = len,
         .src = &src,
-        .dst = NULL, /* no IP_PKTINFO in lwIP without RECVINFO */
+        .dst = dst, /* NULL: unknown, the core skips its group check */
         .ifindex = 0,
         .src_on_link = (from->sin_addr.s_addr & mask) ==
                        (r->priv_.cfg.if_addr & mask),
@@ -164,6 +219,7 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         struct sockaddr_in from;
         struct iovec iov = {r->priv_.rx, sizeof r->priv_.rx};
         struct msghdr msg;
+        mcd_addr dst;
         ssize_t n;
 
         memset(&msg, 0, sizeof msg);
@@ -171,7 +227,15 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         msg.msg_namelen = sizeof from;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        n = lwip_recvmsg(r->priv_.fd, &msg, 0);
+#if LWIP_NETBUF_RECVINFO
+        /* cmsghdr-aligned room for one IP_PKTINFO */
+        uint32_t ctl[(CMSG_SPACE(sizeof(struct in_pktinfo)) + 3) / 4];
+
+        msg.msg_control = ctl;
+        msg.msg_controllen = sizeof ctl;
+#endif
+        /* Never waits: the caller polls (no O_NONBLOCK to set up). */
+        n = lwip_recvmsg(r->priv_.fd, &msg, MSG_DONTWAIT);
         if (n < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
             break; /* nothing more */
         if (n < 0) {
@@ -183,7 +247,7 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
          * length larger than the buffer so the core calls it oversize. */
         size_t len = (msg.msg_flags & MSG_TRUNC) ? sizeof r->priv_.rx + 1
                                                  : (size_t)n;
-        handle(r, &from, len);
+        handle(r, &from, len, destination(&msg, &dst));
         send_due(r);
     }
     send_due(r);

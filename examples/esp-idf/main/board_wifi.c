@@ -1,0 +1,74 @@
+/*
+ * board_wifi.c - the network on a chip (ESP32-C3 and the others with
+ * Wi-Fi): NVS, then a station joining CONFIG_MCDISC_EXAMPLE_WIFI_SSID,
+ * connecting again whenever the access point drops it. ESP-IDF's default
+ * station netif posts IP_EVENT_STA_GOT_IP (DHCP) and IP_EVENT_STA_LOST_IP.
+ */
+#include "esp_err.h"
+#include "esp_event.h"
+#include "esp_log.h"
+#include "esp_netif.h"
+#include "esp_wifi.h"
+#include "nvs_flash.h"
+
+#include "board.h"
+#include "mcdisc_app.h"
+
+static const char *TAG = "board";
+
+static void on_wifi_event(void *arg, esp_event_base_t base, int32_t id,
+                          void *data)
+{
+    (void)arg;
+    (void)base;
+    if (id == WIFI_EVENT_STA_START) {
+        esp_wifi_connect();
+    } else if (id == WIFI_EVENT_STA_DISCONNECTED) {
+        const wifi_event_sta_disconnected_t *d = data;
+
+        ESP_LOGW(TAG, "disconnected (reason %d); connecting again",
+                 (int)d->reason);
+        mcdisc_app_link_down(); /* before the address is declared lost */
+        esp_wifi_connect();
+    }
+}
+
+static void nvs_start(void)
+{
+    esp_err_t err = nvs_flash_init();
+
+    /* A partition of another layout or version: start it afresh. */
+    if (err == ESP_ERR_NVS_NO_FREE_PAGES ||
+        err == ESP_ERR_NVS_NEW_VERSION_FOUND) {
+        ESP_ERROR_CHECK(nvs_flash_erase());
+        err = nvs_flash_init();
+    }
+    ESP_ERROR_CHECK(err);
+}
+
+void board_network_start(void)
+{
+    wifi_init_config_t init = WIFI_INIT_CONFIG_DEFAULT();
+    /* 32 and 64 bytes, NUL-terminated only when shorter: as the driver
+     * reads them. */
+    wifi_config_t wc = {
+        .sta = {
+            .ssid = CONFIG_MCDISC_EXAMPLE_WIFI_SSID,
+            .password = CONFIG_MCDISC_EXAMPLE_WIFI_PASSWORD,
+        },
+    };
+
+    nvs_start(); /* the Wi-Fi driver keeps its calibration there */
+    esp_netif_create_default_wifi_sta();
+    ESP_ERROR_CHECK(esp_wifi_init(&init));
+    ESP_ERROR_CHECK(esp_event_handler_register(WIFI_EVENT, ESP_EVENT_ANY_ID,
+                                               on_wifi_event, NULL));
+    wc.sta.threshold.authmode = CONFIG_MCDISC_EXAMPLE_WIFI_PASSWORD[0]
+                                    ? WIFI_AUTH_WPA2_PSK
+                                    : WIFI_AUTH_OPEN;
+    ESP_ERROR_CHECK(esp_wifi_set_mode(WIFI_MODE_STA));
+    ESP_ERROR_CHECK(esp_wifi_set_config(WIFI_IF_STA, &wc));
+    ESP_ERROR_CHECK(esp_wifi_start());
+    ESP_LOGI(TAG, "Wi-Fi station joining \"%s\"",
+             CONFIG_MCDISC_EXAMPLE_WIFI_SSID);
+}

@@ -1,0 +1,188 @@
+/*
+ * mcdisc_app.c - the discovery responder's task and how it follows the
+ * network: the same code on every board (board.h).
+ *
+ * One task owns the responder; nothing else touches it. Event handlers run
+ * in the event loop's task, so they only post the newest network state into
+ * a one-slot mailbox (xQueueOverwrite: a burst of events leaves the last
+ * one). The task reads it between polls and closes the responder, then opens
+ * it again on the new address and netmask: the on-link rule and the
+ * membership belong to an address, so a DHCP renewal into another subnet
+ * must not keep the old ones. Without an address it waits, closed.
+ */
+#include "mcdisc_app.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "esp_event.h"
+#include "esp_log.h"
+#include "esp_netif.h"
+#include "esp_random.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
+#include "freertos/task.h"
+#include "lwip/sockets.h"
+
+#include "mcdisc_lwip.h"
+
+/* The longest a new address waits to be seen while the responder is open,
+ * and the pause before a failed open is tried again. */
+#define MCDISC_APP_POLL_MS 100
+#define MCDISC_APP_RETRY_MS 1000
+
+static const char *TAG = "mcdisc";
+
+/* What the network is now: an address to answer on, or none. */
+typedef struct net_state {
+    bool up;
+    uint32_t addr;    /* network order */
+    uint32_t netmask; /* network order */
+} net_state;
+
+static QueueHandle_t s_mailbox;
+
+static mcd_time now_us(void)
+{
+    return (mcd_time)esp_timer_get_time();
+}
+
+static void post(const net_state *st)
+{
+    if (s_mailbox != NULL)
+        xQueueOverwrite(s_mailbox, st);
+}
+
+static void on_ip_event(void *arg, esp_event_base_t base, int32_t id,
+                        void *data)
+{
+    net_state st = {.up = false};
+
+    (void)arg;
+    (void)base;
+    if (id == IP_EVENT_STA_GOT_IP) {
+        const ip_event_got_ip_t *e = data;
+
+        st.up = true;
+        st.addr = e->ip_info.ip.addr;
+        st.netmask = e->ip_info.netmask.addr;
+    }
+    post(&st);
+}
+
+void mcdisc_app_link_down(void)
+{
+    net_state st = {.up = false};
+
+    post(&st);
+}
+
+static int open_responder(mcd_lwip_responder *r, const net_state *st)
+{
+    mcd_lwip_config cfg = {
+        .if_addr = st->addr,
+        .if_netmask = st->netmask,
+        .now = now_us,
+        .random = esp_random, /* the hardware RNG */
+    };
+
+    mcd_responder_opts_init(&cfg.opts); /* the limits every layer uses */
+    cfg.opts.group = CONFIG_MCDISC_GROUP;
+    cfg.opts.port = CONFIG_MCDISC_PORT;
+    cfg.opts.name = CONFIG_MCDISC_NAME;
+    cfg.opts.proto = CONFIG_MCDISC_PROTO;
+    cfg.opts.service_port = CONFIG_MCDISC_SERVICE_PORT;
+    cfg.opts.delay_max_ms = CONFIG_MCDISC_DELAY_MAX_MS;
+    return mcd_lwip_responder_open(r, &cfg);
+}
+
+static void log_state(const char *what, const net_state *st)
+{
+    esp_ip4_addr_t a = {.addr = st->addr}, m = {.addr = st->netmask};
+
+    ESP_LOGI(TAG, "%s " IPSTR " mask " IPSTR, what, IP2STR(&a), IP2STR(&m));
+}
+
+/* Apply the newest state: close, then open on the new address. Returns
+ * whether the responder is open. */
+static bool follow(mcd_lwip_responder *r, bool open, const net_state *st)
+{
+    int err;
+
+    if (open) {
+        mcd_lwip_responder_close(r);
+        ESP_LOGI(TAG, "closed (answered %llu so far)",
+                 (unsigned long long)mcd_lwip_responder_answered(r));
+    }
+    if (!st->up) {
+        ESP_LOGI(TAG, "paused: no address");
+        return false;
+    }
+    err = open_responder(r, st);
+    if (err < 0) {
+        ESP_LOGE(TAG, "responder: %s", mcd_strerror(err));
+        return false;
+    }
+    log_state("answering on " CONFIG_MCDISC_GROUP " from", st);
+    return true;
+}
+
+/* Wait for a query or a reply that is due, at most MCDISC_APP_POLL_MS, then
+ * let the responder work. Returns false when its socket failed. */
+static bool serve(mcd_lwip_responder *r)
+{
+    struct pollfd pfd = {.fd = mcd_lwip_responder_fd(r), .events = POLLIN};
+    int ms = mcd_lwip_responder_timeout(r), err;
+
+    if (ms < 0 || ms > MCDISC_APP_POLL_MS)
+        ms = MCDISC_APP_POLL_MS;
+    lwip_poll(&pfd, 1, ms);
+    err = mcd_lwip_responder_process(r);
+    if (err < 0) {
+        ESP_LOGE(TAG, "socket: %s; opening it again", mcd_strerror(err));
+        mcd_lwip_responder_close(r);
+        return false;
+    }
+    return true;
+}
+
+static void responder_task(void *arg)
+{
+    static mcd_lwip_responder r; /* static: no heap; this task's alone */
+    net_state st = {.up = false};
+    bool open = false;
+
+    (void)arg;
+    for (;;) {
+        /* Open: look at the mailbox between polls. Closed with an address
+         * (a failed open): try again after a pause. Else: sleep. */
+        TickType_t wait = open ? 0
+                          : st.up ? pdMS_TO_TICKS(MCDISC_APP_RETRY_MS)
+                                  : portMAX_DELAY;
+
+        if (xQueueReceive(s_mailbox, &st, wait) == pdTRUE ||
+            (!open && st.up)) {
+            open = follow(&r, open, &st);
+            continue;
+        }
+        if (open)
+            open = serve(&r);
+    }
+}
+
+void mcdisc_app_start(void)
+{
+    if (s_mailbox != NULL)
+        return;
+    s_mailbox = xQueueCreate(1, sizeof(net_state));
+    if (s_mailbox == NULL) {
+        ESP_LOGE(TAG, "no memory for the mailbox");
+        return;
+    }
+    ESP_ERROR_CHECK(esp_event_handler_register(IP_EVENT, IP_EVENT_STA_GOT_IP,
+                                               on_ip_event, NULL));
+    ESP_ERROR_CHECK(esp_event_handler_register(IP_EVENT, IP_EVENT_STA_LOST_IP,
+                                               on_ip_event, NULL));
+    xTaskCreate(responder_task, "mcdisc", 4096, NULL, 5, NULL);
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The example firmware (examples/esp-idf) built by ESP-IDF itself for its
+# linux target (scripts/esp_idf.sh: ESP-IDF v5.4's CMake, lwIP, esp_netif and
+# event loop), running in a lab host over tap0 bridged to the lab:
+#  - mcdisc discover finds it with its configured name, protocol and port;
+#    the chapter's sender gets the chapter's reply byte for byte;
+#  - with lwIP's IP_PKTINFO a query sent to its own address is refused;
+#  - its address moves into another subnet (esp_netif_set_ip_info and
+#    IP_EVENT_STA_GOT_IP, as a DHCP renewal): a querier there is answered
+#    within 2 s, one left on the old subnet is not;
+#  - a disconnect (IP_EVENT_STA_LOST_IP) pauses it; the reconnect with the
+#    same address answers again, and lwIP's IGMP report is on the wire again;
+#  - a second configuration (other reply, group and port; lwIP without
+#    SO_REUSE and IP_PKTINFO) opens and answers.
+# The firmware's network events come from its board file's test hook
+# (MCDISC_EXAMPLE_CONTROL, main/board_linux.c). The build needs the ESP-IDF
+# bundle (ESP_IDF_BUNDLE, default ../shared/esp-idf) or IDF_PATH: without
+# them, or without a tool, this test fails naming the fix.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+. "$here/lab.sh"
+lab_require "$@"
+: "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${ESP_IDF_OUT:?build directory for scripts/esp_idf.sh}"
+lab_scratch
+DEV=198.18.0.100
+NEW=198.19.5.100
+REPLY='"ESP32-C3 Smart Light https 443"'
+
+# The build: incremental after the first run, ~15 s from scratch.
+if ! "$here/../../scripts/esp_idf.sh" linux "$ESP_IDF_OUT" >"$tmp/build.log" 2>&1; then
+    t_fail "ESP-IDF builds the example for the linux target: $(grep 'esp_idf:' "$tmp/build.log" | tail -n 1)"
+    sed 's/^/#   | /' "$tmp/build.log" | tail -n 20
+    t_done
+    exit 1
+fi
+t_ok "ESP-IDF builds the example for the linux target, two configurations"
+
+lab_up 3
+# Host 3 is the device's wire: eth0 and tap0 on a bridge of its own, with
+# no address (lwIP on tap0 is the only stack there). Host 1 stays on the
+# lab's subnet; host 2 moves to the subnet the device will move to.
+h3=$(lab_ns 3)
+ip -n "$h3" addr flush dev eth0
+ip -n "$h3" link add devbr type bridge mcast_snooping 0
+ip -n "$h3" link set eth0 master devbr
+ip -n "$h3" tuntap add tap0 mode tap
+ip -n "$h3" link set tap0 master devbr up
+ip -n "$h3" link set devbr up
+ip -n "$(lab_ns 2)" addr flush dev eth0
+ip -n "$(lab_ns 2)" addr add 198.19.5.2/24 dev eth0
+ip -n "$(lab_ns 2)" route replace default dev eth0
+
+lab_bg 1 "$tmp/cap.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/igmp.pcap" igmp
+cap_pid=$LAB_PID
+wait_for "$tmp/cap.log" "listening on" >/dev/null
+
+: >"$tmp/ctl"
+ctl() { echo "$*" >>"$tmp/ctl"; }
+# Start a build's firmware in host 3; wait until it answers on $2.
+fw_start() {
+    ip netns exec "$h3" env MCDISC_EXAMPLE_CONTROL="$tmp/ctl" "$1" </dev/null >"$tmp/fw.log" 2>&1 &
+    fw_pid=$!
+    wait_for "$tmp/fw.log" "answering on $2" 20
+}
+fw_stop() {
+    kill -TERM "$fw_pid" 2>/dev/null
+    wait "$fw_pid" 2>/dev/null
+}
+reports() {
+    tcpdump -r "$tmp/igmp.pcap" -n 2>/dev/null | grep -c "$1 > .*: igmp v[23] report"
+}
+# A query sent by unicast to HOST:PORT from lab host I: prints the replies.
+unicast_ask() {
+    lab_exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+s.sendto(b"Are you Espressif IOT Smart Light", (sys.argv[1], int(sys.argv[2])))
+try:
+    while True:
+        data, peer = s.recvfrom(2048)
+        print("from %s:%d %r" % (peer[0], peer[1], data))
+except socket.timeout:
+    pass' "$2" "$3"
+}
+
+t_check "the firmware starts on ESP-IDF's lwIP over tap0 and opens its responder" \
+    fw_start "$ESP_IDF_OUT/linux/mcdisc_example.elf" "232.10.11.12 from $DEV mask 255.255.0.0"
+lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/d.json" 2>/dev/null
+t_jq "mcdisc discover finds it with its configured name, protocol and port" \
+    "length == 1 and .[0].address == \"$DEV\" and .[0].port == 3333 and .[0].name == \"ESP32-C3 Smart Light\" and .[0].proto == \"https\" and .[0].service_port == 443" \
+    "$tmp/d.json"
+lab_exec 1 "$BOOK_SENDER" 232.10.11.12 3333 "$(lab_ip 1)" --wait 1000 >"$tmp/book.out"
+t_check "the chapter's sender gets exactly the chapter's 30 bytes" \
+    grep -qx "from $DEV:3333 len 30 $REPLY" "$tmp/book.out"
+unicast_ask 1 $DEV 3333 >"$tmp/uni.out"
+t_check "with IP_PKTINFO (CONFIG_LWIP_NETBUF_RECVINFO) a query sent to its own address is not answered" \
+    test ! -s "$tmp/uni.out"
+n_first=$(reports $DEV)
+t_check "its IGMP membership report for the group is on the wire ($n_first)" test "$n_first" -ge 1
+
+# Another subnet, as a DHCP renewal in a new network gives it.
+lab_exec 2 "$MCDISC" discover --json --timeout 1000 >"$tmp/before.json" 2>/dev/null
+t_jq "a querier in 198.19.5.0/24 is not answered while the device is in 198.18.0.0/16" \
+    "length == 0" "$tmp/before.json"
+ctl "addr $NEW 255.255.255.0 198.19.5.1"
+lab_exec 2 "$MCDISC" discover --json --count 1 --timeout 2000 >"$tmp/new.json" 2>/dev/null
+t_jq "after the move to $NEW/24 a querier on the new subnet is answered within 2 s" \
+    "length == 1 and .[0].address == \"$NEW\" and .[0].name == \"ESP32-C3 Smart Light\"" "$tmp/new.json"
+t_check "the firmware reopened its responder on the new address and netmask" \
+    wait_for "$tmp/fw.log" "answering on 232.10.11.12 from $NEW mask 255.255.255.0" 5
+lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/old.json" 2>/dev/null
+t_jq "a querier left on the old subnet is not answered" "length == 0" "$tmp/old.json"
+
+# Disconnect and reconnect with the same address.
+n_before=$(reports $NEW)
+ctl down
+t_check "a disconnect (IP_EVENT_STA_LOST_IP) pauses the responder" \
+    wait_for "$tmp/fw.log" "paused: no address" 5
+lab_exec 2 "$MCDISC" discover --json --timeout 1000 >"$tmp/down.json" 2>/dev/null
+t_jq "while disconnected nobody is answered" "length == 0" "$tmp/down.json"
+ctl up
+lab_exec 2 "$MCDISC" discover --json --count 1 --timeout 2000 >"$tmp/up.json" 2>/dev/null
+t_jq "after the reconnect with the same address it answers again within 2 s" \
+    "length == 1 and .[0].address == \"$NEW\"" "$tmp/up.json"
+n_after=$n_before
+for _ in $(seq 1 40); do
+    n_after=$(reports $NEW)
+    [ "$n_after" -gt "$n_before" ] && break
+    sleep 0.1
+done
+t_check "lwIP's IGMP report for the group is seen again after the reconnect ($n_before, then $n_after)" \
+    test "$n_after" -gt "$n_before"
+fw_stop
+kill -INT "$cap_pid"
+wait "$cap_pid" 2>/dev/null
+
+# The second configuration: its own reply, group and port; lwIP without
+# SO_REUSE (the responder opens without SO_REUSEADDR) and IP_PKTINFO.
+custom=$ESP_IDF_OUT/linux-custom
+t_check "the second build has lwIP without SO_REUSE and IP_PKTINFO" \
+    sh -c "grep -qx '# CONFIG_LWIP_SO_REUSE is not set' '$custom/sdkconfig' && grep -qx '# CONFIG_LWIP_NETBUF_RECVINFO is not set' '$custom/sdkconfig'"
+: >"$tmp/ctl"
+t_check "without SO_REUSE the responder still opens" \
+    fw_start "$custom/mcdisc_example.elf" "239.255.0.7 from $DEV"
+lab_exec 1 "$MCDISC" discover --json --group 239.255.0.7 --port 4444 --timeout 1500 >"$tmp/c.json" 2>/dev/null
+t_jq "and is found with the configured group, port, name, protocol and service port" \
+    "length == 1 and .[0].address == \"$DEV\" and .[0].port == 4444 and .[0].name == \"Lab Lamp\" and .[0].proto == \"coap\" and .[0].service_port == 5683" \
+    "$tmp/c.json"
+unicast_ask 1 $DEV 4444 >"$tmp/uni2.out"
+t_check "without IP_PKTINFO the destination is unknown: a unicast query is answered (the documented limit)" \
+    grep -q "from $DEV:4444 b'Lab Lamp coap 5683'" "$tmp/uni2.out"
+fw_stop
+t_done
