@@ -25,6 +25,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 what=${1:-all}
 OUT=${2:-$top/build/esp-idf}
 BUNDLE=${ESP_IDF_BUNDLE:-$top/../shared/esp-idf}
+# A clone elsewhere (CI's clean clone) on the machine that holds it.
+[ -n "${ESP_IDF_BUNDLE:-}" ] || [ -f "$BUNDLE/esp-idf-linux.tar.gz" ] ||
+    [ ! -f /work/shared/esp-idf/esp-idf-linux.tar.gz ] || BUNDLE=/work/shared/esp-idf
 EX=$top/examples/esp-idf
 PY=${PYTHON:-python3}
 
