@@ -27,6 +27,8 @@ liblwip-dev
 socat
 procps
 groff-base
+tshark
+bash
 "
 
 # For `make fuzz` only: clang with libFuzzer and the sanitizer runtimes.

@@ -491,7 +491,8 @@ static int one_opt(const cli_cmd *cmd, const struct option *longs, int c,
     }
     if (c == 1) { /* --list-options */
         for (size_t i = 0; longs[i].val != 1; i++)
-            printf("--%s\n", longs[i].name);
+            printf("--%s%s\n", longs[i].name,
+                   longs[i].has_arg == required_argument ? "=" : "");
         return 1;
     }
     if (c == '?' || c == ':') {

@@ -110,7 +110,8 @@ typedef struct cli_cmd {
 
 /* Run getopt_long() over a subcommand's argv. -h/--help prints the usage
  * and returns 1; so does the hidden --list-options, which prints every
- * long option, one a line, for tests/cli/test_options_doc.sh. --iface,
+ * long option, one a line ("--name=" when it takes a value), for
+ * tests/cli/test_options_doc.sh and the bash completion. --iface,
  * --group and --port go to `where`, every other option to cmd->opt with
  * ctx. An unknown option, a missing value or a refused one gets one line
  * and returns -1. Returns 0 with optind at the first operand. */
