@@ -28,7 +28,9 @@ socat
 procps
 groff-base
 tshark
-bash
+libinih-dev
+libsystemd-dev
+systemd
 "
 
 # For `make fuzz` only: clang with libFuzzer and the sanitizer runtimes.
