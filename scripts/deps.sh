@@ -9,6 +9,8 @@
 #   scripts/deps.sh --check  ...and valgrind (CI)
 #   scripts/deps.sh --cross  ...and the rv32imc cross compiler (CI)
 #   scripts/deps.sh --bench  ...and gnuplot and the cross compiler (make bench)
+#   scripts/deps.sh --package ...and what builds and checks the Debian
+#                            packages (scripts/package_test.sh, CI)
 set -u
 
 PACKAGES="
@@ -51,6 +53,16 @@ picolibc-riscv64-unknown-elf
 binutils-riscv64-unknown-elf
 "
 
+# For the Debian packages (debian/, scripts/package_test.sh): debhelper,
+# lintian, and bash-completion's loader the completion test uses.
+PACKAGE_PACKAGES="
+build-essential
+debhelper
+dpkg-dev
+lintian
+bash-completion
+"
+
 # For `make bench`: the plot, and the cross compiler for the footprint.
 BENCH_PACKAGES="
 gnuplot-nox
@@ -62,6 +74,7 @@ case "${1:-}" in
     --fuzz) PACKAGES="$PACKAGES $FUZZ_PACKAGES"; shift ;;
     --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
     --cross) PACKAGES="$PACKAGES $CROSS_PACKAGES"; shift ;;
+    --package) PACKAGES="$PACKAGES $PACKAGE_PACKAGES"; shift ;;
 esac
 
 if [ "${1:-}" = "--list" ]; then
