@@ -87,7 +87,19 @@ mcdisc.probe.hdrlen mcdisc.probe.sender mcdisc.probe.seq mcdisc.probe.time_us mc
 mcdisc.probe.total mcdisc.probe.filler_ok"
 args=()
 for fl in $FIELDS; do args+=(-e "$fl"); done
-tshark -r "$tmp/cap.pcap" -X "lua_script:$LUA" -T fields -E header=y -E separator=/t \
+# The one dissector under test: an installed one (the package's) is loaded
+# by tshark anyway, and a second with the same name would be refused.
+global=$(tshark -G folders 2>/dev/null | sed -n 's/^Global Lua Plugins:[[:space:]]*//p')/mcdisc.lua
+if [ -f "$global" ]; then
+    if cmp -s "$global" "$LUA"; then
+        t_ok "the installed dissector is the one under test ($global)"
+    else
+        t_fail "an installed $global shadows $LUA (remove the mcdisc package, or test it with MCDISC_LUA=$global)"
+    fi
+else
+    args+=(-X "lua_script:$LUA")
+fi
+tshark -r "$tmp/cap.pcap" -T fields -E header=y -E separator=/t \
     -E occurrence=a -E aggregator=, -o gui.column.format:'"Info","%i"' "${args[@]}" \
     >"$tmp/fields.tsv" 2>"$tmp/tshark.all"
 rc=$?
