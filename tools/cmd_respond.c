@@ -624,6 +624,7 @@ int cmd_respond(int argc, char **argv)
         logout_close(&err_log, 1000);
         cli_open_error("respond", err, o.cfg.opts.group, o.cfg.opts.port,
                        o.where.ifaces.name, bad);
+        cli_config_free(o.values);
         return EXIT_USAGE;
     }
     announce(&o);
