@@ -74,6 +74,25 @@ craft 40019 "$H2" 3333 "Lamp coap 1\000MCDX\001\002\000$NONCE$ID\003\000\003abc"
 craft 40020 $G 3333 "$Q\000MCDX\001\007\000$NONCE"                 # kind 7
 craft 40021 $G 3333 '\377\376\000\001MCDX'                         # garbage
 craft 40022 "$H2" 3333 'no reply here'                            # not a reply
+# Every truncation of the extended query and reply, and random TLV
+# bytes after valid headers: none may break the dissector (checked at the
+# end, over the whole capture).
+printf '%b' "$EXTQ" >"$tmp/extq"
+printf '%b' "Lamp coap 1\000MCDX\001\002\001$NONCE$ID\003\000\010fw=1.2.3" >"$tmp/extr"
+# One process and one socket per destination (bash's /dev/udp: each
+# write a datagram).
+cuts() { # cuts FILE DEST: every proper prefix of FILE, to DEST:3333
+    lab_exec 1 bash -c 'exec 3>"/dev/udp/$2/3333" || exit 1
+        size=$(stat -c %s "$1")
+        for ((len = 1; len < size; len++)); do head -c "$len" "$1" >&3; done' cuts "$@"
+}
+cuts "$tmp/extq" "$G"
+cuts "$tmp/extr" "$H2"
+for i in $(seq 1 30); do
+    { printf '%b' "$Q\000MCDX\001\00$((i % 4))\000$NONCE"; head -c $((i * 3)) /dev/urandom; } >"$tmp/rnd$i"
+done
+lab_exec 1 bash -c 'exec 3>"/dev/udp/$1/3333" || exit 1
+    for f in "$2"/rnd*; do cat "$f" >&3; done' rnd "$G" "$tmp"
 sleep 0.3
 lab_down
 
@@ -204,6 +223,10 @@ expect "garbage: shown, no error" "udp.srcport=40021" -- \
     mcdisc.kind=query mcdisc.nul=0x00 mcdisc.trailing=014d434458 mcdisc.error=
 expect "not a reply" "udp.srcport=40022" -- \
     "mcdisc.error=reply: port 'here' is not 1-65535"
+want=$(( $(stat -c %s "$tmp/extq") - 1 + $(stat -c %s "$tmp/extr") - 1 + 30 ))
+got=$(awk -F'\t' 'NR > 1 && $6 != ""' "$tmp/fields.tsv" | wc -l)
+t_check "the truncated and random datagrams are in the capture ($got dissected, at least $want)" \
+    test "$got" -ge "$want"
 t_check "no packet failed the dissector" sh -c \
     "! grep -q 'dissector error' '$tmp/fields.tsv' && ! cut -f4 '$tmp/fields.tsv' | tail -n +2 | grep -q ."
 t_done
