@@ -369,7 +369,8 @@ static void print_counters(const ropts *o, const mcd_responder *r)
     if (f == NULL)
         return;
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
-        c[w] = ignored_before[w] + mcd_responder_ignored(r, (enum mcd_ignore)w);
+        c[w] = ignored_before[w] +
+               mcd_responder_ignored(r, (enum mcd_ignore)w);
     uint64_t malformed = c[MCD_IGNORE_EMPTY] + c[MCD_IGNORE_OVERSIZE] +
                          c[MCD_IGNORE_PREFIX] + c[MCD_IGNORE_TRAILING] +
                          c[MCD_IGNORE_OTHER];
@@ -570,6 +571,8 @@ static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
     }
     cli_config_free(o->values);
     *o = n;
+    /* Pointers of ropts into itself follow it (an option that fills an
+     * array in ropts must be re-pointed here too). */
     o->cfg.ifaces = o->where.ifaces.name;
     announce(o);
     notify_ready(o, "READY=1");
