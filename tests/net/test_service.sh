@@ -61,6 +61,9 @@ cmd=(${exec_start//\/etc\/mcdisc\/respond.conf/$conf})
 [ "${cmd[0]}" = /usr/bin/mcdisc ] && cmd[0]=$MCDISC
 t_check "ExecStart reads /etc/mcdisc/respond.conf (${exec_start})" \
     grep -q -- '--config /etc/mcdisc/respond.conf' <<<"$exec_start"
+t_check "the template's instance reads /etc/mcdisc/respond-%i.conf" \
+    grep -q -- '^ExecStart=/usr/bin/mcdisc respond .*--config /etc/mcdisc/respond-%i.conf$' \
+    "$UNITS/mcdisc-respond@.service"
 
 cat >"$conf" <<'EOF'
 # The lamp in the lab.
