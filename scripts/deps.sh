@@ -10,6 +10,8 @@
 #   scripts/deps.sh --cross  ...and the rv32imc cross compiler (CI)
 #   scripts/deps.sh --bench  ...and gnuplot and the cross compiler (make bench)
 #   scripts/deps.sh --esp-idf ...and the esp32c3 compile check (make esp-idf)
+#   scripts/deps.sh --package ...and what builds and checks the Debian
+#                            packages (scripts/package_test.sh, CI)
 set -u
 
 PACKAGES="
@@ -31,6 +33,10 @@ groff-base
 ninja-build
 python3
 libbsd-dev
+tshark
+libinih-dev
+libsystemd-dev
+systemd
 "
 # ninja-build, python3 and libbsd-dev: ESP-IDF's linux target, which the
 # test net_esp_idf builds (scripts/esp_idf.sh).
@@ -59,6 +65,14 @@ ESP_IDF_PACKAGES="
 gcc-riscv64-unknown-elf
 binutils-riscv64-unknown-elf
 libnewlib-dev
+# For the Debian packages (debian/, scripts/package_test.sh): debhelper,
+# lintian, and bash-completion's loader the completion test uses.
+PACKAGE_PACKAGES="
+build-essential
+debhelper
+dpkg-dev
+lintian
+bash-completion
 "
 
 # For `make bench`: the plot, and the cross compiler for the footprint.
@@ -73,6 +87,7 @@ case "${1:-}" in
     --check) PACKAGES="$PACKAGES $CHECK_PACKAGES"; shift ;;
     --cross) PACKAGES="$PACKAGES $CROSS_PACKAGES"; shift ;;
     --esp-idf) PACKAGES="$PACKAGES $ESP_IDF_PACKAGES"; shift ;;
+    --package) PACKAGES="$PACKAGES $PACKAGE_PACKAGES"; shift ;;
 esac
 
 if [ "${1:-}" = "--list" ]; then

@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *cli_error_at;
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
 
     fputs("mcdisc: ", stderr);
+    if (cli_error_at != NULL)
+        fprintf(stderr, "%s: ", cli_error_at);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -481,6 +485,22 @@ static int where_opt(const cli_cmd *cmd, cli_where *w, int c, const char *arg)
     return cli_port(what, arg, &w->port);
 }
 
+/* The options the command line last parsed gave (cli_opt_given). */
+static bool given[256];
+
+bool cli_opt_given(int c)
+{
+    return c >= 0 && c < 256 && given[c];
+}
+
+int cli_apply_opt(const cli_cmd *cmd, cli_where *where, void *ctx, int c,
+                  const char *arg)
+{
+    if (c == 'i' || c == 'g' || c == 'p')
+        return where_opt(cmd, where, c, arg) < 0 ? -1 : 0;
+    return cmd->opt(ctx, c, arg) < 0 ? -1 : 0;
+}
+
 /* One option: 1 when getopt is done with argv (help, list, an error). */
 static int one_opt(const cli_cmd *cmd, const struct option *longs, int c,
                    char **argv, cli_where *where, void *ctx)
@@ -491,16 +511,16 @@ static int one_opt(const cli_cmd *cmd, const struct option *longs, int c,
     }
     if (c == 1) { /* --list-options */
         for (size_t i = 0; longs[i].val != 1; i++)
-            printf("--%s\n", longs[i].name);
+            printf("--%s%s\n", longs[i].name,
+                   longs[i].has_arg == required_argument ? "=" : "");
         return 1;
     }
     if (c == '?' || c == ':') {
         cli_opt_error(cmd->name, c, argv, optind, optopt);
         return -1;
     }
-    if (c == 'i' || c == 'g' || c == 'p')
-        return where_opt(cmd, where, c, optarg);
-    return cmd->opt(ctx, c, optarg) < 0 ? -1 : 0;
+    given[(unsigned char)c] = true;
+    return cli_apply_opt(cmd, where, ctx, c, optarg);
 }
 
 int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
@@ -516,6 +536,7 @@ int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
     }
     optind = 1;
     opterr = 0;
+    memset(given, 0, sizeof given);
     while (rc == 0 &&
            (c = getopt_long(argc, argv, cmd->shortopts, longs, NULL)) != -1)
         rc = one_opt(cmd, longs, c, argv, where, ctx);

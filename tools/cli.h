@@ -22,8 +22,11 @@
 /* EXIT_FULL: discover only, its device table filled up. */
 enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_USAGE = 2, EXIT_FULL = 3 };
 
-/* Print "mcdisc: <message>\n" to stderr. */
+/* Print "mcdisc: <message>\n" to stderr; "mcdisc: <cli_error_at>:
+ * <message>\n" while cli_error_at is set (a configuration file's
+ * "FILE:LINE", tools/config.c). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *cli_error_at;
 
 /* The one number syntax of every option (and of a GROUP:PORT's port):
  * decimal digits only, no sign (a '-' only when min < 0), no blanks, no
@@ -110,12 +113,20 @@ typedef struct cli_cmd {
 
 /* Run getopt_long() over a subcommand's argv. -h/--help prints the usage
  * and returns 1; so does the hidden --list-options, which prints every
- * long option, one a line, for tests/cli/test_options_doc.sh. --iface,
+ * long option, one a line ("--name=" when it takes a value), for
+ * tests/cli/test_options_doc.sh and the bash completion. --iface,
  * --group and --port go to `where`, every other option to cmd->opt with
  * ctx. An unknown option, a missing value or a refused one gets one line
  * and returns -1. Returns 0 with optind at the first operand. */
 int cli_getopt(const cli_cmd *cmd, int argc, char **argv, cli_where *where,
                void *ctx);
+/* Whether the command line last parsed by cli_getopt() gave option `c`. */
+bool cli_opt_given(int c);
+/* Apply option `c` (arg NULL for a flag) as cli_getopt() does: --iface,
+ * --group and --port to `where`, the others to cmd->opt. 0 or -1 (after
+ * one line). For options from elsewhere than argv (tools/config.c). */
+int cli_apply_opt(const cli_cmd *cmd, cli_where *where, void *ctx, int c,
+                  const char *arg);
 
 /* -q/--query of discover and respond: 1-MCD_QUERY_MAX bytes. */
 int cli_query(const char *cmd, const char *arg, const char **out);

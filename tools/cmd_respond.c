@@ -2,7 +2,9 @@
  * cmd_respond.c - `mcdisc respond`: answer queries as a device.
  */
 #include "cli.h"
+#include "config.h"
 #include "logout.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +20,13 @@ const char cmd_respond_usage[] =
     "usage: mcdisc respond [options]\n\n"
     "Join the group and answer each query with \"NAME PROTO PORT\", sent by\n"
     "unicast to the query's source, until SIGINT or SIGTERM. SIGUSR1 prints\n"
-    "the counters. Link and address changes are followed: the responder\n"
-    "joins again where an interface appears or comes back.\n\n"
+    "the counters; SIGHUP reads --config's file again. Link and address\n"
+    "changes are followed: the responder joins again where an interface\n"
+    "appears or comes back.\n\n"
+    "      --config FILE     options from FILE, one \"key = value\" a line, the\n"
+    "                        key a long option below (\"name = Lamp\",\n"
+    "                        \"verbose = true\", \"iface\" repeatable); an\n"
+    "                        option given here overrides its key\n"
     "  -i, --iface IF        join on IF (name, index or address); repeatable.\n"
     "                        Default: every interface that is up, multicast-\n"
     "                        capable, not loopback, with an address of the\n"
@@ -69,9 +76,11 @@ typedef struct ropts {
     mcd_responder_config cfg;
     cli_where where;
     bool verbose, json;
+    const char *config; /* --config FILE */
+    cli_config *values; /* what it held */
 } ropts;
 
-static volatile sig_atomic_t stop_signal, counters_signal;
+static volatile sig_atomic_t stop_signal, counters_signal, reload_signal;
 
 /* The log (stdout: datagrams and JSON; stderr: the rest) never blocks the
  * answering: see logout.h. */
@@ -120,6 +129,8 @@ static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
         counters_signal = 1;
+    else if (sig == SIGHUP)
+        reload_signal = 1;
     else
         stop_signal = sig;
 }
@@ -185,6 +196,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'W': o->cfg.wait_ifaces = true; return 0;
     case 'v': o->verbose = true; return 0;
     case 'j': o->json = true; return 0;
+    case 'C': o->config = arg; return 0;
     }
     return parse_limit(o, c, arg);
 }
@@ -224,7 +236,7 @@ static const cli_cmd respond_cli = {
     "respond", ":i:g:p:n:P:s:q:vjh",
     "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
     "query=q delay=D querier-interval=Q rate=R burst=B allow-unicast.U "
-    "allow-offlink.O allow-amplification.A verbose.v json.j",
+    "allow-offlink.O allow-amplification.A verbose.v json.j config=C",
     cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
 
 static int parse_args(ropts *o, int argc, char **argv)
@@ -234,6 +246,9 @@ static int parse_args(ropts *o, int argc, char **argv)
     o->where.group = o->cfg.opts.group;
     o->where.port = o->cfg.opts.port;
     rc = cli_getopt(&respond_cli, argc, argv, &o->where, o);
+    if (rc == 0 && o->config != NULL)
+        rc = cli_config_load(&respond_cli, o->config, &o->where, o,
+                             &o->values);
     o->cfg.opts.group = o->where.group;
     o->cfg.opts.port = o->where.port;
     o->cfg.ifaces = o->where.ifaces.name;
@@ -339,6 +354,9 @@ static void announce(const ropts *o)
                       o->cfg.opts.group);
 }
 
+/* What the responders a reload closed had counted (reload()). */
+static uint64_t answered_before, ignored_before[MCD_IGNORE_COUNT_];
+
 /* Counters, grouped as a user asks (answered, rate-limited, off-link,
  * malformed, foreign, failed) and in detail. "answered" counts replies
  * the kernel took; "send-failed" those it refused. */
@@ -351,7 +369,8 @@ static void print_counters(const ropts *o, const mcd_responder *r)
     if (f == NULL)
         return;
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
-        c[w] = mcd_responder_ignored(r, (enum mcd_ignore)w);
+        c[w] = ignored_before[w] +
+               mcd_responder_ignored(r, (enum mcd_ignore)w);
     uint64_t malformed = c[MCD_IGNORE_EMPTY] + c[MCD_IGNORE_OVERSIZE] +
                          c[MCD_IGNORE_PREFIX] + c[MCD_IGNORE_TRAILING] +
                          c[MCD_IGNORE_OTHER];
@@ -365,14 +384,16 @@ static void print_counters(const ropts *o, const mcd_responder *r)
         fprintf(f, "{\"type\":\"counters\",\"answered\":%llu,"
                 "\"rate_limited\":%llu,\"off_link\":%llu,\"malformed\":%llu,"
                 "\"foreign\":%llu,\"failed\":%llu",
-                (unsigned long long)mcd_responder_answered(r),
+                (unsigned long long)(answered_before +
+                                     mcd_responder_answered(r)),
                 (unsigned long long)limited,
                 (unsigned long long)c[MCD_IGNORE_OFF_LINK],
                 (unsigned long long)malformed, (unsigned long long)foreign,
                 (unsigned long long)c[MCD_IGNORE_SEND_FAILED]);
     else
         fprintf(f, "mcdisc: respond: answered %llu",
-                (unsigned long long)mcd_responder_answered(r));
+                (unsigned long long)(answered_before +
+                                     mcd_responder_answered(r)));
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++) {
         const char *name = mcd_ignore_name((enum mcd_ignore)w);
 
@@ -416,8 +437,12 @@ static int poll_set(const mcd_responder *r, struct pollfd **pfd, int **fds,
 
 /* Signals stay blocked except inside ppoll(), so one that arrives between
  * the check and the wait cannot be missed. */
-static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
+static void reload(ropts *o, mcd_responder **rp, int argc, char **argv);
+
+static int serve(ropts *o, mcd_responder **rp, const sigset_t *waitmask,
+                 int argc, char **argv)
 {
+    mcd_responder *r = *rp;
     struct pollfd *pfd = NULL;
     int *fds = NULL, rc = EXIT_OK;
     size_t cap = 0, n = 0;
@@ -446,6 +471,12 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
             counters_signal = 0;
             print_counters(o, r);
         }
+        if (reload_signal) {
+            reload_signal = 0;
+            reload(o, rp, argc, argv);
+            r = *rp;
+            continue; /* its descriptors may have changed */
+        }
         int err = 0;
         for (size_t i = 0; i < n && err == 0 && !stop_signal; i++)
             if (pfd[i].revents != 0)
@@ -466,6 +497,91 @@ static int serve(const ropts *o, mcd_responder *r, const sigset_t *waitmask)
     return rc;
 }
 
+/* Readiness (and after a reload) for systemd, with what is answered. */
+static void notify_ready(const ropts *o, const char *state)
+{
+    char msg[MCD_NAME_MAX + MCD_PROTO_MAX + 64];
+
+    snprintf(msg, sizeof msg, "%s\nSTATUS=answering as %s %s %u", state,
+             o->cfg.opts.name, o->cfg.opts.proto, o->cfg.opts.service_port);
+    cli_notify(msg);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Do the two configurations hold the same memberships? */
+static bool same_place(const ropts *a, const ropts *b)
+{
+    if (!same_str(a->cfg.opts.group, b->cfg.opts.group) ||
+        a->cfg.opts.port != b->cfg.opts.port ||
+        a->cfg.wait_ifaces != b->cfg.wait_ifaces ||
+        a->where.ifaces.n != b->where.ifaces.n)
+        return false;
+    for (size_t i = 0; i < a->where.ifaces.n; i++)
+        if (!same_str(a->where.ifaces.name[i], b->where.ifaces.name[i]))
+            return false;
+    return true;
+}
+
+/* SIGHUP: the same command line over the file as it is now. A file that
+ * does not load leaves everything running as it was, and says why. The
+ * same group, port and interfaces: texts and limits are swapped into the
+ * running responder, its memberships untouched; else a new responder is
+ * opened (joined) before the old one closes. The log's format (--json)
+ * stays the one started with. */
+static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
+{
+    ropts n;
+    mcd_responder *nr = NULL;
+    size_t bad;
+    int err;
+
+    cli_notify("RELOADING=1");
+    logout_flush(&err_log);
+    memset(&n, 0, sizeof n);
+    mcd_responder_config_init(&n.cfg);
+    if (parse_args(&n, argc, argv) != 0) {
+        cli_error("respond: SIGHUP: '%s' not loaded; still answering as "
+                  "before", cli_quote(o->config));
+        goto keep;
+    }
+    n.json = o->json;
+    n.cfg.on_event = log_event;
+    n.cfg.ctx = o; /* o takes n's place below */
+    if (same_place(o, &n))
+        err = mcd_responder_update(*rp, &n.cfg);
+    else
+        err = mcd_responder_open(&nr, &n.cfg, &bad);
+    if (err < 0) {
+        cli_open_error("respond: SIGHUP", err, n.cfg.opts.group,
+                       n.cfg.opts.port, n.where.ifaces.name,
+                       nr == NULL && !same_place(o, &n) ? bad : SIZE_MAX);
+        goto keep;
+    }
+    if (nr != NULL) {
+        answered_before += mcd_responder_answered(*rp);
+        for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
+            ignored_before[w] += mcd_responder_ignored(*rp,
+                                                       (enum mcd_ignore)w);
+        mcd_responder_close(*rp);
+        *rp = nr;
+    }
+    cli_config_free(o->values);
+    *o = n;
+    /* Pointers of ropts into itself follow it (an option that fills an
+     * array in ropts must be re-pointed here too). */
+    o->cfg.ifaces = o->where.ifaces.name;
+    announce(o);
+    notify_ready(o, "READY=1");
+    return;
+keep:
+    cli_config_free(n.values);
+    notify_ready(o, "READY=1");
+}
+
 static void install_signals(sigset_t *waitmask)
 {
     struct sigaction sa = {.sa_handler = on_signal};
@@ -475,11 +591,13 @@ static void install_signals(sigset_t *waitmask)
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
     sigaddset(&stops, SIGUSR1);
+    sigaddset(&stops, SIGHUP);
     sigprocmask(SIG_BLOCK, &stops, waitmask);
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -494,8 +612,10 @@ int cmd_respond(int argc, char **argv)
     memset(&o, 0, sizeof o);
     mcd_responder_config_init(&o.cfg);
     rc = parse_args(&o, argc, argv);
-    if (rc != 0)
+    if (rc != 0) {
+        cli_config_free(o.values);
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    }
     o.cfg.on_event = log_event;
     o.cfg.ctx = &o;
     /* Signals first: a SIGUSR1 while joining must not kill us. */
@@ -507,14 +627,18 @@ int cmd_respond(int argc, char **argv)
         logout_close(&err_log, 1000);
         cli_open_error("respond", err, o.cfg.opts.group, o.cfg.opts.port,
                        o.where.ifaces.name, bad);
+        cli_config_free(o.values);
         return EXIT_USAGE;
     }
     announce(&o);
-    rc = serve(&o, r, &waitmask);
+    notify_ready(&o, "READY=1");
+    rc = serve(&o, &r, &waitmask, argc, argv);
+    cli_notify("STOPPING=1");
     err_rate.tokens = 1;
     say_suppressed();
     print_counters(&o, r);
     mcd_responder_close(r);
+    cli_config_free(o.values);
     /* The summary is worth a moment's wait, not a hang. */
     logout_close(&out_log, 1000);
     logout_close(&err_log, 1000);

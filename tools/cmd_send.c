@@ -280,7 +280,7 @@ static void warn_discovery(const mcd_group_spec *dest)
 
 int cmd_send(int argc, char **argv)
 {
-    static uint8_t tmpl[MAX_PAYLOAD];
+    static uint8_t tmpl[MAX_PAYLOAD + 1]; /* + 1: --stdin reads one more */
     sopts o = {.ttl = MCD_DEFAULT_TTL, .loop = true,
                .rate = CLI_DEFAULT_SEND_RATE, .size = CLI_DEFAULT_SEND_SIZE,
                .where.port = MCD_DEFAULT_PORT};

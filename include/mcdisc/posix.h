@@ -131,6 +131,14 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why);
 MCD_EXTERN
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
                             size_t cap);
+/* Change what a running responder answers and its limits (the texts,
+ * the rules, the delay and rate limits of cfg->opts; on_event and ctx)
+ * without touching its sockets or memberships: cfg names the same group
+ * and port (else MCD_E_INVAL), its interfaces are not read. Replies still
+ * pending are dropped; the counters go on. Returns 0, or a negative error
+ * (as mcd_responder_open's) with r unchanged. */
+MCD_EXTERN
+int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 /* Leave the group, close the sockets, free r (NULL is fine). */
 MCD_EXTERN
 void mcd_responder_close(mcd_responder *r);

@@ -48,6 +48,8 @@ struct mcd_responder {
     void *ctx;
     mcd_links links; /* memberships, prefixes, link changes */
     uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
+    /* Counts of the cores replaced by mcd_responder_update(). */
+    uint64_t answered_before, ignored_before[MCD_IGNORE_COUNT_];
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
 };
@@ -400,12 +402,47 @@ int mcd_responder_process(mcd_responder *r, int fd)
 
 uint64_t mcd_responder_answered(const mcd_responder *r)
 {
-    return mcd_rcore_answered(&r->core);
+    return r->answered_before + mcd_rcore_answered(&r->core);
 }
 
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
 {
-    return mcd_rcore_ignored(&r->core, why);
+    uint64_t before = why > 0 && why < MCD_IGNORE_COUNT_
+                          ? r->ignored_before[why] : 0;
+
+    return before + mcd_rcore_ignored(&r->core, why);
+}
+
+/* A new core for new texts and limits; the sockets and memberships stay.
+ * The new configuration is checked on a scratch core first, so a refused
+ * one leaves r as it was. */
+int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
+{
+    mcd_rcore scratch;
+    uint8_t q[MCD_QUERY_MAX], rep[MCD_REPLY_MAX];
+    mcd_addr group;
+    int err;
+
+    if (r == NULL || cfg == NULL)
+        return MCD_E_INVAL;
+    err = mcd_addr_resolve(cfg->opts.group ? cfg->opts.group
+                                           : MCD_DEFAULT_GROUP, &group);
+    if (err < 0)
+        return err;
+    if (!mcd_addr_equal(&group, &r->group) ||
+        (cfg->opts.port ? cfg->opts.port : MCD_DEFAULT_PORT) != r->port)
+        return MCD_E_INVAL;
+    err = mcd_responder_setup(&scratch, &cfg->opts, &group, q, rep,
+                              mcd_now_());
+    if (err < 0)
+        return err;
+    r->answered_before += mcd_rcore_answered(&r->core);
+    for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
+        r->ignored_before[w] += mcd_rcore_ignored(&r->core,
+                                                  (enum mcd_ignore)w);
+    r->on_event = cfg->on_event;
+    r->ctx = cfg->ctx;
+    return configure(r, cfg); /* as checked: it cannot fail now */
 }
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)

@@ -31,6 +31,12 @@ check "builds mcdisc, libmcdisc.so and libmcdisc.a" \
 check "the artefacts are there" \
     test -x "$tmp/plain/mcdisc" -a -f "$tmp/plain/libmcdisc.so" -a -f "$tmp/plain/libmcdisc.a"
 check "the program runs" sh -c "'$tmp/plain/mcdisc' --version | grep -q '^mcdisc '"
+# libinih and libsystemd are optional too: without them --config says so
+# (before any socket) and readiness is not notified.
+check "says it builds without libinih and libsystemd" \
+    sh -c "grep -q 'INIH not found' '$tmp/plain.log' && grep -q 'SYSTEMD not found' '$tmp/plain.log'"
+check "--config without libinih: one line, exit 2" \
+    sh -c "'$tmp/plain/mcdisc' respond --config /dev/null 2>&1 >/dev/null | grep -q 'built without libinih'; [ \$? -eq 0 ]"
 # make test's configure: a missing test dependency is an error, not a skip.
 check "MCD_TESTS_REQUIRED=ON refuses a configure without cmocka" \
     sh -c "! cmake -S '$SRC' -B '$tmp/req' -DMCD_TESTS_REQUIRED=ON >'$tmp/req.log' 2>&1 && grep -q 'not found' '$tmp/req.log'"

@@ -274,4 +274,13 @@ one_line "send: one --iface (a second was silently dropped)" \
 mc frobnicate 2>&-
 [ $? -eq 2 ] && t_ok "closed stderr: the usage error still exits 2" ||
     t_fail "closed stderr: the usage error still exits 2"
+
+# send --stdin longer than a datagram: refused, and read into a buffer
+# that holds the one byte too many (ASan: the buffer was one byte short,
+# found by Debian's _FORTIFY_SOURCE build).
+head -c 65600 /dev/zero >"$T/big"
+mc send --stdin 239.1.1.1:5000 <"$T/big" >/dev/null 2>"$T/big.err"
+[ $? -eq 2 ] && grep -q "longer than 65507 bytes" "$T/big.err" &&
+    t_ok "send --stdin: 65600 bytes refused" ||
+    t_fail "send --stdin: 65600 bytes refused: $(cat "$T/big.err")"
 t_done

@@ -37,6 +37,7 @@ for c in $cmds; do
         t_fail "man page has OPTIONS for $c (no '.Ss $c' under '.Sh OPTIONS')"
     while read -r opt; do
         name=${opt#--}
+        name=${name%=} # "--name=": it takes a value
         # In --help: "--name" not followed by more of a name.
         if grep -qE -- "(^|[^a-z-])--$name([^a-z-]|\$)" "$T/help"; then
             t_ok "$c --help documents $opt"
