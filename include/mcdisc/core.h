@@ -651,6 +651,11 @@ void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 MCD_EXTERN
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
 
+/* The id of the extension's replies into id; false (id untouched) when
+ * the extension is off. */
+MCD_EXTERN
+bool mcd_rcore_id(const mcd_rcore *rc, uint8_t id[MCD_EXT_ID_LEN]);
+
 /* Replies counted as sent (mcd_rcore_done with MCD_IGNORE_NONE). */
 MCD_EXTERN
 uint64_t mcd_rcore_answered(const mcd_rcore *rc);

@@ -544,6 +544,14 @@ mcd_time mcd_rcore_next(const mcd_rcore *rc)
     return next;
 }
 
+bool mcd_rcore_id(const mcd_rcore *rc, uint8_t id[MCD_EXT_ID_LEN])
+{
+    if (!rc->priv_.cfg.ext_enabled)
+        return false;
+    memcpy(id, rc->priv_.cfg.id, MCD_EXT_ID_LEN);
+    return true;
+}
+
 uint64_t mcd_rcore_answered(const mcd_rcore *rc)
 {
     return rc->priv_.answered;
