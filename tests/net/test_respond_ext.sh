@@ -204,6 +204,30 @@ t_check "capture: $(tail -1 "$tmp/cap.check")" \
 t_check "capture: the extended replies were checked (10 or more)" \
     grep -qx "[0-9]* replies, 1[0-9] extended, 0 larger.*" "$tmp/cap.check"
 
+# The default id: the same on a restart, different on another host of
+# the lab (namespaces share the machine id) and for another service.
+idof() { sed -n 's/.*", id \([0-9a-f]\{16\}\), .*/\1/p' "$1"; }
+start_id() { # HOST LOG ARGS...: start respond, wait, print its id, stop it
+    local h=$1 log=$2 pid
+    shift 2
+    lab_bg "$h" "$log" "$MCDISC" respond "$@"
+    pid=$LAB_PID
+    wait_for "$log" "answering" >/dev/null
+    kill -TERM "$pid"
+    wait "$pid"
+    idof "$log"
+}
+a4=$(start_id 4 "$tmp/i4a.log")
+b4=$(start_id 4 "$tmp/i4b.log")
+a5=$(start_id 5 "$tmp/i5.log")
+n4=$(start_id 4 "$tmp/i4n.log" --name "Other Light")
+t_check "the default id survives a restart ($a4 = $b4)" \
+    test -n "$a4" -a "$a4" = "$b4"
+t_check "another host of the lab gets another default id ($a5)" \
+    test -n "$a5" -a "$a5" != "$a4"
+t_check "another service of the host gets another default id ($n4)" \
+    test -n "$n4" -a "$n4" != "$a4"
+
 # Counters at exit name the new reasons.
 kill -USR1 "$r1_pid"
 t_check "the counters name known, ext-client and short-query" \
