@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 : "${EXT_QUERY:?path to tests/peers/ext_query}"
+# The responder may run under a wrapper (valgrind), as in the hold tests.
+DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
 lab_scratch
 G=232.10.11.12
 ID=0011223344556677
@@ -28,7 +30,8 @@ lab_up 5
 # h1: mcdisc respond with an id and two TXT pairs; h2: a chapter device
 # that compares the 33 bytes exactly; h3: the chapter's strcmp receiver;
 # h4: the extended client (ext_query); h5: the book sender.
-lab_bg 1 "$tmp/r1.log" "$MCDISC" respond --verbose --id $ID \
+# shellcheck disable=SC2086
+lab_bg 1 "$tmp/r1.log" $DAEMON respond --verbose --id $ID \
     --txt fw=1.4.2 --txt model=C3-Lamp
 r1_pid=$LAB_PID
 lab_bg 2 "$tmp/b2.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip 2)"
@@ -232,4 +235,9 @@ t_check "another service of the host gets another default id ($n4)" \
 kill -USR1 "$r1_pid"
 t_check "the counters name known, ext-client and short-query" \
     wait_for "$tmp/r1.log" "known [0-9].*ext-client [0-9]" 3
+kill -TERM "$r1_pid"
+wait "$r1_pid"
+rc=$?
+t_check "the responder exits 0 on SIGTERM (a wrapper's errors would show: rc $rc)" \
+    test "$rc" -eq 0
 t_done
