@@ -40,8 +40,8 @@ $SIZE "$out"/*.o | sed "s|$out/||"
 # dropped: the core that runs per datagram; the same with its start-up (the
 # options' defaults, the texts checked and the reply formatted once); and
 # the responder on lwIP (the port, and all the above it calls).
-core="$out/responder.o $out/wire.o $out/addr.o $out/addr_class.o"
-run="-u mcd_rcore_init -u mcd_rcore_input -u mcd_rcore_poll -u mcd_rcore_next -u mcd_rcore_done"
+core="$out/responder.o $out/wire.o $out/ext.o $out/addr.o $out/addr_class.o"
+run="-u mcd_rcore_init -u mcd_rcore_input -u mcd_rcore_poll -u mcd_rcore_next -u mcd_rcore_done -u mcd_rcore_tx_write"
 $LD -m elf32lriscv -r --gc-sections $run $core -o "$out/responder_core.o"
 $LD -m elf32lriscv -r --gc-sections $run -u mcd_responder_setup \
     -u mcd_responder_opts_init $core -o "$out/responder_core_startup.o"

@@ -22,9 +22,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-/* Large enough for any query the core can match plus room to see that a
- * datagram is longer; MSG_TRUNC reports the true length beyond it. */
-#define RX_BUF (MCD_QUERY_MAX + 2)
+/* Large enough for any query the core can match (an extended one is the
+ * longest) plus room to see that a datagram is longer; MSG_TRUNC reports
+ * the true length beyond it. */
+#define RX_BUF (MCD_EXT_MAX + 1)
 #define RANDOM_POOL 64
 /* The first socket also sends the replies, and an IPv6 send with pktinfo
  * needs some of the socket's option memory, which IPv6 memberships use
@@ -44,6 +45,7 @@ struct mcd_responder {
     mcd_addr group; /* with its zone, if the user gave one */
     uint8_t query[MCD_QUERY_MAX];
     uint8_t reply[MCD_REPLY_MAX];
+    uint8_t ext_reply[MCD_EXT_MAX]; /* the extension's reply template */
     mcd_event_fn on_event;
     void *ctx;
     mcd_links links; /* memberships, prefixes, link changes */
@@ -52,6 +54,7 @@ struct mcd_responder {
     uint64_t answered_before, ignored_before[MCD_IGNORE_COUNT_];
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
+    uint8_t tx[MCD_SOCK_BATCH][MCD_EXT_MAX]; /* one buffer per reply */
 };
 
 void mcd_responder_config_init(mcd_responder_config *cfg)
@@ -70,18 +73,79 @@ static void emit(const mcd_responder *r, int kind, const char *what,
         r->on_event(r->ctx, &ev);
 }
 
+/* The host's identity for the default id: /etc/machine-id (systemd,
+ * stable across reboots), else the host name. Returns its length. */
+static size_t host_identity(char *buf, size_t cap)
+{
+    FILE *f = fopen("/etc/machine-id", "re");
+    size_t n = 0;
+
+    if (f != NULL) {
+        if (fgets(buf, (int)cap, f) != NULL)
+            n = strcspn(buf, "\r\n");
+        fclose(f);
+    }
+    if (n == 0 && gethostname(buf, cap - 1) == 0) {
+        buf[cap - 1] = '\0';
+        n = strlen(buf);
+    }
+    return n;
+}
+
+/* The network namespace ("net:[4026532281]") unless it is PID 1's:
+ * namespaces sharing one file system (a lab of namespaces, `ip netns`)
+ * share the machine id too, and their responders are still different
+ * devices. Returns its length; 0 in PID 1's namespace or when ours
+ * cannot be read. When PID 1's cannot be read (not root, or a PID 1 of
+ * another user namespace) ours counts: the initial namespace's number is
+ * fixed at boot, so the id still survives restarts. */
+static size_t netns_identity(char *buf, size_t cap)
+{
+    char init[64];
+    ssize_t n = readlink("/proc/self/ns/net", buf, cap);
+    ssize_t m = readlink("/proc/1/ns/net", init, sizeof init);
+
+    if (n <= 0 || (size_t)n >= cap ||
+        (n == m && memcmp(buf, init, (size_t)n) == 0))
+        return 0;
+    return (size_t)n;
+}
+
+/* docs/PROTOCOL.md, "The id": FNV-1a-64 of the host's identity, a NUL
+ * and the reply text, so that it survives restarts and two services of
+ * one host differ. */
+static void default_id(const mcd_responder_opts *o, uint8_t id[MCD_EXT_ID_LEN])
+{
+    uint8_t buf[256 + 64 + 1 + MCD_REPLY_MAX];
+    size_t n = host_identity((char *)buf, 256);
+    int len;
+
+    n += netns_identity((char *)buf + n, 64);
+    buf[n++] = 0;
+    len = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
+                           o->proto ? o->proto : MCD_DEFAULT_PROTO,
+                           o->service_port ? o->service_port
+                                           : MCD_DEFAULT_SERVICE_PORT,
+                           buf + n, sizeof buf - n);
+    n += len > 0 ? (size_t)len : 0;
+    mcd_ext_id_hash(buf, n, id);
+}
+
 /* The group (a named zone needs the OS), then the core as every socket
- * layer sets it up. */
+ * layer sets it up, with the extension. */
 static int configure(mcd_responder *r, const mcd_responder_config *cfg)
 {
     const mcd_responder_opts *o = &cfg->opts;
+    uint8_t id[MCD_EXT_ID_LEN];
     int err = mcd_addr_resolve(o->group ? o->group : MCD_DEFAULT_GROUP,
                                &r->group);
 
     if (err < 0)
         return err;
-    return mcd_responder_setup(&r->core, o, &r->group, r->query, r->reply,
-                               mcd_now_());
+    default_id(o, id);
+    return mcd_responder_setup_ext(&r->core, o, &r->group, r->query,
+                                   r->reply, r->ext_reply,
+                                   sizeof r->ext_reply, id, mcd_now_());
 }
 
 /* --- open, close ----------------------------------------------------------- */
@@ -331,6 +395,11 @@ static void send_due(mcd_responder *r)
             /* A link-local querier is reachable only through its link. */
             if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
                 tx.to.addr.scope_id = tx.ifindex;
+            /* The bytes themselves (an extended reply is patched per
+             * query): one buffer per message of the batch. */
+            tx.len = mcd_rcore_tx_write(&tx, r->tx[n], sizeof r->tx[n]);
+            tx.data = r->tx[n];
+            tx.ext = false;
             batch[n++] = tx;
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
@@ -400,6 +469,11 @@ int mcd_responder_process(mcd_responder *r, int fd)
     return err;
 }
 
+bool mcd_responder_id(const mcd_responder *r, uint8_t id[MCD_EXT_ID_LEN])
+{
+    return mcd_rcore_id(&r->core, id);
+}
+
 uint64_t mcd_responder_answered(const mcd_responder *r)
 {
     return r->answered_before + mcd_rcore_answered(&r->core);
@@ -419,7 +493,8 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
 int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
 {
     mcd_rcore scratch;
-    uint8_t q[MCD_QUERY_MAX], rep[MCD_REPLY_MAX];
+    uint8_t q[MCD_QUERY_MAX], rep[MCD_REPLY_MAX], ext[MCD_EXT_MAX];
+    uint8_t id[MCD_EXT_ID_LEN];
     mcd_addr group;
     int err;
 
@@ -432,8 +507,11 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
     if (!mcd_addr_equal(&group, &r->group) ||
         (cfg->opts.port ? cfg->opts.port : MCD_DEFAULT_PORT) != r->port)
         return MCD_E_INVAL;
-    err = mcd_responder_setup(&scratch, &cfg->opts, &group, q, rep,
-                              mcd_now_());
+    /* Everything configure() will check, the extension's id and TXT
+     * too, on scratch state: a refusal leaves r as it was. */
+    default_id(&cfg->opts, id);
+    err = mcd_responder_setup_ext(&scratch, &cfg->opts, &group, q, rep, ext,
+                                  sizeof ext, id, mcd_now_());
     if (err < 0)
         return err;
     r->answered_before += mcd_rcore_answered(&r->core);
