@@ -72,7 +72,11 @@ extern "C" {
     X(UNSUPPORTED, "not supported by this network stack")                    \
     X(FULL, "table full")                                                    \
     X(INVAL, "invalid argument")                                             \
-    X(NOTPROBE, "datagram carries no mcdisc test header")
+    X(NOTPROBE, "datagram carries no mcdisc test header")                   \
+    X(BADEXT, "malformed mcdisc extension")                                  \
+    X(BADTXT, "TXT must be key=value: a key of letters, digits, '.', '_', "  \
+              "'-', a value of printable text")                              \
+    X(BADID, "id must be exactly 16 hex digits")
 
 #define MCD_E_BASE (-30000)
 
@@ -314,6 +318,139 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
  * Returns 0, MCD_E_BADREPLY, or MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
+
+/* ------------------------------------------------------------------------ */
+/* The extension, version 1 (docs/PROTOCOL.md; src/core/ext.c): pure codec,  */
+/* no I/O, no heap                                                           */
+
+#define MCD_EXT_VERSION 1
+#define MCD_EXT_MAX 1232          /* longest extended query or reply */
+#define MCD_EXT_NONCE_LEN 8
+#define MCD_EXT_ID_LEN 8
+#define MCD_EXT_HDR_LEN 15        /* magic 4, version, kind, flags, nonce 8 */
+#define MCD_EXT_KIND_QUERY 1
+#define MCD_EXT_KIND_REPLY 2
+#define MCD_EXT_FLAG_TRUNC 0x01
+#define MCD_EXT_TLV_PAD 0
+#define MCD_EXT_TLV_WINDOW 1
+#define MCD_EXT_TLV_KNOWN 2
+#define MCD_EXT_TLV_TXT 3
+#define MCD_EXT_WINDOW_MAX_MS 1000 /* the bound a responder enforces */
+#define MCD_EXT_DEFAULT_WINDOW_MS 80
+#define MCD_EXT_QUERY_PAD 128      /* client pads extended queries to this */
+#define MCD_EXT_PEER_MS 10000      /* rule 4: plain copies of an ext client */
+#define MCD_EXT_KNOWN_K 5
+#define MCD_EXT_KNOWN_K_MAX 16
+#define MCD_TXT_PAIRS_MAX 16       /* pairs a device declares at most */
+#define MCD_TXT_PAIR_MAX 255       /* bytes of one "key=value" */
+#define MCD_TXT_KEY_MAX 32
+
+/* A decoded extended query (pointers into the datagram). */
+typedef struct mcd_ext_query {
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t flags;
+    bool has_window;
+    uint16_t window_ms;
+    bool has_known;
+    uint16_t salt;
+    uint8_t k;                /* 1..MCD_EXT_KNOWN_K_MAX */
+    const uint8_t *filter;    /* borrowed */
+    size_t filter_len;        /* bytes; m = 8 * filter_len */
+} mcd_ext_query;
+
+/* Write query text + NUL + header (kind 1, q->flags, q->nonce) + WINDOW
+ * (if q->has_window) + KNOWN (if q->has_known: salt, k, filter_len bytes of
+ * filter) + a PAD TLV when the datagram is shorter than pad_to, so that it
+ * is at least pad_to bytes long (a PAD TLV takes 3 bytes at least).
+ * Returns the length, MCD_E_TOOLONG (over cap or MCD_EXT_MAX), MCD_E_INVAL
+ * (NULL, k out of 1..16, empty filter, a bad query text). */
+MCD_EXTERN
+int mcd_ext_query_encode(const uint8_t *query, size_t query_len,
+                         const mcd_ext_query *q, size_t pad_to,
+                         uint8_t *out, size_t cap);
+
+/* data[0..query_len) is the query and data[query_len] is 0 (the caller
+ * checked). Returns 0 with *out filled (pointers into data), MCD_E_BADEXT
+ * (longer than MCD_EXT_MAX, header cut short, bad magic, version 0, a TLV
+ * past the end, KNOWN shorter than 4 bytes or k 0 or > 16, WINDOW not 2
+ * bytes), 1 for a well-formed header of another kind (not a query: ignore
+ * it), or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_query_decode(const uint8_t *data, size_t len, size_t query_len,
+                         mcd_ext_query *out);
+
+/* Bloom filter of known ids (docs/PROTOCOL.md "Known answers"): set, or
+ * test, the k bits of `id` for this nonce and salt. An empty filter holds
+ * nothing (has: false). */
+MCD_EXTERN
+void mcd_ext_known_add(uint8_t *filter, size_t filter_len, uint8_t k,
+                       const uint8_t nonce[MCD_EXT_NONCE_LEN], uint16_t salt,
+                       const uint8_t id[MCD_EXT_ID_LEN]);
+MCD_EXTERN
+bool mcd_ext_known_has(const uint8_t *filter, size_t filter_len, uint8_t k,
+                       const uint8_t nonce[MCD_EXT_NONCE_LEN], uint16_t salt,
+                       const uint8_t id[MCD_EXT_ID_LEN]);
+/* Filter bytes for n ids at 8 bits each: max(n, 1), at most room. */
+MCD_EXTERN
+size_t mcd_ext_known_size(size_t n, size_t room);
+
+/* Write a reply template: the reply text + NUL + header (kind 2, flags 0,
+ * nonce zero) + id + one TXT TLV per pair, in order (each checked with
+ * mcd_txt_check). Returns the full length and sets *base_len to the length
+ * without the TXT TLVs; MCD_E_TOOLONG (over cap or MCD_EXT_MAX, or more
+ * than MCD_TXT_PAIRS_MAX pairs), MCD_E_BADTXT, MCD_E_BADREPLY (a text that
+ * is not a reply), MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
+                           const uint8_t id[MCD_EXT_ID_LEN],
+                           const char *const *txt, size_t ntxt, uint8_t *out,
+                           size_t cap, size_t *base_len);
+
+/* A decoded extended reply. */
+typedef struct mcd_ext_reply {
+    mcd_reply base;                       /* the text, parsed strictly */
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t id[MCD_EXT_ID_LEN];
+    uint8_t flags;
+    const uint8_t *tlv; size_t tlv_len;   /* the TLV area, in the datagram */
+} mcd_ext_reply;
+
+/* Returns 0; MCD_E_BADREPLY (no NUL, or the text before it does not
+ * parse) or MCD_E_BADEXT (longer than MCD_EXT_MAX, header or TLVs
+ * malformed, kind not 2); MCD_E_INVAL. A datagram with no NUL at all is a
+ * chapter reply: use mcd_reply_parse. */
+MCD_EXTERN
+int mcd_ext_reply_decode(const uint8_t *data, size_t len, mcd_ext_reply *out);
+
+/* Walk the TXT pairs of a well-formed TLV area (as decoded): start with
+ * *pos = 0; returns true with the pair and its length set (raw bytes: check them with
+ * mcd_txt_check before use) and *pos advanced, false at the end. Other TLV
+ * types are skipped. */
+MCD_EXTERN
+bool mcd_ext_txt_next(const uint8_t *tlv, size_t tlv_len, size_t *pos,
+                      const uint8_t **pair, size_t *len);
+
+/* A "key=value" pair: 1..MCD_TXT_KEY_MAX bytes of letters, digits, '.',
+ * '_', '-', then '=', then a value (may be empty) of bytes 0x20-0x7e or
+ * from 0x80 (UTF-8); MCD_TXT_PAIR_MAX bytes at most. Returns 0,
+ * MCD_E_BADTXT, MCD_E_TOOLONG or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_txt_check(const uint8_t *pair, size_t len);
+
+/* Ids. EUI-64 of a MAC (aa bb cc ff fe dd ee ff, docs/PROTOCOL.md). */
+MCD_EXTERN
+void mcd_ext_id_from_mac(const uint8_t mac[6], uint8_t id[MCD_EXT_ID_LEN]);
+/* FNV-1a-64 of the bytes, big-endian. */
+MCD_EXTERN
+void mcd_ext_id_hash(const uint8_t *data, size_t len,
+                     uint8_t id[MCD_EXT_ID_LEN]);
+/* Exactly 16 hex digits (either case), nothing else. Returns 0,
+ * MCD_E_BADID or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_id_parse(const char *text, uint8_t id[MCD_EXT_ID_LEN]);
+/* 16 lowercase hex digits and a NUL. */
+MCD_EXTERN
+void mcd_ext_id_format(const uint8_t id[MCD_EXT_ID_LEN], char out[17]);
 
 /* ------------------------------------------------------------------------ */
 /* Time                                                                       */
