@@ -685,7 +685,7 @@ typedef struct mcd_device {
     mcd_time at;       /* when it arrived */
     mcd_time elapsed;  /* since the query started */
     bool ext;          /* it answered in the extension: id, txt are set */
-    uint8_t id[8];     /* MCD_EXT_ID_LEN bytes */
+    uint8_t id[MCD_EXT_ID_LEN];
     mcd_device_addr addrs[MCD_DEVICE_ADDRS]; /* naddrs of them */
     uint8_t naddrs;
     uint32_t addrs_dropped; /* further endpoints, not kept */
@@ -720,7 +720,7 @@ typedef struct mcd_qcore_config {
     bool chapter_only;    /* send only the plain query, as the chapter */
     uint32_t window_ms;   /* WINDOW asked of devices, 1-MCD_EXT_WINDOW_MAX_MS;
                              0: MCD_EXT_DEFAULT_WINDOW_MS */
-    uint8_t nonce[8];     /* MCD_EXT_NONCE_LEN random bytes, one per run */
+    uint8_t nonce[MCD_EXT_NONCE_LEN]; /* random, one per run */
 } mcd_qcore_config;
 
 /* What mcd_qcore_input() made of a datagram. */
