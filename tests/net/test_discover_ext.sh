@@ -62,4 +62,78 @@ t_check "--chapter: no extended peer answers (no extended query sent)" \
     test ! -s "$tmp/d1c.json"
 kill "$forger_pid" "$echo_pid"
 wait "$forger_pid" "$echo_pid" 2>/dev/null
+
+# 2. A mixed link: two mcdisc devices (h4 also on a second link of the
+# same LAN, 198.18.200.5), the chapter's strcmp receiver (h5) and a device
+# that compares the 33 bytes exactly (h6, book_receiver), all found in one
+# default run.
+A4=198.18.200.5
+ip -n "$LAB_BR" link add q4 type veth peer name eth1 netns "$(lab_ns 4)" &&
+    ip -n "$LAB_BR" link set q4 master br0 up &&
+    ip -n "$(lab_ns 4)" addr add $A4/16 dev eth1 &&
+    ip -n "$(lab_ns 4)" link set eth1 up || lab_die "FAIL: h4's second link"
+lab_bg 4 "$tmp/r4.log" "$MCDISC" respond --id 00000000000000a4 \
+    --txt fw=1.4.2 --txt model=C3-Lamp
+lab_bg 5 "$tmp/s5.log" "$STRCMP_RECEIVER" $G 3333 "$(lab_ip 5)" "Strcmp lamp http 80"
+lab_bg 6 "$tmp/b6.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip 6)" "Exact lamp http 80"
+lab_bg 7 "$tmp/r7.log" "$MCDISC" respond --id 00000000000000a7 --name "Seven"
+started "$tmp/r4.log" answering "responder h4"
+started "$tmp/s5.log" ready "strcmp receiver"
+started "$tmp/b6.log" ready "exact receiver"
+started "$tmp/r7.log" answering "responder h7"
+# Both of h4's links hold the membership before the run.
+for _ in $(seq 100); do
+    [ "$(lab_exec 4 ip maddr show dev eth1 | grep -c 232.10.11.12)" -ge 1 ] && break
+    sleep 0.05
+done
+
+lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/d2.json" 2>"$tmp/d2.err"
+T_LOG="$tmp/d2.err"
+t_check "discover exits 0" test $? -eq 0
+t_jq "the strcmp receiver is listed once, without an id" \
+    "[.[] | select(.name == \"Strcmp lamp\")] | length == 1 and (.[0] | has(\"id\") | not)" \
+    "$tmp/d2.json"
+t_jq "the exact-33-byte device is listed once, without an id" \
+    "[.[] | select(.name == \"Exact lamp\" and .address == \"$(lab_ip 6)\" and (has(\"id\") | not))] | length == 1" \
+    "$tmp/d2.json"
+t_jq "mcdisc device h7 is listed once, with its id" \
+    "[.[] | select(.id == \"00000000000000a7\" and .name == \"Seven\")] | length == 1" \
+    "$tmp/d2.json"
+t_jq "h4, answering from two addresses, is listed once with its id and TXT" \
+    "[.[] | select(.id == \"00000000000000a4\" and .txt == {\"fw\": \"1.4.2\", \"model\": \"C3-Lamp\"})] | length == 1" \
+    "$tmp/d2.json"
+t_jq "...with both addresses" \
+    "[.[] | select(.id == \"00000000000000a4\") | .addresses[] | .address] | sort == ([\"$(lab_ip 4)\", \"$A4\"] | sort)" \
+    "$tmp/d2.json"
+t_check "exactly 4 devices" test "$(count "$tmp/d2.json" true)" -eq 4
+t_check "the strcmp receiver answered extended copies too (query, NUL, ...)" \
+    grep -q " len 63 answered$" "$tmp/s5.log"
+t_check "...and never went deaf: it answered every datagram of the run" \
+    test "$(grep -c ' ignored$' "$tmp/s5.log")" -eq 0 -a "$(grep -c ' len 33 answered$' "$tmp/s5.log")" -ge 5
+lab_exec 1 "$MCDISC" discover --timeout 600 >"$tmp/d2.txt" 2>/dev/null
+t_check "human output: h4's second address on an indented line" \
+    grep -Eq "^    also ($(lab_ip 4)|$A4):3333 +eth0$" "$tmp/d2.txt"
+unset T_LOG
+
+# 3. The strcmp receiver is faithful: one 42-byte datagram to the group
+# (the query and 9 more bytes, no NUL) makes it deaf to plain queries...
+printf 'Are you Espressif IOT Smart Light123456789' |
+    lab_exec 8 socat -u - UDP4-DATAGRAM:$G:3333,ip-multicast-ttl=1
+wait_for "$tmp/s5.log" " len 42 ignored$" || t_fail "the 42-byte datagram reached h5"
+lab_exec 1 "$MCDISC" discover --chapter --json --timeout 600 >"$tmp/d3.json" 2>/dev/null
+t_jq "after a 42-byte datagram, --chapter no longer finds the strcmp receiver" \
+    'all(.name != "Strcmp lamp") and any(.name == "Exact lamp")' "$tmp/d3.json"
+# ...and a default run, whose extended copies end the query with a NUL,
+# finds it again.
+lab_exec 1 "$MCDISC" discover --json --timeout 600 >"$tmp/d3b.json" 2>/dev/null
+t_jq "a default run finds it again" 'any(.name == "Strcmp lamp")' "$tmp/d3b.json"
+
+# 4. Two responders on one host (h7, one address and port), different
+# ids, the same text: two devices.
+lab_bg 7 "$tmp/r7b.log" "$MCDISC" respond --id 00000000000000b7 --name "Seven"
+started "$tmp/r7b.log" answering "second responder on h7"
+lab_exec 1 "$MCDISC" discover --json --timeout 1000 >"$tmp/d4.json" 2>/dev/null
+t_jq "two responders on one host with different ids are two devices" \
+    "[.[] | select(.name == \"Seven\" and .address == \"$(lab_ip 7)\") | .id] | sort == [\"00000000000000a7\", \"00000000000000b7\"]" \
+    "$tmp/d4.json"
 t_done
