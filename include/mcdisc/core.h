@@ -495,7 +495,11 @@ int mcd_timeout_ms(mcd_time next, mcd_time now);
     X(RATE_GLOBAL, "over the global reply rate")                             \
     X(FULL, "too many replies pending")                                      \
     X(UNRESOLVED, "querier not resolved (ARP/ND), too many others waiting")  \
-    X(SEND_FAILED, "the reply could not be sent")
+    X(SEND_FAILED, "the reply could not be sent")                            \
+    X(KNOWN, "already known to the querier")                                 \
+    X(EXT_CLIENT, "plain copy from a client that asked in the extension")    \
+    X(MALFORMED_EXT, "malformed mcdisc extension")                           \
+    X(SHORT_QUERY, "extended query too short for the reply")
 
 enum mcd_ignore {
 #define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
@@ -529,6 +533,15 @@ typedef struct mcd_rcore_config {
     /* Global token bucket: replies per second and burst (0: no limit). */
     uint32_t rate_per_s;
     uint32_t rate_burst;
+    /* The extension (docs/PROTOCOL.md, "The extension, version 1"). When
+     * ext_enabled, extended queries get ext_reply (borrowed; made by
+     * mcd_ext_reply_template() from `reply` and `id`), whole or cut to
+     * ext_base_len; else they are "the query followed by other bytes". */
+    bool ext_enabled;
+    const uint8_t *ext_reply;
+    size_t ext_reply_len;
+    size_t ext_base_len;
+    uint8_t id[MCD_EXT_ID_LEN];
 } mcd_rcore_config;
 
 /* The limits every socket layer's responder starts from. */
@@ -560,12 +573,15 @@ typedef struct mcd_rcore_rx {
     uint32_t rnd;             /* a random number, for the reply delay */
 } mcd_rcore_rx;
 
-/* One reply to send. */
+/* One reply to send: write its bytes with mcd_rcore_tx_write(). */
 typedef struct mcd_rcore_tx {
     mcd_endpoint to;
     uint32_t ifindex; /* send out of the interface the query came in on */
-    const uint8_t *data;
-    size_t len;
+    const uint8_t *data; /* the chapter reply, or the extension's template */
+    size_t len;          /* bytes to send (of the template: base or all) */
+    bool ext;            /* an extended reply: nonce and flags patched in */
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t flags;
 } mcd_rcore_tx;
 
 typedef struct mcd_rcore_pending_ {
@@ -576,8 +592,12 @@ typedef struct mcd_rcore_pending_ {
 
 typedef struct mcd_rcore_querier_ {
     mcd_addr addr;
-    mcd_time last; /* when it was last answered */
+    mcd_time last; /* when it was last answered (if answered) */
     bool used;
+    bool answered;
+    bool ext;         /* sent an extended query at ext_at from ext_port */
+    uint16_t ext_port;
+    mcd_time ext_at;
 } mcd_rcore_querier_;
 
 /* The responder core (state in priv_, see "Private state" above). */
@@ -615,6 +635,12 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
 MCD_EXTERN
 bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
 
+/* Write the bytes of `tx` into out: a copy of the chapter reply, or the
+ * template's first tx->len bytes with the query's nonce and the flags
+ * patched in. Returns tx->len, or 0 when cap is too small. */
+MCD_EXTERN
+size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap);
+
 /* Count the fate of a reply taken with mcd_rcore_poll(): MCD_IGNORE_NONE
  * when it was sent (rc->answered), else why not (MCD_IGNORE_SEND_FAILED,
  * MCD_IGNORE_UNRESOLVED, ...; rc->ignored[]). */
@@ -624,6 +650,11 @@ void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 /* When the next pending reply is due, or MCD_TIME_NEVER. */
 MCD_EXTERN
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
+
+/* The id of the extension's replies into id; false (id untouched) when
+ * the extension is off. */
+MCD_EXTERN
+bool mcd_rcore_id(const mcd_rcore *rc, uint8_t id[MCD_EXT_ID_LEN]);
 
 /* Replies counted as sent (mcd_rcore_done with MCD_IGNORE_NONE). */
 MCD_EXTERN
@@ -652,6 +683,11 @@ typedef struct mcd_responder_opts {
     uint32_t delay_min_ms, delay_max_ms;
     uint32_t querier_interval_ms;
     uint32_t rate_per_s, rate_burst;
+    /* The extension: the instance id as 16 hex digits (NULL: the layer
+     * derives one), and TXT "key=value" pairs (borrowed). */
+    const char *id;
+    const char *const *txt;
+    size_t ntxt;
 } mcd_responder_opts;
 
 /* Fill o with the defaults: the chapter's exchange and the MCD_DEFAULT_*
