@@ -150,4 +150,40 @@ lab_exec 1 "$MCDISC" discover --json --timeout 1000 >"$tmp/d4.json" 2>/dev/null
 t_jq "two responders on one host with different ids are two devices" \
     "[.[] | select(.name == \"Seven\" and .address == \"$(lab_ip 7)\") | .id] | sort == [\"00000000000000a7\", \"00000000000000b7\"]" \
     "$tmp/d4.json"
+# 5. Known answers: 20 mcdisc devices on a clean link, one default run:
+# each is named in KNOWN once heard, so the client receives about one
+# reply per device (at most 22, counted on the wire by nftables), where
+# --chapter gets one per device per copy.
+lab_down
+N=20
+C=$((N + 1))
+lab_up $C
+for i in $(seq 1 $N); do
+    lab_bg "$i" "$tmp/k$i.log" "$MCDISC" respond --id "$(printf '%016x' "$i")" \
+        --name "Device $i"
+done
+for i in $(seq 1 $N); do started "$tmp/k$i.log" answering "device $i"; done
+lab_exec $C nft -f - <<'NFT' || lab_die "FAIL: nft counter on the client"
+table inet mcdcount {
+    counter replies { }
+    chain input {
+        type filter hook input priority 0; policy accept;
+        udp sport 3333 counter name replies
+    }
+}
+NFT
+replies() { lab_exec $C nft -j list counter inet mcdcount replies |
+    jq '.nftables[] | select(.counter) | .counter.packets'; }
+lab_exec $C "$MCDISC" discover --json --timeout 2000 >"$tmp/k.json" 2>"$tmp/k.err"
+n=$(replies)
+t_check "default run: all $N devices found" test "$(count "$tmp/k.json" 'has("id")')" -eq $N
+t_check "default run: $n replies on the wire for $N devices (at most $((N * 11 / 10)))" \
+    test "$n" -ge $N -a "$n" -le $((N * 11 / 10))
+t_check "the client's own count of datagrams received agrees" \
+    test "$(stats "$tmp/k.err" received)" -eq "$n"
+lab_exec $C "$MCDISC" discover --chapter --json --timeout 2000 >"$tmp/kc.json" 2>"$tmp/kc.err"
+nc=$(($(replies) - n))
+copies=$(stats "$tmp/kc.err" copies)
+t_check "--chapter: all $N found, $nc replies for $copies copies (one per device per copy, less the rate limit)" \
+    test "$(count "$tmp/kc.json" true)" -eq $N -a "$nc" -ge $((N * copies / 2))
 t_done
