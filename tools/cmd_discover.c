@@ -42,9 +42,10 @@ const char cmd_discover_usage[] =
     "      --window MS     ask extended devices to spread their replies over\n"
     "                      MS milliseconds, 1-" CLI_STR(MCD_EXT_WINDOW_MAX_MS)
     " (default " CLI_STR(MCD_EXT_DEFAULT_WINDOW_MS) ")\n"
-    "  -j, --json          one JSON object per device per line, when the run\n"
-    "                      ends (complete addresses and TXT); counters as one\n"
-    "                      JSON object on stderr\n"
+    "  -j, --json          one JSON object per device per line; a device that\n"
+    "                      gains an address, its id or its TXT later is\n"
+    "                      printed again with \"update\":true; the counters\n"
+    "                      as one JSON object on stderr\n"
     "  -h, --help          this help\n\n"
     "Replies count only from a unicast address and port, and with TTL 1\n"
     "only from the link they arrived on; extended replies only with this\n"
@@ -172,57 +173,6 @@ static void print_addrs(const dctx *c, const mcd_device *d, size_t from)
     }
 }
 
-static shown *shown_of(const dctx *c, const mcd_device *d)
-{
-    size_t i = (size_t)(d - mcd_query_device(c->q, 0));
-
-    return i < DEVICE_TABLE ? &c->shown[i] : NULL;
-}
-
-static void print_device(void *ctx, const mcd_device *d)
-{
-    const dctx *c = ctx;
-    char ep[CLI_ENDPOINT_STRLEN];
-    shown *sh = shown_of(c, d);
-
-    if (c->o->json)
-        return; /* printed when the run ends, with every address */
-    cli_format_endpoint(&d->from, ep, sizeof ep);
-    printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
-    cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
-    fputs("  ", stdout);
-    cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
-    printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
-    if (d->ext) {
-        fputs("  ", stdout);
-        print_id(d);
-    }
-    fputc('\n', stdout);
-    print_addrs(c, d, 1);
-    if (sh != NULL)
-        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
-    cli_flush();
-}
-
-/* A listed device gained its id, an address or its full TXT: indented
- * lines under it with what is new. */
-static void print_update(void *ctx, const mcd_device *d)
-{
-    const dctx *c = ctx;
-    shown *sh = shown_of(c, d);
-
-    if (c->o->json || sh == NULL)
-        return;
-    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
-        fputs("    ", stdout);
-        print_id(d);
-        fputc('\n', stdout);
-    }
-    print_addrs(c, d, sh->naddrs);
-    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
-    cli_flush();
-}
-
 /* "addresses": every endpoint it answered from, the first one first. */
 static void json_addrs(const dctx *c, const mcd_device *d)
 {
@@ -264,7 +214,9 @@ static void json_txt(const mcd_device *d)
     printf("},\"txt_truncated\":%s", d->txt_truncated ? "true" : "false");
 }
 
-static void json_device(const dctx *c, const mcd_device *d)
+/* The device's whole object; an update says so, and repeats the address,
+ * port and text of its first line (the last line for those is complete). */
+static void json_device(const dctx *c, const mcd_device *d, bool update)
 {
     char addr[CLI_ADDR_STRLEN], id[17];
 
@@ -287,7 +239,65 @@ static void json_device(const dctx *c, const mcd_device *d)
     }
     json_addrs(c, d);
     json_txt(d);
-    fputs("}\n", stdout);
+    fputs(update ? ",\"update\":true}\n" : "}\n", stdout);
+    cli_flush();
+}
+
+static shown *shown_of(const dctx *c, const mcd_device *d)
+{
+    size_t i = (size_t)(d - mcd_query_device(c->q, 0));
+
+    return i < DEVICE_TABLE ? &c->shown[i] : NULL;
+}
+
+static void print_device(void *ctx, const mcd_device *d)
+{
+    const dctx *c = ctx;
+    char ep[CLI_ENDPOINT_STRLEN];
+    shown *sh = shown_of(c, d);
+
+    if (c->o->json) {
+        json_device(c, d, false);
+        return;
+    }
+    cli_format_endpoint(&d->from, ep, sizeof ep);
+    printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
+    cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
+    fputs("  ", stdout);
+    cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
+    printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
+    if (d->ext) {
+        fputs("  ", stdout);
+        print_id(d);
+    }
+    fputc('\n', stdout);
+    print_addrs(c, d, 1);
+    if (sh != NULL)
+        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    cli_flush();
+}
+
+/* A listed device gained its id, an address or its full TXT: indented
+ * lines under it with what is new. */
+static void print_update(void *ctx, const mcd_device *d)
+{
+    const dctx *c = ctx;
+    shown *sh = shown_of(c, d);
+
+    if (c->o->json) {
+        json_device(c, d, true);
+        return;
+    }
+    if (sh == NULL)
+        return;
+    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
+        fputs("    ", stdout);
+        print_id(d);
+        fputc('\n', stdout);
+    }
+    print_addrs(c, d, sh->naddrs);
+    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    cli_flush();
 }
 
 static int loop(dctx *ctx, mcd_query *q, struct pollfd *pfd, size_t n)
@@ -326,9 +336,6 @@ static int run(dopts *o, mcd_query *q)
         mcd_query_on_update(q, print_update);
         rc = loop(&ctx, q, pfd, n);
     }
-    for (size_t i = 0; o->json && rc == EXIT_OK && mcd_query_device(q, i); i++)
-        json_device(&ctx, mcd_query_device(q, i));
-    cli_flush();
     free(fds);
     free(pfd);
     free(ctx.shown);
