@@ -162,13 +162,16 @@ static void print_id(const mcd_device *d)
     print_txt(d);
 }
 
+/* Update lines name the device by its short id: other devices' lines may
+ * have come in between. */
 static void print_addrs(const dctx *c, const mcd_device *d, size_t from)
 {
-    char ep[CLI_ENDPOINT_STRLEN];
+    char ep[CLI_ENDPOINT_STRLEN], id[17];
 
+    mcd_ext_id_format(d->id, id);
     for (size_t i = from; i < d->naddrs; i++) {
         cli_format_endpoint(&d->addrs[i].ep, ep, sizeof ep);
-        printf("    also %-22s %s\n", ep,
+        printf("    id %.8s also %s %s\n", id, ep,
                mcd_query_ifname(c->q, d->addrs[i].ifindex));
     }
 }
@@ -291,8 +294,14 @@ static void print_update(void *ctx, const mcd_device *d)
     if (sh == NULL)
         return;
     if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
+        char ep[CLI_ENDPOINT_STRLEN];
+
         fputs("    ", stdout);
         print_id(d);
+        if (!sh->ext) { /* listed from its chapter reply: say which */
+            cli_format_endpoint(&d->from, ep, sizeof ep);
+            printf(" (is %s)", ep);
+        }
         fputc('\n', stdout);
     }
     print_addrs(c, d, sh->naddrs);

@@ -130,7 +130,7 @@ t_check "...and never went deaf: it answered every datagram of the run" \
     test "$(grep -c ' ignored$' "$tmp/s5.log")" -eq 0 -a "$(grep -c ' len 33 answered$' "$tmp/s5.log")" -ge 5
 lab_exec 1 "$MCDISC" discover --timeout 600 >"$tmp/d2.txt" 2>/dev/null
 t_check "human output: the second address of id a8 on an indented line" \
-    grep -Eq "^    also ($(lab_ip 3)|$(lab_ip 8)):3333 +eth0$" "$tmp/d2.txt"
+    grep -Eq "^    id 00000000 also ($(lab_ip 3)|$(lab_ip 8)):3333 eth0$" "$tmp/d2.txt"
 unset T_LOG
 
 # 3. The strcmp receiver is faithful: one 42-byte datagram to the group
