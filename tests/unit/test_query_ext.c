@@ -399,6 +399,24 @@ static void per_source_ext(void **state)
     assert_int_equal(stats(&q).capped, 47);
 }
 
+/* Many ids from one endpoint with one text (a forger's cheapest flood):
+ * per_source counts every entry of the address, wherever the lookup for
+ * the same text stops. */
+static void per_source_same_text(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {.per_source = 2};
+
+    (void)state;
+    start_cfg(&q, &cfg);
+    for (uint8_t i = 0; i < 10; i++) {
+        rbuf r = reply(R, NONCE, i, 0);
+        assert_int_equal(feed(&q, &r, ep(66, 3333), NULL),
+                         i < 2 ? MCD_Q_NEW : MCD_Q_CAPPED);
+    }
+    assert_int_equal(stats(&q).found, 2);
+}
+
 /* Wrong nonce: never a device, counted; whatever its content. */
 static void forged_nonce(void **state)
 {
@@ -673,6 +691,7 @@ int main(void)
         cmocka_unit_test(two_ids_one_endpoint),
         cmocka_unit_test(id_collision_other_text),
         cmocka_unit_test(per_source_ext),
+        cmocka_unit_test(per_source_same_text),
         cmocka_unit_test(forged_nonce),
         cmocka_unit_test(unknown_tlvs_skipped),
         cmocka_unit_test(txt_hostile),
