@@ -324,6 +324,7 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 /* no I/O, no heap                                                           */
 
 #define MCD_EXT_VERSION 1
+#define MCD_EXT_MAGIC "MCDX"      /* 4d 43 44 58, after the query's NUL */
 #define MCD_EXT_MAX 1232          /* longest extended query or reply */
 #define MCD_EXT_NONCE_LEN 8
 #define MCD_EXT_ID_LEN 8
