@@ -137,7 +137,7 @@ typedef struct dctx {
     shown *shown; /* per table entry, DEVICE_TABLE of them */
 } dctx;
 
-#define DEVICE_TABLE 4096 /* mcd_query_config's default max_devices */
+#define DEVICE_TABLE 4096 /* the device table's size (max_devices) */
 
 /* "key=value" pairs, space-separated, made safe for a terminal. */
 static void print_txt(const mcd_device *d)
@@ -412,7 +412,8 @@ int cmd_discover(int argc, char **argv)
                        .port = MCD_DEFAULT_PORT,
                        .timeout_ms = CLI_DEFAULT_TIMEOUT_MS,
                        .interval_ms = CLI_DEFAULT_INTERVAL_MS,
-                       .max_interval_ms = CLI_DEFAULT_MAX_INTERVAL_MS}};
+                       .max_interval_ms = CLI_DEFAULT_MAX_INTERVAL_MS,
+                       .max_devices = DEVICE_TABLE}};
     mcd_query *q;
     size_t bad;
     int rc = parse_args(&o, argc, argv);
