@@ -417,6 +417,36 @@ static void per_source_same_text(void **state)
     assert_int_equal(stats(&q).found, 2);
 }
 
+/* The source rules hold for extended replies too, before the nonce is
+ * even looked at: off the link (TTL 1), port 0, sent to a group. */
+static void ext_source_rules(void **state)
+{
+    mcd_qcore q;
+    rbuf r = reply(R, NONCE, 1, 0);
+    mcd_endpoint far = {.addr = {.family = MCD_AF_INET4, .b = {8, 8, 8, 8}},
+                        .port = 3333},
+                 zero = ep(2, 0), a = ep(2, 3333);
+    mcd_qcore_rx rx = {.data = r.b, .len = r.n, .from = &far, .ifindex = 2};
+
+    (void)state;
+    start(&q);
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_OFF_LINK);
+    rx.src_on_link = true;
+    rx.from = &zero;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_BAD_SOURCE);
+    rx.from = &a;
+    rx.src_broadcast = true;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_BAD_SOURCE);
+    rx.src_broadcast = false;
+    rx.dst_is_group = true;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_MULTICAST);
+    assert_int_equal(stats(&q).off_link, 1);
+    assert_int_equal(stats(&q).bad_source, 2);
+    assert_int_equal(stats(&q).found, 0);
+    rx.dst_is_group = false;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_NEW);
+}
+
 /* Wrong nonce: never a device, counted; whatever its content. */
 static void forged_nonce(void **state)
 {
@@ -692,6 +722,7 @@ int main(void)
         cmocka_unit_test(id_collision_other_text),
         cmocka_unit_test(per_source_ext),
         cmocka_unit_test(per_source_same_text),
+        cmocka_unit_test(ext_source_rules),
         cmocka_unit_test(forged_nonce),
         cmocka_unit_test(unknown_tlvs_skipped),
         cmocka_unit_test(txt_hostile),
