@@ -42,14 +42,14 @@ const char cmd_discover_usage[] =
     "      --window MS     ask extended devices to spread their replies over\n"
     "                      MS milliseconds, 1-" CLI_STR(MCD_EXT_WINDOW_MAX_MS)
     " (default " CLI_STR(MCD_EXT_DEFAULT_WINDOW_MS) ")\n"
-    "  -j, --json          one JSON object per device per line; a device that\n"
-    "                      gains an address, its id or its TXT later is\n"
-    "                      printed again with \"update\":true; the counters\n"
-    "                      as one JSON object on stderr\n"
+    "  -j, --json          one JSON object per device per line, when the run\n"
+    "                      ends (with every address and its full TXT); the\n"
+    "                      counters as one JSON object on stderr\n"
     "  -h, --help          this help\n\n"
     "Replies count only from a unicast address and port, and with TTL 1\n"
     "only from the link they arrived on; extended replies only with this\n"
     "run's random nonce (others are forged: counted on stderr).\n\n"
+    "SIGINT or SIGTERM ends the run early, as the timeout does.\n\n"
     "Exit: 0 when at least one device (or N with --count) answered, 1 when\n"
     "fewer did before the timeout, 2 on a usage or system error, 3 when the\n"
     "device table filled up and some devices may be missing.\n";
@@ -217,9 +217,8 @@ static void json_txt(const mcd_device *d)
     printf("},\"txt_truncated\":%s", d->txt_truncated ? "true" : "false");
 }
 
-/* The device's whole object; an update says so, and repeats the address,
- * port and text of its first line (the last line for those is complete). */
-static void json_device(const dctx *c, const mcd_device *d, bool update)
+/* The device's whole object, one line. */
+static void json_device(const dctx *c, const mcd_device *d)
 {
     char addr[CLI_ADDR_STRLEN], id[17];
 
@@ -242,7 +241,17 @@ static void json_device(const dctx *c, const mcd_device *d, bool update)
     }
     json_addrs(c, d);
     json_txt(d);
-    fputs(update ? ",\"update\":true}\n" : "}\n", stdout);
+    fputs("}\n", stdout);
+}
+
+/* --json: every device once, when the run ends, with every address it
+ * answered from and its full TXT (they may come after its first reply). */
+static void json_all(const dctx *c)
+{
+    const mcd_device *d;
+
+    for (size_t i = 0; (d = mcd_query_device(c->q, i)) != NULL; i++)
+        json_device(c, d);
     cli_flush();
 }
 
@@ -259,10 +268,8 @@ static void print_device(void *ctx, const mcd_device *d)
     char ep[CLI_ENDPOINT_STRLEN];
     shown *sh = shown_of(c, d);
 
-    if (c->o->json) {
-        json_device(c, d, false);
-        return;
-    }
+    if (c->o->json)
+        return; /* printed when the run ends, complete (json_all) */
     cli_format_endpoint(&d->from, ep, sizeof ep);
     printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
     cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
@@ -287,11 +294,7 @@ static void print_update(void *ctx, const mcd_device *d)
     const dctx *c = ctx;
     shown *sh = shown_of(c, d);
 
-    if (c->o->json) {
-        json_device(c, d, true);
-        return;
-    }
-    if (sh == NULL)
+    if (c->o->json || sh == NULL)
         return;
     if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
         char ep[CLI_ENDPOINT_STRLEN];
@@ -311,14 +314,14 @@ static void print_update(void *ctx, const mcd_device *d)
 
 static int loop(dctx *ctx, mcd_query *q, struct pollfd *pfd, size_t n)
 {
-    while (!mcd_query_done(q)) {
+    while (!mcd_query_done(q) && !cli_stop_signal) {
         int err = mcd_query_process(q, print_device, ctx);
 
         if (err < 0) {
             cli_error("discover: sending the query: %s", mcd_strerror(err));
             return EXIT_USAGE;
         }
-        if (!mcd_query_done(q) &&
+        if (!mcd_query_done(q) && !cli_stop_signal &&
             poll(pfd, (nfds_t)n, mcd_query_timeout(q)) < 0 && errno != EINTR) {
             cli_error("discover: poll: %s", strerror(errno));
             return EXIT_USAGE;
@@ -344,6 +347,8 @@ static int run(dopts *o, mcd_query *q)
             pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
         mcd_query_on_update(q, print_update);
         rc = loop(&ctx, q, pfd, n);
+        if (o->json)
+            json_all(&ctx); /* what was found, whatever ended the run */
     }
     free(fds);
     free(pfd);
@@ -426,6 +431,7 @@ int cmd_discover(int argc, char **argv)
                        o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
+    cli_catch_stop(); /* an early end still prints what was found */
     rc = run(&o, q);
     size_t found = mcd_query_found(q);
     if (rc == EXIT_OK && !o.json)
