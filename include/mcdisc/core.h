@@ -706,16 +706,44 @@ void mcd_responder_opts_init(mcd_responder_opts *o);
 /* ------------------------------------------------------------------------ */
 /* Query core (src/core/query.c): no sockets, no heap                        */
 
-/* A device found by a query. */
+/* Endpoints a device entry keeps (an extended device answering from more
+ * is counted in addrs_dropped), and bytes of TXT it stores: pairs that do
+ * not fit are left out whole (txt_truncated). */
+#define MCD_DEVICE_ADDRS 4
+#define MCD_DEVICE_TXT_MAX 512
+
+/* One endpoint a device answered from. */
+typedef struct mcd_device_addr {
+    mcd_endpoint ep;
+    uint32_t ifindex; /* where its reply arrived */
+} mcd_device_addr;
+
+/* A device found by a query. A chapter device is its endpoint and text;
+ * an extended one (docs/PROTOCOL.md, "Client rules") its id and text,
+ * with every endpoint it answered from. */
 typedef struct mcd_device {
-    mcd_endpoint from; /* who answered */
-    uint32_t ifindex;  /* where the reply arrived */
+    mcd_endpoint from; /* who answered first (addrs[0].ep) */
+    uint32_t ifindex;  /* where that reply arrived */
     mcd_reply reply;   /* its parsed fields */
     mcd_time rtt;      /* since the most recent query sent before it */
     mcd_time at;       /* when it arrived */
     mcd_time elapsed;  /* since the query started */
+    bool ext;          /* it answered in the extension: id, txt are set */
+    uint8_t id[MCD_EXT_ID_LEN];
+    mcd_device_addr addrs[MCD_DEVICE_ADDRS]; /* naddrs of them */
+    uint8_t naddrs;
+    uint32_t addrs_dropped; /* further endpoints, not kept */
+    /* Its TXT pairs as TXT TLVs (type 3, length, "key=value"): walk them
+     * with mcd_ext_txt_next(). Only pairs mcd_txt_check() accepts, each
+     * key once (the first). */
+    uint8_t txt[MCD_DEVICE_TXT_MAX];
+    uint16_t txt_len;
+    /* Pairs are missing: it only answered with flag T (its full reply did
+     * not fit our query), or they did not fit txt[], or broke the rules. */
+    bool txt_truncated;
     struct {
         uint32_t hash;
+        uint8_t t_replies; /* replies with flag T; UINT8_MAX: a full one came */
     } priv_;
 } mcd_device;
 
@@ -723,7 +751,7 @@ typedef struct mcd_qcore_config {
     const uint8_t *query; /* borrowed; must outlive the core */
     size_t query_len;
     uint32_t timeout_ms;  /* collect replies this long */
-    uint32_t sends;       /* copies of the query; 0: as many as fit */
+    uint32_t sends;       /* send times; 0: as many as fit */
     uint32_t interval_ms; /* first gap between copies; doubles each time */
     uint32_t max_interval_ms; /* ...up to this gap (0: no cap) */
     uint32_t count;       /* stop after this many devices; 0: no limit */
@@ -732,6 +760,11 @@ typedef struct mcd_qcore_config {
                              TTL > 1); else only on-link ones */
     uint32_t per_source;  /* devices listed per source address at most
                              (a forger bound); 0: no limit */
+    /* The extension (docs/PROTOCOL.md, "The extension, version 1"): */
+    bool chapter_only;    /* send only the plain query, as the chapter */
+    uint32_t window_ms;   /* WINDOW asked of devices, 1-MCD_EXT_WINDOW_MAX_MS;
+                             0: MCD_EXT_DEFAULT_WINDOW_MS */
+    uint8_t nonce[MCD_EXT_NONCE_LEN]; /* random, one per run */
 } mcd_qcore_config;
 
 /* What mcd_qcore_input() made of a datagram. */
@@ -741,12 +774,16 @@ enum mcd_qresult {
     MCD_Q_FULL = 2,      /* a new device, but the table is full */
     MCD_Q_CAPPED = 3,    /* a new device, but its source address already
                             has per_source devices listed */
+    MCD_Q_UPDATE = 4,    /* a listed device gained something: an address,
+                            its id, its full TXT */
     MCD_Q_QUERY = -1,    /* a copy of the query (ours or another client's) */
     MCD_Q_MULTICAST = -2,/* sent to a group, not to us */
     MCD_Q_MALFORMED = -3,/* does not parse as a reply */
     MCD_Q_BAD_SOURCE = -4, /* from port 0, or not a unicast address (a
                               broadcast, a group, the unspecified one) */
-    MCD_Q_OFF_LINK = -5  /* from off the link, and allow_offlink unset */
+    MCD_Q_OFF_LINK = -5, /* from off the link, and allow_offlink unset */
+    MCD_Q_BAD_NONCE = -6 /* an extended reply without our nonce: forged,
+                            or an answer to another client */
 };
 
 /* One datagram the client received, as the socket layer saw it. */
@@ -772,7 +809,8 @@ typedef struct mcd_qcore {
         uint32_t sent, gap_ms;
         uint64_t dropped; /* replies that were not devices (any reason) */
         /* Some of those, by reason; replies of devices left unlisted. */
-        uint64_t bad_source, off_link, capped, full;
+        uint64_t bad_source, off_link, capped, full, bad_nonce;
+        uint64_t received; /* every datagram fed */
     } priv_;
 } mcd_qcore;
 
@@ -785,6 +823,8 @@ typedef struct mcd_qcore_stats {
     uint64_t off_link;   /* ...of which MCD_Q_OFF_LINK */
     uint64_t capped;     /* devices left unlisted: MCD_Q_CAPPED */
     uint64_t full;       /* devices left unlisted: MCD_Q_FULL */
+    uint64_t bad_nonce;  /* ...of dropped: MCD_Q_BAD_NONCE */
+    uint64_t received;   /* datagrams fed, whatever they were */
 } mcd_qcore_stats;
 
 /* Start a query at `now` with a caller-owned device table of `cap`
@@ -793,13 +833,23 @@ MCD_EXTERN
 int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
                    mcd_device *table, size_t cap, mcd_time now);
 
-/* True when a copy of the query is due at `now`; the caller sends it on
- * every interface and the core counts it. */
+/* True when a send time is due at `now`; the core counts it, and the
+ * caller then sends each of its datagrams (mcd_qcore_datagram) on every
+ * interface. */
 MCD_EXTERN
 bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
 
-/* Feed one datagram received by the client. On MCD_Q_NEW, *dev (if not
- * NULL) points at the new table entry. */
+/* Datagram `i` of the latest send time into out[cap]: 0 the extended
+ * copy (WINDOW, KNOWN with the ids received so far salted with the copy
+ * number, PAD), 1 the plain query; with chapter_only, 0 the plain query.
+ * Returns its length, 0 when there is no datagram `i`, or MCD_E_TOOLONG
+ * (cap; MCD_EXT_MAX always fits). */
+MCD_EXTERN
+int mcd_qcore_datagram(const mcd_qcore *q, unsigned i, uint8_t *out,
+                       size_t cap);
+
+/* Feed one datagram received by the client. On MCD_Q_NEW and
+ * MCD_Q_UPDATE, *dev (if not NULL) points at the table entry. */
 MCD_EXTERN
 enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
                                  const mcd_qcore_rx *rx,
