@@ -600,6 +600,7 @@ typedef struct mcd_rcore_pending_ {
 
 typedef struct mcd_rcore_querier_ {
     mcd_addr addr;
+    uint32_t ifindex; /* a querier is an address on one link */
     mcd_time last; /* when it was last answered (if answered) */
     bool used;
     bool answered;

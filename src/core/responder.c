@@ -297,16 +297,18 @@ static mcd_time querier_touched(const mcd_rcore_querier_ *q)
     return a > e ? a : e;
 }
 
-/* The querier's entry: its own, else a free one, else the oldest (then
- * emptied, its addr set). */
-static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
+/* The querier's entry (an address on one link: a device on two links
+ * answers on each), else a free one, else the oldest (then emptied, its
+ * addr and link set). */
+static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a,
+                                         uint32_t ifindex)
 {
     mcd_rcore_querier_ *oldest = &rc->priv_.queriers[0];
 
     for (size_t i = 0; i < MCD_RESP_QUERIERS; i++) {
         mcd_rcore_querier_ *q = &rc->priv_.queriers[i];
 
-        if (q->used && mcd_addr_equal(&q->addr, a))
+        if (q->used && q->ifindex == ifindex && mcd_addr_equal(&q->addr, a))
             return q;
         if (!q->used)
             oldest = q;
@@ -316,14 +318,15 @@ static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
     memset(oldest, 0, sizeof *oldest);
     oldest->used = true;
     oldest->addr = *a;
+    oldest->ifindex = ifindex;
     return oldest;
 }
 
 /* The querier's entry when it may be answered now, else NULL. */
 static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
-                                         mcd_time now)
+                                         uint32_t ifindex, mcd_time now)
 {
-    mcd_rcore_querier_ *q = querier_slot(rc, a);
+    mcd_rcore_querier_ *q = querier_slot(rc, a, ifindex);
     mcd_time gap = (mcd_time)rc->priv_.cfg.querier_interval_ms * 1000u;
 
     if (q->answered && now - q->last < gap)
@@ -334,23 +337,25 @@ static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
 /* Rule 4: a plain query from an endpoint that asked in the extension in
  * the last MCD_EXT_PEER_MS is that client's copy for chapter devices. */
 static bool ext_client(const mcd_rcore *rc, const mcd_endpoint *src,
-                       mcd_time now)
+                       uint32_t ifindex, mcd_time now)
 {
     for (size_t i = 0; i < MCD_RESP_QUERIERS; i++) {
         const mcd_rcore_querier_ *q = &rc->priv_.queriers[i];
 
         if (q->used && q->ext && q->ext_port == src->port &&
-            mcd_addr_equal(&q->addr, &src->addr))
+            q->ifindex == ifindex && mcd_addr_equal(&q->addr, &src->addr))
             return now - q->ext_at < (mcd_time)MCD_EXT_PEER_MS * 1000u;
     }
     return false;
 }
 
-/* Rule 5: one pending reply per querier address. */
-static bool pending_for(const mcd_rcore *rc, const mcd_addr *a)
+/* Rule 5: one pending reply per querier address and link. */
+static bool pending_for(const mcd_rcore *rc, const mcd_addr *a,
+                        uint32_t ifindex)
 {
     for (size_t i = 0; i < MCD_RESP_PENDING; i++)
         if (rc->priv_.pending[i].used &&
+            rc->priv_.pending[i].tx.ifindex == ifindex &&
             mcd_addr_equal(&rc->priv_.pending[i].tx.to.addr, a))
             return true;
     return false;
@@ -405,7 +410,7 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
                                  const mcd_ext_query *eq, mcd_rcore_tx *tx)
 {
     const mcd_rcore_config *c = &rc->priv_.cfg;
-    mcd_rcore_querier_ *q = querier_slot(rc, &rx->src->addr);
+    mcd_rcore_querier_ *q = querier_slot(rc, &rx->src->addr, rx->ifindex);
 
     q->ext = true;
     q->ext_port = rx->src->port;
@@ -422,7 +427,7 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
     }
     if (tx->len > rx->len)
         return MCD_IGNORE_SHORT_QUERY;
-    if (pending_for(rc, &rx->src->addr))
+    if (pending_for(rc, &rx->src->addr, rx->ifindex))
         return MCD_IGNORE_RATE_QUERIER;
     tx->ext = true;
     tx->data = c->ext_reply;
@@ -456,14 +461,15 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
 
     if (why == MCD_IGNORE_NONE && ext)
         why = ext_rules(rc, now, rx, &eq, &tx);
-    else if (why == MCD_IGNORE_NONE && ext_client(rc, rx->src, now))
+    else if (why == MCD_IGNORE_NONE && ext_client(rc, rx->src, rx->ifindex, now))
         why = MCD_IGNORE_EXT_CLIENT;
     if (why == MCD_IGNORE_NONE) {
         slot = free_slot(rc);
         if (slot == NULL)
             why = MCD_IGNORE_FULL;
         else if (rc->priv_.cfg.querier_interval_ms > 0 &&
-                 (q = querier_check(rc, &rx->src->addr, now)) == NULL)
+                 (q = querier_check(rc, &rx->src->addr, rx->ifindex,
+                                    now)) == NULL)
             why = MCD_IGNORE_RATE_QUERIER;
         else if (bucket_empty(rc, now))
             why = MCD_IGNORE_RATE_GLOBAL;

@@ -888,6 +888,42 @@ static void one_pending_per_querier(void **state)
                      MCD_IGNORE_NONE);
 }
 
+/* A device on two links of one client gets each copy of a query on both
+ * links: it answers on each (a querier is an address on one link), so the
+ * client learns both addresses; a second copy on one link is still held
+ * to that link's rules. */
+static void querier_is_address_and_link(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = client();
+    uint8_t q[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 9, true, 0, NULL, 0, 128);
+    mcd_rcore_rx rx = {.data = q, .data_cap = qn, .len = qn, .src = &src,
+                       .dst = &g, .ifindex = 3, .src_on_link = true};
+    mcd_rcore_tx a, b;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    tcfg.querier_interval_ms = 50;
+    for (int pass = 0; pass < 2; pass++) { /* extended, then plain */
+        rx.data = pass ? (const uint8_t *)Q : q;
+        rx.data_cap = rx.len = pass ? QLEN : qn;
+        src.port = (uint16_t)(40000 + pass);
+        restart(&rc);
+        rx.ifindex = 3;
+        assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+        rx.ifindex = 4;
+        assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+        assert_int_equal(mcd_rcore_input(&rc, 1000, &rx),
+                         MCD_IGNORE_RATE_QUERIER);
+        assert_true(mcd_rcore_poll(&rc, 1000, &a));
+        assert_true(mcd_rcore_poll(&rc, 1000, &b));
+        assert_false(mcd_rcore_poll(&rc, 1000, &b));
+        assert_int_not_equal(a.ifindex, b.ifindex);
+    }
+}
+
 static void ext_malformed_and_oversize(void **state)
 {
     mcd_rcore rc;
@@ -1029,6 +1065,7 @@ int main(void)
         cmocka_unit_test(never_longer_than_query),
         cmocka_unit_test(ext_client_plain_copy),
         cmocka_unit_test(one_pending_per_querier),
+        cmocka_unit_test(querier_is_address_and_link),
         cmocka_unit_test(ext_malformed_and_oversize),
         cmocka_unit_test(ext_config_checked),
     };
