@@ -239,7 +239,11 @@ static size_t known_bit(uint64_t h, uint8_t i, size_t filter_len)
     uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
     uint32_t v = h1 + (uint32_t)i * h2;
 
-    return (size_t)((uint64_t)v % ((uint64_t)filter_len * 8u));
+    /* In 32 bits (a filter fits a datagram): a 64-bit division is a
+     * library call on a 32-bit CPU. */
+    if (filter_len > UINT32_MAX / 8u)
+        return v; /* m >= 2^32 > v */
+    return (size_t)(v % (uint32_t)(filter_len * 8u));
 }
 
 void mcd_ext_known_add(uint8_t *filter, size_t filter_len, uint8_t k,
@@ -347,7 +351,12 @@ int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
         return MCD_E_BADREPLY;
     if (ntxt > MCD_TXT_PAIRS_MAX)
         return MCD_E_TOOLONG;
-    mcd_wcur_put(&w, text, text_len);
+    if (text != out)
+        mcd_wcur_put(&w, text, text_len);
+    else if (text_len <= w.cap)
+        w.len = text_len; /* formatted in place by the caller */
+    else
+        w.err = true;
     mcd_wcur_byte(&w, 0);
     put_hdr(&w, MCD_EXT_KIND_REPLY, 0, zero);
     mcd_wcur_put(&w, id, MCD_EXT_ID_LEN);
