@@ -115,6 +115,12 @@ EOF
     # The table sizes as the component's CMakeLists.txt passes them.
     tables=$(sed -n 's/^#define CONFIG_MCDISC_RESP_\(PENDING\|QUERIERS\) \([0-9]*\)$/-DMCD_RESP_\1=\2/p' "$c3/mcdisc_config.h" | tr '\n' ' ')
     case $tables in *PENDING*QUERIERS*) ;; *) die "kconfgen gave no CONFIG_MCDISC_RESP_* ($tables)" ;; esac
+    # The extension (or the chapter's exchange only) and the reply's room.
+    if grep -qx '#define CONFIG_MCDISC_EXTENSION 1' "$c3/mcdisc_config.h"; then
+        tables="$tables $(sed -n 's/^#define CONFIG_MCDISC_EXT_REPLY_MAX \([0-9]*\)$/-DMCD_LWIP_EXT_REPLY_MAX=\1/p' "$c3/mcdisc_config.h")"
+    else
+        tables="$tables -DMCD_CONFIG_EXT=0"
+    fi
     cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config.h $tables"
     # mcdisc's own warnings (CMakeLists.txt) too: ESP-IDF's headers allow
     # them all, in the component and in main/.
@@ -207,6 +213,9 @@ EOF
     echo "linux target, mcdisc's part of the firmware (ESP-IDF's linker map, bytes, x86_64 -Og):"
     echo "  libmcdisc.a (component): $(map_sizes libmcdisc.a "$OUT/linux/mcdisc_example.map")"
     echo "  main/mcdisc_app.c (task): $(map_sizes mcdisc_app.c.o "$OUT/linux/mcdisc_example.map")"
+    echo "  the second configuration, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
+    echo "  libmcdisc.a (component): $(map_sizes libmcdisc.a "$OUT/linux-custom/mcdisc_example.map")"
+    echo "  main/mcdisc_app.c (task): $(map_sizes mcdisc_app.c.o "$OUT/linux-custom/mcdisc_example.map")"
 }
 
 case $what in
