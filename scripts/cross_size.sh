@@ -64,8 +64,16 @@ link() {
         -u mcd_lwip_responder_ignored -u mcd_responder_opts_init \
         "$o"/responder_lwip.o $core "$o"/error.o "$o"/oserr_lwip.o \
         -o "$out/responder_device$2.o"
+    # ...of which what runs per datagram (all but the open).
+    $LD -m elf32lriscv -r --gc-sections \
+        -u mcd_lwip_responder_process -u mcd_lwip_responder_timeout \
+        -u mcd_lwip_responder_close -u mcd_lwip_responder_answered \
+        -u mcd_lwip_responder_ignored \
+        "$o"/responder_lwip.o $core "$o"/error.o "$o"/oserr_lwip.o \
+        -o "$out/responder_device_per_datagram$2.o"
     $SIZE "$out/responder_core$2.o" "$out/responder_core_startup$2.o" \
-        "$out/responder_device$2.o" | sed "s|$out/||"
+        "$out/responder_device$2.o" "$out/responder_device_per_datagram$2.o" |
+        sed "s|$out/||"
 }
 echo "linked, unused sections dropped, with the extension (MCD_CONFIG_EXT=1, the default):"
 link ext ""

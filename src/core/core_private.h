@@ -41,4 +41,13 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
                             uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
                             const uint8_t *default_id, mcd_time now);
 
+/* mcd_ext_reply_template() for a text known to be a reply (made by
+ * mcd_reply_format(), which only makes texts that parse back): the same
+ * but the parse, so that a device's start-up does not link the reply
+ * parser for it. text may be out (formatted in place). */
+int mcd_ext_template_(const uint8_t *text, size_t text_len,
+                      const uint8_t id[MCD_EXT_ID_LEN],
+                      const char *const *txt, size_t ntxt, uint8_t *out,
+                      size_t cap, size_t *base_len);
+
 #endif
