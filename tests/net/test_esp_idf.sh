@@ -118,6 +118,11 @@ t_check "a query whose KNOWN filter holds its id gets nothing" \
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --window 50 --wait 500 >"$tmp/other.out" 2>&1
 t_check "...and one that knows only another id gets the reply" \
     grep -q "^from $DEV:3333 len 63 " "$tmp/other.out"
+# The longest query (1232 bytes: a KNOWN filter of ~1000 ids, read whole).
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known $ID --pad 1232 --window 50 --wait 500 >"$tmp/known1232.out" 2>&1
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --pad 1232 --window 50 --wait 500 >"$tmp/other1232.out" 2>&1
+t_check "a 1232-byte query: silent when KNOWN holds its id, answered when not" \
+    sh -c "grep -q '^sent 1232 ' '$tmp/known1232.out' && ! grep -q '^from $DEV:' '$tmp/known1232.out' && grep -q '^from $DEV:3333 len 63 ' '$tmp/other1232.out'"
 
 unicast_ask 1 $DEV 3333 >"$tmp/uni.out"
 t_check "with IP_PKTINFO (CONFIG_LWIP_NETBUF_RECVINFO) a query sent to its own address is not answered" \
