@@ -191,18 +191,20 @@ static enum mcd_ignore match_reason(enum mcd_match m)
  * unspecified address, not port 0 (RFC 1122 3.2.1.3 / RFC 4291 2.7). */
 static bool source_ok(const mcd_endpoint *src)
 {
-    static const uint8_t zero[16];
-    size_t n = src->addr.family == MCD_AF_INET4 ? 4 : 16;
+    const mcd_addr *a = &src->addr;
+    size_t n = a->family == MCD_AF_INET4 ? 4 : 16;
+    unsigned any = 0, all = 0xff;
 
-    if (src->port == 0 || mcd_addr_is_multicast(&src->addr))
+    if (src->port == 0 || mcd_addr_is_multicast(a))
         return false;
-    if (src->addr.family != MCD_AF_INET4 && src->addr.family != MCD_AF_INET6)
+    if (a->family != MCD_AF_INET4 && a->family != MCD_AF_INET6)
         return false;
-    if (memcmp(src->addr.b, zero, n) == 0)
-        return false;
-    return !(src->addr.family == MCD_AF_INET4 && src->addr.b[0] == 255 &&
-             src->addr.b[1] == 255 && src->addr.b[2] == 255 &&
-             src->addr.b[3] == 255);
+    for (size_t i = 0; i < n; i++) {
+        any |= a->b[i];
+        all &= a->b[i];
+    }
+    /* Not all zero (unspecified); for IPv4 not all ones (broadcast). */
+    return any != 0 && !(n == 4 && all == 0xff);
 }
 
 /* All host bits of `a` under a prefix of `bits` equal to `v` (0 or 1)? */
