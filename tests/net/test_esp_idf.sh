@@ -109,17 +109,17 @@ t_check "the firmware logs its id, the EUI-64 of its MAC $mac" \
     grep -q "extension: id $ID" "$tmp/fw.log"
 N1=a1a2a3a4a5a6a7a8
 want="$(printf 'ESP32-C3 Smart Light https 443' | hexof)00""4d434458""01""02""00""${N1}${ID}030006$(printf 'fw=1.0' | hexof)"
-lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --nonce $N1 --window 50 --wait 500 >"$tmp/ext.out" 2>&1
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --nonce "$N1" --window 50 --wait 500 >"$tmp/ext.out" 2>&1
 t_check "an extended query gets the extended reply: its nonce, the id, fw=1.0 (63 bytes)" \
     grep -qx "from $DEV:3333 len 63 $want" "$tmp/ext.out"
-lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known $ID --known 3333333333333333 --window 50 --wait 500 >"$tmp/known.out" 2>&1
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --known 3333333333333333 --window 50 --wait 500 >"$tmp/known.out" 2>&1
 t_check "a query whose KNOWN filter holds its id gets nothing" \
     sh -c "grep -q '^sent ' '$tmp/known.out' && ! grep -q '^from $DEV:' '$tmp/known.out'"
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --window 50 --wait 500 >"$tmp/other.out" 2>&1
 t_check "...and one that knows only another id gets the reply" \
     grep -q "^from $DEV:3333 len 63 " "$tmp/other.out"
 # The longest query (1232 bytes: a KNOWN filter of ~1000 ids, read whole).
-lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known $ID --pad 1232 --window 50 --wait 500 >"$tmp/known1232.out" 2>&1
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --pad 1232 --window 50 --wait 500 >"$tmp/known1232.out" 2>&1
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --pad 1232 --window 50 --wait 500 >"$tmp/other1232.out" 2>&1
 t_check "a 1232-byte query: silent when KNOWN holds its id, answered when not" \
     sh -c "grep -q '^sent 1232 ' '$tmp/known1232.out' && ! grep -q '^from $DEV:' '$tmp/known1232.out' && grep -q '^from $DEV:3333 len 63 ' '$tmp/other1232.out'"
