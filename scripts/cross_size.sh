@@ -20,51 +20,82 @@ FLAGS="-march=rv32imc -mabi=ilp32 -Os --specs=picolibc.specs -std=c11
 # mcdisc/version.h, generated as the build does (cmake/version.cmake).
 cmake -DMCD_VERSION_DIR="$out/include" -P "$top/cmake/version.cmake"
 
-for f in "$top"/src/core/*.c; do
-    $CC $FLAGS -c "$f" -o "$out/$(basename "$f" .c).o"
-done
-# The port: our lwipopts.h and arch/ first, then lwIP's own headers.
-$CC $FLAGS -I"$top/src/core" -I"$top/src/net/lwip" -I"$top/src/net/lwip/port" -I/usr/include/lwip \
-    -c "$top/src/net/lwip/responder_lwip.c" -o "$out/responder_lwip.o"
-$CC $FLAGS -c "$top/src/net/lwip/oserr_lwip.c" -o "$out/oserr_lwip.o"
+# One build of the core and the port into $out/$1 with extra flags $2: the
+# extension's (the default) or the chapter's exchange only
+# (MCD_CONFIG_EXT=0, a device's CONFIG_MCDISC_EXTENSION=n).
+build() {
+    o=$out/$1
+    mkdir -p "$o"
+    for f in "$top"/src/core/*.c; do
+        $CC $FLAGS $2 -c "$f" -o "$o/$(basename "$f" .c).o"
+    done
+    # The port: our lwipopts.h and arch/ first, then lwIP's own headers.
+    $CC $FLAGS $2 -I"$top/src/core" -I"$top/src/net/lwip" -I"$top/src/net/lwip/port" -I/usr/include/lwip \
+        -c "$top/src/net/lwip/responder_lwip.c" -o "$o/responder_lwip.o"
+    $CC $FLAGS $2 -c "$top/src/net/lwip/oserr_lwip.c" -o "$o/oserr_lwip.o"
+}
+build ext ""
+build chapter "-DMCD_CONFIG_EXT=0"
 
 # Heap: no object may call an allocator.
 
 nm=${CROSS_NM:-riscv64-unknown-elf-nm}
-alloc=$($nm -u "$out"/*.o | grep -E ' (malloc|calloc|realloc|free)$' || true)
+alloc=$($nm -u "$out"/*/*.o | grep -E ' (malloc|calloc|realloc|free)$' || true)
 [ -z "$alloc" ] || { echo "cross_size: heap use found:"; echo "$alloc"; exit 1; }
 
-echo "rv32imc -Os (picolibc), bytes:"
-$SIZE "$out"/*.o | sed "s|$out/||"
+echo "rv32imc -Os (picolibc), bytes (with the extension):"
+$SIZE "$out"/ext/*.o | sed "s|$out/ext/||"
 # What a responder on a device really links, sections nobody reaches
 # dropped: the core that runs per datagram; the same with its start-up (the
-# options' defaults, the texts checked and the reply formatted once); and
-# the responder on lwIP (the port, and all the above it calls).
-core="$out/responder.o $out/wire.o $out/ext.o $out/addr.o $out/addr_class.o"
+# options' defaults, the texts checked, the reply formatted and, with the
+# extension, its template made once); and the responder on lwIP (the port,
+# and all the above it calls: start-up included). Both builds.
 run="-u mcd_rcore_init -u mcd_rcore_input -u mcd_rcore_poll -u mcd_rcore_next -u mcd_rcore_done -u mcd_rcore_tx_write"
-$LD -m elf32lriscv -r --gc-sections $run $core -o "$out/responder_core.o"
-$LD -m elf32lriscv -r --gc-sections $run -u mcd_responder_setup \
-    -u mcd_responder_opts_init $core -o "$out/responder_core_startup.o"
-$LD -m elf32lriscv -r --gc-sections -u mcd_lwip_responder_open \
-    -u mcd_lwip_responder_process -u mcd_lwip_responder_timeout \
-    -u mcd_lwip_responder_close -u mcd_lwip_responder_answered \
-    -u mcd_lwip_responder_ignored -u mcd_responder_opts_init \
-    "$out"/responder_lwip.o $core "$out"/error.o "$out"/oserr_lwip.o \
-    -o "$out/responder_device.o"
-echo "linked, unused sections dropped:"
-$SIZE "$out/responder_core.o" "$out/responder_core_startup.o" \
-    "$out/responder_device.o" | sed "s|$out/||"
+link() {
+    o=$out/$1
+    core="$o/responder.o $o/wire.o $o/ext.o $o/addr.o $o/addr_class.o"
+    $LD -m elf32lriscv -r --gc-sections $run $core -o "$out/responder_core$2.o"
+    $LD -m elf32lriscv -r --gc-sections $run -u mcd_responder_setup \
+        -u mcd_responder_setup_ext -u mcd_responder_opts_init $core \
+        -o "$out/responder_core_startup$2.o"
+    $LD -m elf32lriscv -r --gc-sections -u mcd_lwip_responder_open \
+        -u mcd_lwip_responder_process -u mcd_lwip_responder_timeout \
+        -u mcd_lwip_responder_close -u mcd_lwip_responder_answered \
+        -u mcd_lwip_responder_ignored -u mcd_responder_opts_init \
+        "$o"/responder_lwip.o $core "$o"/error.o "$o"/oserr_lwip.o \
+        -o "$out/responder_device$2.o"
+    # ...of which what runs per datagram (all but the open).
+    $LD -m elf32lriscv -r --gc-sections \
+        -u mcd_lwip_responder_process -u mcd_lwip_responder_timeout \
+        -u mcd_lwip_responder_close -u mcd_lwip_responder_answered \
+        -u mcd_lwip_responder_ignored \
+        "$o"/responder_lwip.o $core "$o"/error.o "$o"/oserr_lwip.o \
+        -o "$out/responder_device_per_datagram$2.o"
+    $SIZE "$out/responder_core$2.o" "$out/responder_core_startup$2.o" \
+        "$out/responder_device$2.o" "$out/responder_device_per_datagram$2.o" |
+        sed "s|$out/||"
+}
+echo "linked, unused sections dropped, with the extension (MCD_CONFIG_EXT=1, the default):"
+link ext ""
+echo "linked, unused sections dropped, the chapter's exchange only (MCD_CONFIG_EXT=0):"
+link chapter "_chapter_only"
 # The state a firmware keeps (static memory): the port's struct, and the
 # core's inside it, at the table sizes in force.
-printf '#include "mcdisc_lwip.h"\nmcd_lwip_responder state_responder_lwip;\nmcd_rcore state_rcore;\nconst unsigned state_tables[2] = {MCD_RESP_PENDING, MCD_RESP_QUERIERS};\n' >"$out/state.c"
-# Twice: the library's default tables, and the ESP-IDF component's (its
-# Kconfig defaults, from bench/rcore_tables.c's measurement).
-dev=$(sed -n '/config MCDISC_RESP_PENDING/,/default/s/.*default \([0-9]*\)/-DMCD_RESP_PENDING=\1/p;/config MCDISC_RESP_QUERIERS/,/default/s/.*default \([0-9]*\)/-DMCD_RESP_QUERIERS=\1/p' "$top/Kconfig" | tr '\n' ' ')
-for tables in "" "$dev"; do
+# The sizes in force are read back from the object (arrays of those sizes).
+printf '#include "mcdisc_lwip.h"\nmcd_lwip_responder state_responder_lwip;\nmcd_rcore state_rcore;\nchar size_pending[MCD_RESP_PENDING], size_queriers[MCD_RESP_QUERIERS], size_reply_room[MCD_LWIP_EXT_REPLY_MAX];\n' >"$out/state.c"
+# The library's default tables, and the ESP-IDF component's (its Kconfig
+# defaults, from bench/rcore_tables.c's measurement); each with the
+# extension (the reply's room from Kconfig too) and without.
+kc() { sed -n "/config MCDISC_$1\$/,/default/s/.*default \([0-9]*\)/\1/p" "$top/Kconfig"; }
+dev="-DMCD_RESP_PENDING=$(kc RESP_PENDING) -DMCD_RESP_QUERIERS=$(kc RESP_QUERIERS)"
+for tables in "" "$dev -DMCD_LWIP_EXT_REPLY_MAX=$(kc EXT_REPLY_MAX)" \
+              "-DMCD_CONFIG_EXT=0" "$dev -DMCD_CONFIG_EXT=0"; do
     $CC $FLAGS $tables -I"$top/src/net/lwip" -fno-common -c "$out/state.c" -o "$out/state.o"
-    echo "RAM state, bytes (MCD_RESP_PENDING, MCD_RESP_QUERIERS = $($CC $FLAGS $tables -I"$top/src/net/lwip" -E -P "$out/state.c" | sed -n 's/.*state_tables\[2\] = {\(.*\)};/\1/p')${tables:+: the ESP-IDF component's Kconfig defaults}):"
-    ${CROSS_NM:-riscv64-unknown-elf-nm} -S "$out/state.o" | while read -r _ size _ name; do
-        [ "$name" = state_tables ] || echo "  $name $((0x$size))"
-    done
+    case $tables in *MCD_CONFIG_EXT=0*) mode="the chapter's exchange only" ;; *) mode="with the extension" ;; esac
+    case $tables in *PENDING*) whose="the ESP-IDF component's Kconfig defaults" ;; *) whose="the library's defaults" ;; esac
+    sz() { $nm -S "$out/state.o" | while read -r _ size _ name; do [ "$name" = "$1" ] && echo $((0x$size)); done; }
+    echo "RAM state, $mode (pending $(sz size_pending), queriers $(sz size_queriers), reply room $(sz size_reply_room): $whose), bytes:"
+    echo "  mcd_rcore $(sz state_rcore)"
+    echo "  mcd_lwip_responder $(sz state_responder_lwip)"
 done
 echo "heap allocations in the core and the port: none (no malloc/calloc/realloc/free referenced)"

@@ -115,6 +115,12 @@ EOF
     # The table sizes as the component's CMakeLists.txt passes them.
     tables=$(sed -n 's/^#define CONFIG_MCDISC_RESP_\(PENDING\|QUERIERS\) \([0-9]*\)$/-DMCD_RESP_\1=\2/p' "$c3/mcdisc_config.h" | tr '\n' ' ')
     case $tables in *PENDING*QUERIERS*) ;; *) die "kconfgen gave no CONFIG_MCDISC_RESP_* ($tables)" ;; esac
+    # The extension (or the chapter's exchange only) and the reply's room.
+    if grep -qx '#define CONFIG_MCDISC_EXTENSION 1' "$c3/mcdisc_config.h"; then
+        tables="$tables $(sed -n 's/^#define CONFIG_MCDISC_EXT_REPLY_MAX \([0-9]*\)$/-DMCD_LWIP_EXT_REPLY_MAX=\1/p' "$c3/mcdisc_config.h")"
+    else
+        tables="$tables -DMCD_CONFIG_EXT=0"
+    fi
     cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config.h $tables"
     # mcdisc's own warnings (CMakeLists.txt) too: ESP-IDF's headers allow
     # them all, in the component and in main/.
@@ -144,7 +150,26 @@ EOF
     riscv64-unknown-elf-nm -S "$c3/obj/main_mcdisc_app.o" | while read -r _ size kind name; do
         case $kind in [bBdD]) echo "  $name $((0x$size))" ;; esac
     done
-    echo "esp32c3: the component and main/ compiled with -Werror; kconfcheck accepts Kconfig and Kconfig.projbuild"
+    # The same firmware built for the chapter's exchange only
+    # (CONFIG_MCDISC_EXTENSION=n: what the component's CMakeLists.txt
+    # passes then; main/ leaves the id and TXT out).
+    mkdir -p "$c3/obj_chapter"
+    grep -v 'CONFIG_MCDISC_EXTENSION\|CONFIG_MCDISC_EXT_REPLY_MAX\|CONFIG_MCDISC_TXT' "$c3/mcdisc_config.h" >"$c3/mcdisc_config_chapter.h"
+    cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config_chapter.h $(echo "$tables" | sed 's/-DMCD_LWIP_EXT_REPLY_MAX=[0-9]*//') -DMCD_CONFIG_EXT=0"
+    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
+        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
+            -c "$top/$f" -o "$c3/obj_chapter/$(basename "$f" .c).o" || die "esp32c3, chapter only: $f does not compile"
+    done
+    for f in app_main.c mcdisc_app.c board_wifi.c; do
+        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
+            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/obj_chapter/main_$(basename "$f" .c).o" ||
+            die "esp32c3, chapter only: examples/esp-idf/main/$f does not compile"
+    done
+    riscv64-unknown-elf-ld -m elf32lriscv -r --gc-sections -u app_main \
+        "$c3"/obj_chapter/*.o -o "$c3/firmware_mcdisc_chapter.o"
+    echo "the same, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
+    riscv64-unknown-elf-size "$c3/firmware_mcdisc_chapter.o" | sed "s|$c3/||"
+    echo "esp32c3: the component and main/ compiled with -Werror (with the extension and without); kconfcheck accepts Kconfig and Kconfig.projbuild"
 }
 
 # Build the example for the linux target into OUT/NAME, with extra
@@ -207,6 +232,9 @@ EOF
     echo "linux target, mcdisc's part of the firmware (ESP-IDF's linker map, bytes, x86_64 -Og):"
     echo "  libmcdisc.a (component): $(map_sizes libmcdisc.a "$OUT/linux/mcdisc_example.map")"
     echo "  main/mcdisc_app.c (task): $(map_sizes mcdisc_app.c.o "$OUT/linux/mcdisc_example.map")"
+    echo "  the second configuration, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
+    echo "  libmcdisc.a (component): $(map_sizes libmcdisc.a "$OUT/linux-custom/mcdisc_example.map")"
+    echo "  main/mcdisc_app.c (task): $(map_sizes mcdisc_app.c.o "$OUT/linux-custom/mcdisc_example.map")"
 }
 
 case $what in

@@ -514,6 +514,17 @@ const char *mcd_ignore_str(enum mcd_ignore why);  /* "not the query" */
 MCD_EXTERN
 const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
 
+/* The extension in the responder core: 1 (the default), or 0 for a device
+ * built for the chapter's exchange only (the ESP-IDF component's
+ * CONFIG_MCDISC_EXTENSION): extended queries are then "the query followed
+ * by other bytes", an id and TXT pairs are not used, and the code and the
+ * tables' extension fields are left out (docs/PERFORMANCE.md). Like the
+ * tables' sizes, the same for the library and every file that includes
+ * this. */
+#ifndef MCD_CONFIG_EXT
+#define MCD_CONFIG_EXT 1
+#endif
+
 /* The core's two tables, its RAM (docs/PERFORMANCE.md measures what loads
  * need). A build may set other sizes (-D, the ESP-IDF component from its
  * Kconfig), the same for the library and every file that includes this. */
@@ -592,10 +603,19 @@ typedef struct mcd_rcore_tx {
     uint8_t flags;
 } mcd_rcore_tx;
 
+/* A reply waiting for its time: what mcd_rcore_poll() makes a tx of (its
+ * bytes are the configuration's, not copied per entry). */
 typedef struct mcd_rcore_pending_ {
-    mcd_rcore_tx tx;
+    mcd_endpoint to;
+    uint32_t ifindex;
     mcd_time due;
     bool used;
+#if MCD_CONFIG_EXT
+    bool ext;       /* the template, else the chapter reply */
+    uint8_t flags;
+    uint16_t len;   /* of the template: base or all */
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+#endif
 } mcd_rcore_pending_;
 
 typedef struct mcd_rcore_querier_ {
@@ -604,9 +624,11 @@ typedef struct mcd_rcore_querier_ {
     mcd_time last; /* when it was last answered (if answered) */
     bool used;
     bool answered;
+#if MCD_CONFIG_EXT
     bool ext;         /* sent an extended query at ext_at from ext_port */
     uint16_t ext_port;
     mcd_time ext_at;
+#endif
 } mcd_rcore_querier_;
 
 /* The responder core (state in priv_, see "Private state" above). */
@@ -626,7 +648,8 @@ typedef struct mcd_rcore {
  * replies). Returns 0, MCD_E_BADTEXT/TOOLONG for a bad
  * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
  * for a reply longer than the query (+ 1 NUL) unless allowed,
- * MCD_E_INVAL. */
+ * MCD_E_UNSUPPORTED for ext_enabled in a core built without the extension
+ * (MCD_CONFIG_EXT 0), MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
 

@@ -11,12 +11,13 @@
 /* A responder's two texts in one step, for every socket layer: copy
  * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
  * mcd_query_check(), and format the reply from name, proto and
- * service_port (NULL or 0: the chapter's) into rbuf[MCD_REPLY_MAX].
- * Returns 0 with *qlen and *rlen set, or the first check's error. */
+ * service_port (NULL or 0: the chapter's) into rbuf[rcap] (MCD_E_TOOLONG
+ * when it does not fit). Returns 0 with *qlen and *rlen set, or the first
+ * check's error. */
 int mcd_responder_texts(const char *query, const char *name,
                         const char *proto, uint16_t service_port,
                         uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t *rlen);
+                        size_t rcap, size_t *rlen);
 
 /* Set up a responder core from the user's options, the same way on every
  * socket layer: the texts into qbuf[MCD_QUERY_MAX] and
@@ -31,11 +32,22 @@ int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
 /* The same, with the extension: the reply template goes into
  * ebuf[ecap] (which must outlive rc), with o->id (MCD_E_BADID when it is
  * not 16 hex digits) or else default_id; no extension when ebuf is NULL or
- * neither id is given. Errors as mcd_responder_setup and
+ * neither id is given, or in a core built without it (MCD_CONFIG_EXT 0).
+ * rbuf may be ebuf (one buffer of ecap bytes: the reply is then the
+ * template's first bytes). Errors as mcd_responder_setup and
  * mcd_ext_reply_template. */
 int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
                             const mcd_addr *group, uint8_t *qbuf,
                             uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
                             const uint8_t *default_id, mcd_time now);
+
+/* mcd_ext_reply_template() for a text known to be a reply (made by
+ * mcd_reply_format(), which only makes texts that parse back): the same
+ * but the parse, so that a device's start-up does not link the reply
+ * parser for it. text may be out (formatted in place). */
+int mcd_ext_template_(const uint8_t *text, size_t text_len,
+                      const uint8_t id[MCD_EXT_ID_LEN],
+                      const char *const *txt, size_t ntxt, uint8_t *out,
+                      size_t cap, size_t *base_len);
 
 #endif

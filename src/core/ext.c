@@ -10,6 +10,7 @@
  */
 #include "mcdisc/core.h"
 
+#include "core_private.h"
 #include "cursor.h"
 
 static const uint8_t ext_magic[4] = {0x4d, 0x43, 0x44, 0x58}; /* "MCDX" */
@@ -239,7 +240,11 @@ static size_t known_bit(uint64_t h, uint8_t i, size_t filter_len)
     uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
     uint32_t v = h1 + (uint32_t)i * h2;
 
-    return (size_t)((uint64_t)v % ((uint64_t)filter_len * 8u));
+    /* In 32 bits (a filter fits a datagram): a 64-bit division is a
+     * library call on a 32-bit CPU. */
+    if (filter_len > UINT32_MAX / 8u)
+        return v; /* m >= 2^32 > v */
+    return (size_t)(v % (uint32_t)(filter_len * 8u));
 }
 
 void mcd_ext_known_add(uint8_t *filter, size_t filter_len, uint8_t k,
@@ -329,25 +334,28 @@ static int put_txt(mcd_wcur *w, const char *const *txt, size_t ntxt)
     return 0;
 }
 
-int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
-                           const uint8_t id[MCD_EXT_ID_LEN],
-                           const char *const *txt, size_t ntxt, uint8_t *out,
-                           size_t cap, size_t *base_len)
+/* The template of a text the caller knows is a reply (core_private.h). */
+int mcd_ext_template_(const uint8_t *text, size_t text_len,
+                      const uint8_t id[MCD_EXT_ID_LEN],
+                      const char *const *txt, size_t ntxt, uint8_t *out,
+                      size_t cap, size_t *base_len)
 {
     static const uint8_t zero[MCD_EXT_NONCE_LEN];
     mcd_wcur w = {out, cap < MCD_EXT_MAX ? cap : MCD_EXT_MAX, 0, false};
-    mcd_reply check;
     size_t base;
     int err;
 
     if (text == NULL || id == NULL || base_len == NULL ||
         (out == NULL && cap > 0) || (txt == NULL && ntxt > 0))
         return MCD_E_INVAL;
-    if (mcd_reply_parse(text, text_len, &check) != 0)
-        return MCD_E_BADREPLY;
     if (ntxt > MCD_TXT_PAIRS_MAX)
         return MCD_E_TOOLONG;
-    mcd_wcur_put(&w, text, text_len);
+    if (text != out)
+        mcd_wcur_put(&w, text, text_len);
+    else if (text_len <= w.cap)
+        w.len = text_len; /* formatted in place by the caller */
+    else
+        w.err = true;
     mcd_wcur_byte(&w, 0);
     put_hdr(&w, MCD_EXT_KIND_REPLY, 0, zero);
     mcd_wcur_put(&w, id, MCD_EXT_ID_LEN);
@@ -359,6 +367,22 @@ int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
         return MCD_E_TOOLONG;
     *base_len = base;
     return (int)w.len;
+}
+
+int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
+                           const uint8_t id[MCD_EXT_ID_LEN],
+                           const char *const *txt, size_t ntxt, uint8_t *out,
+                           size_t cap, size_t *base_len)
+{
+    mcd_reply check;
+
+    if (text == NULL || id == NULL || base_len == NULL ||
+        (out == NULL && cap > 0) || (txt == NULL && ntxt > 0))
+        return MCD_E_INVAL;
+    if (mcd_reply_parse(text, text_len, &check) != 0)
+        return MCD_E_BADREPLY;
+    return mcd_ext_template_(text, text_len, id, txt, ntxt, out, cap,
+                             base_len);
 }
 
 int mcd_ext_reply_decode(const uint8_t *data, size_t len, mcd_ext_reply *out)

@@ -41,6 +41,8 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
 {
     int err;
 
+    if (!MCD_CONFIG_EXT)
+        return 0; /* built for the chapter's exchange only */
     if (o->id != NULL) {
         err = mcd_ext_id_parse(o->id, rcc->id);
         if (err < 0)
@@ -52,8 +54,9 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
     }
     if (ebuf == NULL)
         return 0;
-    err = mcd_ext_reply_template(rcc->reply, rcc->reply_len, rcc->id, o->txt,
-                                 o->ntxt, ebuf, ecap, &rcc->ext_base_len);
+    /* The reply was formatted: it parses back, no need to check. */
+    err = mcd_ext_template_(rcc->reply, rcc->reply_len, rcc->id, o->txt,
+                            o->ntxt, ebuf, ecap, &rcc->ext_base_len);
     if (err < 0)
         return err;
     rcc->ext_enabled = true;
@@ -73,7 +76,8 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
     err = mcd_responder_texts(o->query, o->name, o->proto, o->service_port,
-                              qbuf, &qlen, rbuf, &rlen);
+                              qbuf, &qlen, rbuf,
+                              rbuf == ebuf ? ecap : MCD_REPLY_MAX, &rlen);
     if (err < 0)
         return err;
     mcd_rcore_config rcc = {
@@ -102,11 +106,15 @@ int mcd_timeout_ms(mcd_time next, mcd_time now)
         return -1;
     if (next <= now)
         return 0;
-    /* Compare before the cast: a delay of hours does not fit an int. */
-    ms = (next - now) / 1000u + ((next - now) % 1000u != 0);
-    return ms > MCD_TIMEOUT_MAX_MS ? MCD_TIMEOUT_MAX_MS : (int)ms;
+    /* Compare before the cast: a delay of hours does not fit an int (nor
+     * the 32 bits that spare a 32-bit CPU a 64-bit division). */
+    ms = next - now;
+    if (ms > (mcd_time)MCD_TIMEOUT_MAX_MS * 1000u)
+        return MCD_TIMEOUT_MAX_MS;
+    return (int)(((uint32_t)ms + 999u) / 1000u);
 }
 
+#if MCD_CONFIG_EXT
 /* The template is an extended reply of this reply's text and this id,
  * TLVs after its base: the core patches only the nonce and flags. (Not
  * its TLVs: a device need not link the reply decoder for that.) */
@@ -124,6 +132,7 @@ static bool ext_config_ok(const mcd_rcore_config *c)
            memcmp(t + h + 4, kind, sizeof kind) == 0 &&
            memcmp(t + h + MCD_EXT_HDR_LEN, c->id, MCD_EXT_ID_LEN) == 0;
 }
+#endif
 
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
 {
@@ -144,8 +153,13 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
         return MCD_E_AMPLIFY;
     if (cfg->rate_per_s > 1000000)
         return MCD_E_INVAL;
+#if MCD_CONFIG_EXT
     if (cfg->ext_enabled && !ext_config_ok(cfg))
         return MCD_E_INVAL;
+#else
+    if (cfg->ext_enabled)
+        return MCD_E_UNSUPPORTED;
+#endif
     memset(rc, 0, sizeof *rc);
     rc->priv_.cfg = *cfg;
     rc->priv_.bucket_at = now;
@@ -177,18 +191,20 @@ static enum mcd_ignore match_reason(enum mcd_match m)
  * unspecified address, not port 0 (RFC 1122 3.2.1.3 / RFC 4291 2.7). */
 static bool source_ok(const mcd_endpoint *src)
 {
-    static const uint8_t zero[16];
-    size_t n = src->addr.family == MCD_AF_INET4 ? 4 : 16;
+    const mcd_addr *a = &src->addr;
+    size_t n = a->family == MCD_AF_INET4 ? 4 : 16;
+    unsigned any = 0, all = 0xff;
 
-    if (src->port == 0 || mcd_addr_is_multicast(&src->addr))
+    if (src->port == 0 || mcd_addr_is_multicast(a))
         return false;
-    if (src->addr.family != MCD_AF_INET4 && src->addr.family != MCD_AF_INET6)
+    if (a->family != MCD_AF_INET4 && a->family != MCD_AF_INET6)
         return false;
-    if (memcmp(src->addr.b, zero, n) == 0)
-        return false;
-    return !(src->addr.family == MCD_AF_INET4 && src->addr.b[0] == 255 &&
-             src->addr.b[1] == 255 && src->addr.b[2] == 255 &&
-             src->addr.b[3] == 255);
+    for (size_t i = 0; i < n; i++) {
+        any |= a->b[i];
+        all &= a->b[i];
+    }
+    /* Not all zero (unspecified); for IPv4 not all ones (broadcast). */
+    return any != 0 && !(n == 4 && all == 0xff);
 }
 
 /* All host bits of `a` under a prefix of `bits` equal to `v` (0 or 1)? */
@@ -222,8 +238,8 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
  * other bytes", as before the extension. */
 static bool ext_shaped(const mcd_rcore_config *c, const mcd_rcore_rx *rx)
 {
-    return c->ext_enabled && rx->len >= c->query_len + 5 &&
-           rx->len <= rx->data_cap &&
+    /* rx->len <= rx->data_cap: the caller checked. */
+    return MCD_CONFIG_EXT && c->ext_enabled && rx->len >= c->query_len + 5 &&
            memcmp(rx->data, c->query, c->query_len) == 0 &&
            rx->data[c->query_len] == 0 &&
            memcmp(rx->data + c->query_len + 1, MCD_EXT_MAGIC, 4) == 0;
@@ -242,12 +258,15 @@ static enum mcd_ignore match_datagram(const mcd_rcore_config *c,
         return MCD_IGNORE_EMPTY;
     /* Longer than any query: the caller's buffer may not even hold it
      * all, so decide on the length alone and never look at a cut copy. */
-    if (rx->len > rx->data_cap || rx->len > MCD_EXT_MAX ||
-        (rx->len > MCD_QUERY_MAX + 1 && !ext_shaped(c, rx)))
+    if (rx->len > rx->data_cap || rx->len > MCD_EXT_MAX)
         return MCD_IGNORE_OVERSIZE;
-    if (!ext_shaped(c, rx))
+    if (!ext_shaped(c, rx)) {
+        if (rx->len > MCD_QUERY_MAX + 1)
+            return MCD_IGNORE_OVERSIZE;
         return match_reason(mcd_query_match(rx->data, rx->len, c->query,
                                             c->query_len));
+    }
+#if MCD_CONFIG_EXT
     r = mcd_ext_query_decode(rx->data, rx->len, c->query_len, eq);
     if (r < 0)
         return MCD_IGNORE_MALFORMED_EXT;
@@ -255,6 +274,12 @@ static enum mcd_ignore match_datagram(const mcd_rcore_config *c,
         return MCD_IGNORE_OTHER; /* another kind: not a query */
     *ext = true;
     return MCD_IGNORE_NONE;
+#else
+    /* Not reached (nothing is ext_shaped); left out by the preprocessor,
+     * so that a build that does not inline (-Og) links no decoder. */
+    (void)r, (void)eq;
+    return MCD_IGNORE_OTHER;
+#endif
 }
 
 static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
@@ -292,9 +317,14 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
  * extension. */
 static mcd_time querier_touched(const mcd_rcore_querier_ *q)
 {
-    mcd_time a = q->answered ? q->last : 0, e = q->ext ? q->ext_at : 0;
+    mcd_time a = q->answered ? q->last : 0;
+#if MCD_CONFIG_EXT
+    mcd_time e = q->ext ? q->ext_at : 0;
 
     return a > e ? a : e;
+#else
+    return a;
+#endif
 }
 
 /* The querier's entry (an address on one link: a device on two links
@@ -334,6 +364,7 @@ static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
     return q;
 }
 
+#if MCD_CONFIG_EXT
 /* Rule 4: a plain query from an endpoint that asked in the extension in
  * the last MCD_EXT_PEER_MS is that client's copy for chapter devices. */
 static bool ext_client(const mcd_rcore *rc, const mcd_endpoint *src,
@@ -348,18 +379,8 @@ static bool ext_client(const mcd_rcore *rc, const mcd_endpoint *src,
     }
     return false;
 }
+#endif
 
-/* Rule 5: one pending reply per querier address and link. */
-static bool pending_for(const mcd_rcore *rc, const mcd_addr *a,
-                        uint32_t ifindex)
-{
-    for (size_t i = 0; i < MCD_RESP_PENDING; i++)
-        if (rc->priv_.pending[i].used &&
-            rc->priv_.pending[i].tx.ifindex == ifindex &&
-            mcd_addr_equal(&rc->priv_.pending[i].tx.to.addr, a))
-            return true;
-    return false;
-}
 
 /* Token bucket (RFC 2697 style): credit accrues with time up to the
  * burst; each reply spends one reply's worth. */
@@ -392,14 +413,30 @@ static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
     return NULL;
 }
 
+/* In 32 bits: 64-bit division is a library call on a 32-bit CPU. */
 static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
 {
-    uint64_t span = (uint64_t)c->delay_max_ms - c->delay_min_ms;
-    uint64_t ms = c->delay_min_ms;
+    uint32_t span = c->delay_max_ms - c->delay_min_ms;
+    mcd_time ms = c->delay_min_ms;
 
-    if (span > 0)
-        ms += rnd % (span + 1);
-    return (mcd_time)ms * 1000u;
+    if (span == UINT32_MAX)
+        ms += rnd; /* rnd % 2^32 */
+    else if (span > 0)
+        ms += rnd % (span + 1u);
+    return ms * 1000u;
+}
+
+#if MCD_CONFIG_EXT
+/* Rule 5: one pending reply per querier address and link. */
+static bool pending_for(const mcd_rcore *rc, const mcd_addr *a,
+                        uint32_t ifindex)
+{
+    for (size_t i = 0; i < MCD_RESP_PENDING; i++)
+        if (rc->priv_.pending[i].used &&
+            rc->priv_.pending[i].ifindex == ifindex &&
+            mcd_addr_equal(&rc->priv_.pending[i].to.addr, a))
+            return true;
+    return false;
 }
 
 /* Rules 1, 3 and 5 for an extended query that passed the chapter's
@@ -430,7 +467,6 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
     if (pending_for(rc, &rx->src->addr, rx->ifindex))
         return MCD_IGNORE_RATE_QUERIER;
     tx->ext = true;
-    tx->data = c->ext_reply;
     memcpy(tx->nonce, eq->nonce, sizeof tx->nonce);
     return MCD_IGNORE_NONE;
 }
@@ -439,14 +475,38 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
 static mcd_time ext_delay(const mcd_rcore_config *c, const mcd_ext_query *eq,
                           uint32_t rnd)
 {
-    uint64_t us;
+    uint32_t us;
 
     if (!eq->has_window)
         return reply_delay(c, rnd);
-    us = (uint64_t)(eq->window_ms < MCD_EXT_WINDOW_MAX_MS
-                        ? eq->window_ms : MCD_EXT_WINDOW_MAX_MS) * 1000u;
-    return (mcd_time)(rnd % (us + 1));
+    us = (eq->window_ms < MCD_EXT_WINDOW_MAX_MS ? eq->window_ms
+                                                : MCD_EXT_WINDOW_MAX_MS) *
+         1000u;
+    return rnd % (us + 1u);
 }
+#else
+static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
+                                 const mcd_rcore_rx *rx,
+                                 const mcd_ext_query *eq, mcd_rcore_tx *tx)
+{
+    (void)rc, (void)now, (void)rx, (void)eq, (void)tx;
+    return MCD_IGNORE_OTHER; /* never called: nothing is ext_shaped */
+}
+
+static bool ext_client(const mcd_rcore *rc, const mcd_endpoint *src,
+                       uint32_t ifindex, mcd_time now)
+{
+    (void)rc, (void)src, (void)ifindex, (void)now;
+    return false;
+}
+
+static mcd_time ext_delay(const mcd_rcore_config *c, const mcd_ext_query *eq,
+                          uint32_t rnd)
+{
+    (void)eq;
+    return reply_delay(c, rnd);
+}
+#endif
 
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
                                 const mcd_rcore_rx *rx)
@@ -456,12 +516,12 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
     enum mcd_ignore why = classify(rc, rx, &eq, &ext);
     mcd_rcore_pending_ *slot = NULL;
     mcd_rcore_querier_ *q = NULL;
-    mcd_rcore_tx tx = {.data = rc->priv_.cfg.reply,
-                       .len = rc->priv_.cfg.reply_len};
+    mcd_rcore_tx tx = {.len = rc->priv_.cfg.reply_len};
 
     if (why == MCD_IGNORE_NONE && ext)
         why = ext_rules(rc, now, rx, &eq, &tx);
-    else if (why == MCD_IGNORE_NONE && ext_client(rc, rx->src, rx->ifindex, now))
+    else if (why == MCD_IGNORE_NONE &&
+             ext_client(rc, rx->src, rx->ifindex, now))
         why = MCD_IGNORE_EXT_CLIENT;
     if (why == MCD_IGNORE_NONE) {
         slot = free_slot(rc);
@@ -485,9 +545,14 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
     slot->used = true;
     slot->due = now + (ext ? ext_delay(&rc->priv_.cfg, &eq, rx->rnd)
                            : reply_delay(&rc->priv_.cfg, rx->rnd));
-    slot->tx = tx;
-    slot->tx.to = *rx->src;
-    slot->tx.ifindex = rx->ifindex;
+    slot->to = *rx->src;
+    slot->ifindex = rx->ifindex;
+#if MCD_CONFIG_EXT
+    slot->ext = tx.ext;
+    slot->flags = tx.flags;
+    slot->len = (uint16_t)tx.len; /* at most MCD_EXT_MAX */
+    memcpy(slot->nonce, tx.nonce, sizeof slot->nonce);
+#endif
     return MCD_IGNORE_NONE;
 }
 
@@ -510,7 +575,22 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
 
     if (p == NULL || p->due > now)
         return false;
-    *tx = p->tx;
+    /* The nonce is read only when ext is set: left as it is otherwise. */
+    tx->to = p->to;
+    tx->ifindex = p->ifindex;
+    tx->data = rc->priv_.cfg.reply;
+    tx->len = rc->priv_.cfg.reply_len;
+    tx->ext = false;
+    tx->flags = 0;
+#if MCD_CONFIG_EXT
+    if (p->ext) {
+        tx->ext = true;
+        tx->data = rc->priv_.cfg.ext_reply;
+        tx->len = p->len;
+        tx->flags = p->flags;
+        memcpy(tx->nonce, p->nonce, sizeof tx->nonce);
+    }
+#endif
     p->used = false;
     return true;
 }
@@ -523,7 +603,7 @@ size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
     if (tx == NULL || out == NULL || tx->data == NULL || tx->len > cap)
         return 0;
     memcpy(out, tx->data, tx->len);
-    if (!tx->ext)
+    if (!MCD_CONFIG_EXT || !tx->ext)
         return tx->len;
     /* The reply text holds no NUL: the first one ends it. */
     nul = memchr(out, 0, tx->len);

@@ -161,7 +161,7 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
 int mcd_responder_texts(const char *query, const char *name,
                         const char *proto, uint16_t service_port,
                         uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t *rlen)
+                        size_t rcap, size_t *rlen)
 {
     const char *q = query ? query : MCD_DEFAULT_QUERY;
     size_t n = strlen(q);
@@ -174,7 +174,7 @@ int mcd_responder_texts(const char *query, const char *name,
                            proto ? proto : MCD_DEFAULT_PROTO,
                            service_port ? service_port
                                         : MCD_DEFAULT_SERVICE_PORT,
-                           rbuf, MCD_REPLY_MAX);
+                           rbuf, rcap);
     if (err < 0)
         return err;
     *qlen = n;

@@ -10,8 +10,13 @@
 #    within 2 s, one left on the old subnet is not;
 #  - a disconnect (IP_EVENT_STA_LOST_IP) pauses it; the reconnect with the
 #    same address answers again, and lwIP's IGMP report is on the wire again;
+#  - the extension (docs/PROTOCOL.md): an extended query gets the extended
+#    reply with the query's nonce, the id = EUI-64 of the MAC the firmware
+#    sends from, and the TXT pair of Kconfig; a query whose KNOWN filter
+#    holds that id gets nothing;
 #  - a second configuration (other reply, group and port; lwIP without
-#    SO_REUSE and IP_PKTINFO) opens and answers.
+#    SO_REUSE and IP_PKTINFO; the chapter's exchange only) opens and
+#    answers, and ignores an extended query.
 # The firmware's network events come from its board file's test hook
 # (MCDISC_EXAMPLE_CONTROL, main/board_linux.c). The build needs the ESP-IDF
 # bundle (ESP_IDF_BUNDLE, default ../shared/esp-idf) or IDF_PATH: without
@@ -21,11 +26,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/lab.sh"
 lab_require "$@"
-: "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${ESP_IDF_OUT:?build directory for scripts/esp_idf.sh}"
+: "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${EXT_QUERY:?}" "${ESP_IDF_OUT:?build directory for scripts/esp_idf.sh}"
 lab_scratch
 DEV=198.18.0.100
 NEW=198.19.5.100
 REPLY='"ESP32-C3 Smart Light https 443"'
+hexof() { od -An -tx1 -v | tr -d ' \n'; }
 
 # The build: incremental after the first run, ~15 s from scratch.
 if ! "$here/../../scripts/esp_idf.sh" linux "$ESP_IDF_OUT" >"$tmp/build.log" 2>&1; then
@@ -94,6 +100,30 @@ t_jq "mcdisc discover finds it with its configured name, protocol and port" \
 lab_exec 1 "$BOOK_SENDER" 232.10.11.12 3333 "$(lab_ip 1)" --wait 1000 >"$tmp/book.out"
 t_check "the chapter's sender gets exactly the chapter's 30 bytes" \
     grep -qx "from $DEV:3333 len 30 $REPLY" "$tmp/book.out"
+
+# The extension: the id from the MAC the firmware really uses (host 1
+# learnt it by ARP for the replies above), the TXT pair of sdkconfig.
+mac=$(ip -n "$(lab_ns 1)" neigh show $DEV | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' | tr -d ':')
+ID=${mac:0:6}fffe${mac:6:6}
+t_check "the firmware logs its id, the EUI-64 of its MAC $mac" \
+    grep -q "extension: id $ID" "$tmp/fw.log"
+N1=a1a2a3a4a5a6a7a8
+want="$(printf 'ESP32-C3 Smart Light https 443' | hexof)00""4d434458""01""02""00""${N1}${ID}030006$(printf 'fw=1.0' | hexof)"
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --nonce "$N1" --window 50 --wait 500 >"$tmp/ext.out" 2>&1
+t_check "an extended query gets the extended reply: its nonce, the id, fw=1.0 (63 bytes)" \
+    grep -qx "from $DEV:3333 len 63 $want" "$tmp/ext.out"
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --known 3333333333333333 --window 50 --wait 500 >"$tmp/known.out" 2>&1
+t_check "a query whose KNOWN filter holds its id gets nothing" \
+    sh -c "grep -q '^sent ' '$tmp/known.out' && ! grep -q '^from $DEV:' '$tmp/known.out'"
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --window 50 --wait 500 >"$tmp/other.out" 2>&1
+t_check "...and one that knows only another id gets the reply" \
+    grep -q "^from $DEV:3333 len 63 " "$tmp/other.out"
+# The longest query (1232 bytes: a KNOWN filter of ~1000 ids, read whole).
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --pad 1232 --window 50 --wait 500 >"$tmp/known1232.out" 2>&1
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --pad 1232 --window 50 --wait 500 >"$tmp/other1232.out" 2>&1
+t_check "a 1232-byte query: silent when KNOWN holds its id, answered when not" \
+    sh -c "grep -q '^sent 1232 ' '$tmp/known1232.out' && ! grep -q '^from $DEV:' '$tmp/known1232.out' && grep -q '^from $DEV:3333 len 63 ' '$tmp/other1232.out'"
+
 unicast_ask 1 $DEV 3333 >"$tmp/uni.out"
 t_check "with IP_PKTINFO (CONFIG_LWIP_NETBUF_RECVINFO) a query sent to its own address is not answered" \
     test ! -s "$tmp/uni.out"
@@ -151,5 +181,8 @@ t_jq "and is found with the configured group, port, name, protocol and service p
 unicast_ask 1 $DEV 4444 >"$tmp/uni2.out"
 t_check "without IP_PKTINFO the destination is unknown: a unicast query is answered (the documented limit)" \
     grep -q "from $DEV:4444 b'Lab Lamp coap 5683'" "$tmp/uni2.out"
+lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 239.255.0.7 4444 --window 50 --wait 500 >"$tmp/ext2.out" 2>&1
+t_check "built without the extension it ignores an extended query (the chapter's exchange only)" \
+    sh -c "grep -q '^sent ' '$tmp/ext2.out' && ! grep -q '^from $DEV:' '$tmp/ext2.out' && ! grep -q 'extension: id' '$tmp/fw.log'"
 fw_stop
 t_done

@@ -548,6 +548,10 @@ static void options_set_up_the_core(void **state)
 /* ------------------------------------------------------------------------ */
 /* The extension (docs/PROTOCOL.md, "Responder rules")                       */
 
+/* The extension's cases; a core built without it (MCD_CONFIG_EXT 0, the
+ * unit_responder_chapter_only test) runs the chapter's cases above and
+ * chapter_only_build below. */
+#if MCD_CONFIG_EXT
 static const uint8_t ID[8] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
 static uint8_t tpl[MCD_EXT_MAX];
 static uint64_t seed = 0x2545f4914f6cdd1du;
@@ -1037,6 +1041,45 @@ static void ext_config_checked(void **state)
                         "already known to the querier");
 }
 
+#else
+/* Built for the chapter's exchange only: an extended query is "the query
+ * followed by other bytes", an id is not used, and a configuration that
+ * asks for the extension is refused. */
+static void chapter_only_build(void **state)
+{
+    static const uint8_t nonce[MCD_EXT_NONCE_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t q[256], qbuf[MCD_QUERY_MAX], rbuf[MCD_REPLY_MAX], id[8];
+    mcd_ext_query eq = {.has_window = true, .window_ms = 50};
+    mcd_responder_opts o;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_rcore rc;
+    mcd_rcore_tx tx;
+    uint8_t out[64];
+    int qn;
+
+    (void)state;
+    memcpy(eq.nonce, nonce, sizeof nonce);
+    qn = mcd_ext_query_encode((const uint8_t *)Q, QLEN, &eq,
+                              MCD_EXT_QUERY_PAD, q, sizeof q);
+    assert_int_equal(qn, MCD_EXT_QUERY_PAD);
+    setup_core(&rc, 0, 0);
+    assert_int_equal(feed(&rc, 0, q, (size_t)qn, NULL), MCD_IGNORE_TRAILING);
+    assert_int_equal(feed(&rc, 0, Q, QLEN, NULL), MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    assert_false(tx.ext);
+    assert_int_equal(mcd_rcore_tx_write(&tx, out, sizeof out), 30);
+    assert_memory_equal(out, "ESP32-C3 Smart Light https 443", 30);
+    tcfg.ext_enabled = true;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_UNSUPPORTED);
+    mcd_responder_opts_init(&o);
+    o.id = "0011223344556677";
+    assert_int_equal(mcd_responder_setup_ext(&rc, &o, &g, qbuf, rbuf, rbuf,
+                                             sizeof rbuf, NULL, 0), 0);
+    assert_false(mcd_rcore_id(&rc, id));
+    assert_int_equal(feed(&rc, 0, q, (size_t)qn, &g), MCD_IGNORE_TRAILING);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1057,6 +1100,7 @@ int main(void)
         cmocka_unit_test(timeout_rounded_and_capped),
         cmocka_unit_test(not_joined_counted_by_core),
         cmocka_unit_test(options_set_up_the_core),
+#if MCD_CONFIG_EXT
         cmocka_unit_test(ext_answered_with_nonce_and_id),
         cmocka_unit_test(spoofed_nonce_irrelevant),
         cmocka_unit_test(known_stays_silent),
@@ -1068,6 +1112,9 @@ int main(void)
         cmocka_unit_test(querier_is_address_and_link),
         cmocka_unit_test(ext_malformed_and_oversize),
         cmocka_unit_test(ext_config_checked),
+#else
+        cmocka_unit_test(chapter_only_build),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

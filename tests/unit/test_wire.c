@@ -195,19 +195,25 @@ static void responder_texts(void **state)
     (void)state;
     /* NULLs and 0 are the chapter's texts. */
     assert_int_equal(mcd_responder_texts(NULL, NULL, NULL, 0, q, &qlen, r,
-                                         &rlen), 0);
+                                         sizeof r, &rlen), 0);
     assert_int_equal(qlen, 33);
     assert_memory_equal(q, MCD_DEFAULT_QUERY, 33);
     assert_int_equal(rlen, 30);
     assert_memory_equal(r, "ESP32-C3 Smart Light https 443", 30);
     assert_int_equal(mcd_responder_texts("who", "Lamp", "coap", 5683, q, &qlen,
-                                         r, &rlen), 0);
+                                         r, sizeof r, &rlen), 0);
     assert_int_equal(qlen, 3);
     assert_memory_equal(r, "Lamp coap 5683", rlen);
-    assert_int_equal(mcd_responder_texts("", NULL, NULL, 0, q, &qlen, r, &rlen),
-                     MCD_E_BADTEXT);
+    /* A buffer sized for a device's reply (the lwIP port's): fits, or
+     * not. */
+    assert_int_equal(mcd_responder_texts("who", "Lamp", "coap", 5683, q, &qlen,
+                                         r, 14, &rlen), 0);
+    assert_int_equal(mcd_responder_texts("who", "Lamp", "coap", 5683, q, &qlen,
+                                         r, 13, &rlen), MCD_E_TOOLONG);
+    assert_int_equal(mcd_responder_texts("", NULL, NULL, 0, q, &qlen, r,
+                                         sizeof r, &rlen), MCD_E_BADTEXT);
     assert_int_equal(mcd_responder_texts(NULL, " x", NULL, 0, q, &qlen, r,
-                                         &rlen), MCD_E_BADNAME);
+                                         sizeof r, &rlen), MCD_E_BADNAME);
 }
 
 static void errors_named(void **state)

@@ -34,11 +34,14 @@
 
 static const char *TAG = "mcdisc";
 
-/* What the network is now: an address to answer on, or none. */
+/* What the network is now: an address to answer on, or none; the
+ * station's MAC, for the extension's id. */
 typedef struct net_state {
     bool up;
     uint32_t addr;    /* network order */
     uint32_t netmask; /* network order */
+    bool has_mac;
+    uint8_t mac[6];
 } net_state;
 
 static QueueHandle_t s_mailbox;
@@ -67,6 +70,7 @@ static void on_ip_event(void *arg, esp_event_base_t base, int32_t id,
         st.up = true;
         st.addr = e->ip_info.ip.addr;
         st.netmask = e->ip_info.netmask.addr;
+        st.has_mac = esp_netif_get_mac(e->esp_netif, st.mac) == ESP_OK;
     }
     post(&st);
 }
@@ -94,6 +98,20 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
     cfg.opts.proto = CONFIG_MCDISC_PROTO;
     cfg.opts.service_port = CONFIG_MCDISC_SERVICE_PORT;
     cfg.opts.delay_max_ms = CONFIG_MCDISC_DELAY_MAX_MS;
+#if CONFIG_MCDISC_EXTENSION
+    /* The extension: the EUI-64 of the station's MAC as the id (stable
+     * across restarts and addresses), the TXT pair of Kconfig. */
+    static const char *const txt[] = {CONFIG_MCDISC_TXT};
+
+    if (st->has_mac) {
+        mcd_ext_id_from_mac(st->mac, cfg.id);
+        cfg.has_id = true;
+    }
+    if (CONFIG_MCDISC_TXT[0] != '\0') {
+        cfg.opts.txt = txt;
+        cfg.opts.ntxt = 1;
+    }
+#endif
     return mcd_lwip_responder_open(r, &cfg);
 }
 
@@ -124,6 +142,16 @@ static bool follow(mcd_lwip_responder *r, bool open, const net_state *st)
         ESP_LOGE(TAG, "responder: %s", mcd_strerror(err));
         return false;
     }
+#if CONFIG_MCDISC_EXTENSION
+    if (st->has_mac) {
+        uint8_t id[MCD_EXT_ID_LEN];
+        char text[17];
+
+        mcd_ext_id_from_mac(st->mac, id);
+        mcd_ext_id_format(id, text);
+        ESP_LOGI(TAG, "extension: id %s", text);
+    }
+#endif
     log_state("answering on " CONFIG_MCDISC_GROUP " from", st);
     return true;
 }

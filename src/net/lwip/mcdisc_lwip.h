@@ -43,9 +43,26 @@ typedef struct mcd_lwip_config {
     uint8_t id[MCD_EXT_ID_LEN];
 } mcd_lwip_config;
 
-/* Room for the extended reply: its text, header, id and TXT pairs. */
+/* Room for the reply: its text and, with the extension, the extended
+ * reply built on it (NUL, header and id: 24 bytes, then 3 + the length of
+ * each TXT pair); the chapter's reply is the first bytes of it. Too small
+ * for the configured reply: the open fails with MCD_E_TOOLONG. The
+ * ESP-IDF component sets it from CONFIG_MCDISC_EXT_REPLY_MAX. */
 #ifndef MCD_LWIP_EXT_REPLY_MAX
+#if MCD_CONFIG_EXT
 #define MCD_LWIP_EXT_REPLY_MAX 512
+#else
+#define MCD_LWIP_EXT_REPLY_MAX MCD_REPLY_MAX
+#endif
+#endif
+
+/* The receive buffer: any query up to the longest extended one (the
+ * longest chapter query and its NUL without the extension), and one byte
+ * more, to see a longer datagram even where lwIP would not say MSG_TRUNC. */
+#if MCD_CONFIG_EXT
+#define MCD_LWIP_RX_MAX (MCD_EXT_MAX + 1)
+#else
+#define MCD_LWIP_RX_MAX (MCD_QUERY_MAX + 2)
 #endif
 
 /* Caller-owned state (static memory on a device), all in priv_: use the
@@ -57,11 +74,9 @@ typedef struct mcd_lwip_responder {
         mcd_lwip_config cfg;
         uint32_t group_addr; /* network order */
         uint8_t query[MCD_QUERY_MAX];
-        uint8_t reply[MCD_REPLY_MAX];
-        uint8_t ext_reply[MCD_LWIP_EXT_REPLY_MAX];
-        /* Any query up to the longest extended one, and one byte to see a
-         * longer datagram; the reply to send is written here too. */
-        uint8_t rx[MCD_EXT_MAX + 1];
+        uint8_t reply[MCD_LWIP_EXT_REPLY_MAX]; /* and the extension's */
+        /* The datagram received; the reply to send is written here too. */
+        uint8_t rx[MCD_LWIP_RX_MAX];
     } priv_;
 } mcd_lwip_responder;
 

@@ -60,10 +60,10 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     if (err < 0)
         return err;
     memcpy(&r->priv_.group_addr, g.b, 4);
+    /* One buffer for the reply and the extension's template made of it. */
     return mcd_responder_setup_ext(&r->priv_.core, &cfg->opts, &g,
                                    r->priv_.query, r->priv_.reply,
-                                   r->priv_.ext_reply,
-                                   sizeof r->priv_.ext_reply,
+                                   r->priv_.reply, sizeof r->priv_.reply,
                                    cfg->has_id ? cfg->id : NULL, cfg->now());
 }
 
