@@ -27,9 +27,12 @@
 #                         up and running on return
 #   lab_count_up I [PORT] count the discovery traffic on host I's link (its
 #                         port of the bridge; PORT default 3333)
+#   lab_seed_neigh I FROM TO   hosts FROM..TO get a permanent neighbour
+#                         entry for host I's IPv4 address (see below)
 #   lab_count             print the counts since the last call, and reset:
 #                         "queries=N query_bytes=B replies=N reply_bytes=B
 #                         bytes=B" (see lab_count_up for what is counted)
+#   lab_kv KEY            the value of KEY=... in the key=value pairs on stdin
 #
 # Names are "mcd-<pid>-<random>-..." so two runs never collide.
 
@@ -200,6 +203,21 @@ table bridge mcdcount {
 NFT
 }
 
+# Hundreds of hosts answering one client at once each resolve its address
+# first: N ARP broadcasts, each delivered to every host of the bridge (N^2
+# deliveries) that two cores cannot always carry, and a host whose three
+# tries drown drops its replies. That measures the lab, not discovery:
+# tests at scale seed the entries (test_discover_scale.sh runs the cold
+# path too).
+lab_seed_neigh() {
+    local i mac
+    mac=$(lab_exec "$1" cat /sys/class/net/eth0/address) || return 1
+    for i in $(seq "$2" "$3"); do
+        ip -n "$(lab_ns "$i")" neigh replace "$(lab_ip "$1")" lladdr "$mac" \
+            dev eth0 nud permanent || return 1
+    done
+}
+
 lab_count() {
     ip netns exec "$LAB_BR" nft reset counters table bridge mcdcount |
         awk '/counter queries/ { c = "q" } /counter replies/ { c = "r" }
@@ -210,6 +228,8 @@ lab_count() {
                 printf "queries=%d query_bytes=%d replies=%d reply_bytes=%d bytes=%d\n",
                     p["q"], qb, p["r"], rb, qb + rb }'
 }
+
+lab_kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 
 lab_list() {
     ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAB_ID}-" || true
