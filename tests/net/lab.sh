@@ -31,7 +31,8 @@
 #                         entry for host I's IPv4 address (see below)
 #   lab_count             print the counts since the last call, and reset:
 #                         "queries=N query_bytes=B replies=N reply_bytes=B
-#                         bytes=B" (see lab_count_up for what is counted)
+#                         bytes=B sent=N" (lab_count_up says what is
+#                         counted)
 #   lab_kv KEY            the value of KEY=... in the key=value pairs on stdin
 #
 # Names are "mcd-<pid>-<random>-..." so two runs never collide.
@@ -180,7 +181,10 @@ lab_links() {
 #   on a shared medium such as Wi-Fi a multicast goes on the air once);
 # - replies: UDP frames delivered to host I's link to any port but PORT,
 #   i.e. the datagrams to the client's own (ephemeral) port: every reply the
-#   client's host received, before its socket buffer could drop any.
+#   client's host received, before its socket buffer could drop any;
+# - sent: UDP frames addressed to host I (its lab addresses), to any port
+#   but PORT, as they enter the bridge from the other hosts: the replies
+#   the devices sent, before a lossy bridge (test_hold_loss.sh) drops any.
 # Bytes are Ethernet frame bytes as a capture on host I's eth0 shows them:
 # 14 bytes of header + the IP packet (no preamble, FCS or padding to 64).
 # The bridge hooks see the IP packet without its Ethernet header, so
@@ -191,9 +195,12 @@ lab_count_up() {
 table bridge mcdcount {
     counter queries { }
     counter replies { }
+    counter sent { }
     chain from_host {
         type filter hook prerouting priority -10;
         iifname "p$1" udp dport $port counter name queries
+        iifname != "p$1" ip daddr $(lab_ip "$1") udp dport != $port counter name sent
+        iifname != "p$1" ip6 daddr $(lab_ip6 "$1") udp dport != $port counter name sent
     }
     chain to_host {
         type filter hook postrouting priority -10;
@@ -221,12 +228,13 @@ lab_seed_neigh() {
 lab_count() {
     ip netns exec "$LAB_BR" nft reset counters table bridge mcdcount |
         awk '/counter queries/ { c = "q" } /counter replies/ { c = "r" }
+            /counter sent/ { c = "s" }
             /packets/ { for (i = 1; i < NF; i++) {
                 if ($i == "packets") p[c] = $(i + 1)
                 if ($i == "bytes") b[c] = $(i + 1) } }
             END { qb = b["q"] + 14 * p["q"]; rb = b["r"] + 14 * p["r"]
-                printf "queries=%d query_bytes=%d replies=%d reply_bytes=%d bytes=%d\n",
-                    p["q"], qb, p["r"], rb, qb + rb }'
+                printf "queries=%d query_bytes=%d replies=%d reply_bytes=%d bytes=%d sent=%d\n",
+                    p["q"], qb, p["r"], rb, qb + rb, p["s"] }'
 }
 
 lab_kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
