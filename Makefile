@@ -18,7 +18,7 @@ MCD_TESTS_REQUIRED ?= OFF
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = addr groupspec reply probe responder netlink
+FUZZ_TARGETS = addr groupspec reply probe responder netlink extquery extreply
 
 .PHONY: all build test demo install deps clean fuzz bench
 

@@ -12,8 +12,9 @@
 const char cmd_discover_usage[] =
     "usage: mcdisc discover [options]\n\n"
     "Multicast the query and print each device that answers, once, as it\n"
-    "arrives: address, port, interface, name, protocol, service port and\n"
-    "round-trip time.\n\n"
+    "arrives: address, port, interface, name, protocol, service port,\n"
+    "round-trip time and, for a device that speaks mcdisc's extension, its\n"
+    "id (short), its TXT pairs and every other address it answered from.\n\n"
     "  -i, --iface IF      send on IF (name, index or address); repeatable.\n"
     "                      Default: every interface that is up, multicast-\n"
     "                      capable, not loopback, with an address of the\n"
@@ -36,10 +37,18 @@ const char cmd_discover_usage[] =
     "  -c, --count N       stop as soon as N devices answered\n"
     "      --per-source N  list at most N devices per source address\n"
     "                      (default " CLI_STR(MCD_DEFAULT_PER_SOURCE) ")\n"
-    "  -j, --json          one JSON object per device per line\n"
+    "      --chapter       speak only the chapter's exchange: plain queries,\n"
+    "                      no extension (no ids, TXT or known answers)\n"
+    "      --window MS     ask extended devices to spread their replies over\n"
+    "                      MS milliseconds, 1-" CLI_STR(MCD_EXT_WINDOW_MAX_MS)
+    " (default " CLI_STR(MCD_EXT_DEFAULT_WINDOW_MS) ")\n"
+    "  -j, --json          one JSON object per device per line, when the run\n"
+    "                      ends (complete addresses and TXT); counters as one\n"
+    "                      JSON object on stderr\n"
     "  -h, --help          this help\n\n"
     "Replies count only from a unicast address and port, and with TTL 1\n"
-    "only from the link they arrived on.\n\n"
+    "only from the link they arrived on; extended replies only with this\n"
+    "run's random nonce (others are forged: counted on stderr).\n\n"
     "Exit: 0 when at least one device (or N with --count) answered, 1 when\n"
     "fewer did before the timeout, 2 on a usage or system error, 3 when the\n"
     "device table filled up and some devices may be missing.\n";
@@ -84,6 +93,12 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'j':
         o->json = true;
         return 0;
+    case 'C':
+        o->cfg.chapter_only = true;
+        return 0;
+    case 'W':
+        return cli_parse_u32("discover: --window", arg, 1,
+                             MCD_EXT_WINDOW_MAX_MS, &o->cfg.window_ms);
     }
     return -1;
 }
@@ -91,7 +106,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
 static const cli_cmd discover_cli = {
     "discover", ":i:g:p:t:q:c:jh",
     "iface=i group=g port=p ttl=T timeout=t retries=r interval=I "
-    "max-interval=M query=q count=c per-source=S json.j",
+    "max-interval=M query=q count=c per-source=S json.j chapter.C window=W",
     cmd_discover_usage, parse_opt, MCD_MAX_IFACES, false};
 
 static int parse_args(dopts *o, int argc, char **argv)
@@ -107,47 +122,178 @@ static int parse_args(dopts *o, int argc, char **argv)
     return rc;
 }
 
+/* What the human output showed of each device, so that an update prints
+ * only what is new. */
+typedef struct shown {
+    uint8_t naddrs;
+    bool ext;
+    bool txt_truncated;
+} shown;
+
 typedef struct dctx {
     const dopts *o;
     const mcd_query *q;
+    shown *shown; /* per table entry, DEVICE_TABLE of them */
 } dctx;
+
+#define DEVICE_TABLE 4096 /* mcd_query_config's default max_devices */
+
+/* "key=value" pairs, space-separated, made safe for a terminal. */
+static void print_txt(const mcd_device *d)
+{
+    size_t pos = 0, len;
+    const uint8_t *p;
+
+    while (mcd_ext_txt_next(d->txt, d->txt_len, &pos, &p, &len)) {
+        fputc(' ', stdout);
+        cli_print_safe(stdout, (const char *)p, len);
+    }
+    if (d->txt_truncated)
+        fputs(" ...", stdout);
+}
+
+static void print_id(const mcd_device *d)
+{
+    char id[17];
+
+    mcd_ext_id_format(d->id, id);
+    printf("id %.8s", id); /* short, as git's: all 16 digits in --json */
+    print_txt(d);
+}
+
+static void print_addrs(const dctx *c, const mcd_device *d, size_t from)
+{
+    char ep[CLI_ENDPOINT_STRLEN];
+
+    for (size_t i = from; i < d->naddrs; i++) {
+        cli_format_endpoint(&d->addrs[i].ep, ep, sizeof ep);
+        printf("    also %-22s %s\n", ep,
+               mcd_query_ifname(c->q, d->addrs[i].ifindex));
+    }
+}
+
+static shown *shown_of(const dctx *c, const mcd_device *d)
+{
+    size_t i = (size_t)(d - mcd_query_device(c->q, 0));
+
+    return i < DEVICE_TABLE ? &c->shown[i] : NULL;
+}
 
 static void print_device(void *ctx, const mcd_device *d)
 {
-    const dopts *o = ((const dctx *)ctx)->o;
-    const char *ifname = mcd_query_ifname(((const dctx *)ctx)->q, d->ifindex);
-    char ep[CLI_ENDPOINT_STRLEN], addr[CLI_ADDR_STRLEN];
-    double rtt_ms = (double)d->rtt / 1000.0;
+    const dctx *c = ctx;
+    char ep[CLI_ENDPOINT_STRLEN];
+    shown *sh = shown_of(c, d);
 
-    if (!o->json) {
-        cli_format_endpoint(&d->from, ep, sizeof ep);
-        printf("%-22s %-8s ", ep, ifname);
-        cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
+    if (c->o->json)
+        return; /* printed when the run ends, with every address */
+    cli_format_endpoint(&d->from, ep, sizeof ep);
+    printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
+    cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
+    fputs("  ", stdout);
+    cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
+    printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
+    if (d->ext) {
         fputs("  ", stdout);
-        cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
-        printf(" %u  %.2f ms\n", d->reply.port, rtt_ms);
-    } else {
-        cli_format_addr(&d->from.addr, addr, sizeof addr);
-        fputs("{\"address\":", stdout);
-        json_str(stdout, addr);
-        printf(",\"port\":%u,\"iface\":", d->from.port);
-        json_str(stdout, ifname);
-        fputc(',', stdout);
-        json_text(stdout, "name", d->reply.name, strlen(d->reply.name));
-        fputc(',', stdout);
-        json_text(stdout, "proto", d->reply.proto, strlen(d->reply.proto));
-        printf(",\"service_port\":%u,\"rtt_ms\":%.3f,\"t_ms\":%.3f}\n",
-               d->reply.port, rtt_ms, (double)d->elapsed / 1000.0);
+        print_id(d);
     }
+    fputc('\n', stdout);
+    print_addrs(c, d, 1);
+    if (sh != NULL)
+        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
     cli_flush();
 }
 
-static int loop(dopts *o, mcd_query *q, struct pollfd *pfd, size_t n)
+/* A listed device gained its id, an address or its full TXT: indented
+ * lines under it with what is new. */
+static void print_update(void *ctx, const mcd_device *d)
 {
-    dctx ctx = {o, q};
+    const dctx *c = ctx;
+    shown *sh = shown_of(c, d);
 
+    if (c->o->json || sh == NULL)
+        return;
+    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
+        fputs("    ", stdout);
+        print_id(d);
+        fputc('\n', stdout);
+    }
+    print_addrs(c, d, sh->naddrs);
+    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    cli_flush();
+}
+
+/* "addresses": every endpoint it answered from, the first one first. */
+static void json_addrs(const dctx *c, const mcd_device *d)
+{
+    char addr[CLI_ADDR_STRLEN];
+
+    fputs(",\"addresses\":[", stdout);
+    for (size_t i = 0; i < d->naddrs; i++) {
+        cli_format_addr(&d->addrs[i].ep.addr, addr, sizeof addr);
+        fputs(i ? ",{\"address\":" : "{\"address\":", stdout);
+        json_str(stdout, addr);
+        printf(",\"port\":%u,\"iface\":", d->addrs[i].ep.port);
+        json_str(stdout, mcd_query_ifname(c->q, d->addrs[i].ifindex));
+        fputc('}', stdout);
+    }
+    fputc(']', stdout);
+    if (d->addrs_dropped > 0)
+        printf(",\"addresses_dropped\":%u", d->addrs_dropped);
+}
+
+/* "txt": {"key":"value",...} (the core keeps each key once). */
+static void json_txt(const mcd_device *d)
+{
+    size_t pos = 0, len, n = 0;
+    const uint8_t *p;
+
+    if (!d->ext)
+        return;
+    fputs(",\"txt\":{", stdout);
+    while (mcd_ext_txt_next(d->txt, d->txt_len, &pos, &p, &len)) {
+        const uint8_t *eq = memchr(p, '=', len);
+        size_t klen = eq ? (size_t)(eq - p) : len;
+
+        fputs(n++ ? "," : "", stdout);
+        json_strn(stdout, (const char *)p, klen);
+        fputc(':', stdout);
+        json_strn(stdout, (const char *)p + klen + (eq != NULL),
+                  len - klen - (eq != NULL));
+    }
+    printf("},\"txt_truncated\":%s", d->txt_truncated ? "true" : "false");
+}
+
+static void json_device(const dctx *c, const mcd_device *d)
+{
+    char addr[CLI_ADDR_STRLEN], id[17];
+
+    cli_format_addr(&d->from.addr, addr, sizeof addr);
+    fputs("{\"address\":", stdout);
+    json_str(stdout, addr);
+    printf(",\"port\":%u,\"iface\":", d->from.port);
+    json_str(stdout, mcd_query_ifname(c->q, d->ifindex));
+    fputc(',', stdout);
+    json_text(stdout, "name", d->reply.name, strlen(d->reply.name));
+    fputc(',', stdout);
+    json_text(stdout, "proto", d->reply.proto, strlen(d->reply.proto));
+    printf(",\"service_port\":%u,\"rtt_ms\":%.3f,\"t_ms\":%.3f",
+           d->reply.port, (double)d->rtt / 1000.0,
+           (double)d->elapsed / 1000.0);
+    if (d->ext) {
+        mcd_ext_id_format(d->id, id);
+        fputs(",\"id\":", stdout);
+        json_str(stdout, id);
+    }
+    json_addrs(c, d);
+    json_txt(d);
+    fputs("}\n", stdout);
+}
+
+static int loop(dctx *ctx, mcd_query *q, struct pollfd *pfd, size_t n)
+{
     while (!mcd_query_done(q)) {
-        int err = mcd_query_process(q, print_device, &ctx);
+        int err = mcd_query_process(q, print_device, ctx);
 
         if (err < 0) {
             cli_error("discover: sending the query: %s", mcd_strerror(err));
@@ -168,26 +314,48 @@ static int run(dopts *o, mcd_query *q)
     size_t n = mcd_query_nfds(q);
     int *fds = calloc(n, sizeof *fds);
     struct pollfd *pfd = calloc(n, sizeof *pfd);
+    dctx ctx = {o, q, calloc(DEVICE_TABLE, sizeof(shown))};
     int rc = EXIT_USAGE;
 
-    if (fds == NULL || pfd == NULL) {
+    if (fds == NULL || pfd == NULL || ctx.shown == NULL) {
         cli_error("discover: %s", strerror(ENOMEM));
     } else {
         n = mcd_query_fds(q, fds, n);
         for (size_t i = 0; i < n; i++)
             pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-        rc = loop(o, q, pfd, n);
+        mcd_query_on_update(q, print_update);
+        rc = loop(&ctx, q, pfd, n);
     }
+    for (size_t i = 0; o->json && rc == EXIT_OK && mcd_query_device(q, i); i++)
+        json_device(&ctx, mcd_query_device(q, i));
+    cli_flush();
     free(fds);
     free(pfd);
+    free(ctx.shown);
     return rc;
+}
+
+/* The counters as one JSON object on stderr (the bench reads it). */
+static void json_stats(const mcd_query_stats *st)
+{
+    fprintf(stderr,
+            "{\"stats\":{\"found\":%zu,\"copies\":%u,\"received\":%llu,"
+            "\"bad_nonce\":%llu,\"capped\":%llu,\"off_link\":%llu,"
+            "\"bad_source\":%llu,\"other\":%llu,\"full\":%llu}}\n",
+            st->found, st->copies, (unsigned long long)st->received,
+            (unsigned long long)st->bad_nonce,
+            (unsigned long long)st->capped,
+            (unsigned long long)st->off_link,
+            (unsigned long long)st->bad_source,
+            (unsigned long long)st->other, (unsigned long long)st->full);
 }
 
 /* Lines on stderr for what did not become a device, and the exit code a
  * full table turns the result into. */
 static int report(const mcd_query_stats *st, int rc)
 {
-    uint64_t refused = st->capped + st->bad_source + st->off_link + st->other;
+    uint64_t refused = st->capped + st->bad_source + st->off_link +
+                       st->bad_nonce + st->other;
 
     if (st->ifaces_skipped > 0)
         cli_error("discover: warning: skipped %zu interface%s (the first, "
@@ -204,12 +372,13 @@ static int report(const mcd_query_stats *st, int rc)
     if (refused > 0)
         cli_error("discover: ignored %llu datagram%s: %llu over the "
                   "per-source limit, %llu from off the link, %llu from a bad "
-                  "source, %llu not a reply",
+                  "source, %llu not a reply, %llu with a bad nonce",
                   (unsigned long long)refused, refused == 1 ? "" : "s",
                   (unsigned long long)st->capped,
                   (unsigned long long)st->off_link,
                   (unsigned long long)st->bad_source,
-                  (unsigned long long)st->other);
+                  (unsigned long long)st->other,
+                  (unsigned long long)st->bad_nonce);
     if (st->full > 0) {
         /* Counted per reply: a device left out answers every copy. */
         cli_error("discover: warning: the device table is full, devices are "
@@ -248,6 +417,8 @@ int cmd_discover(int argc, char **argv)
         rc = EXIT_NO;
     mcd_query_stats st;
     mcd_query_get_stats(q, &st);
+    if (o.json)
+        json_stats(&st);
     rc = report(&st, rc);
     mcd_query_close(q);
     return rc;

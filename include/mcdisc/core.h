@@ -72,7 +72,11 @@ extern "C" {
     X(UNSUPPORTED, "not supported by this network stack")                    \
     X(FULL, "table full")                                                    \
     X(INVAL, "invalid argument")                                             \
-    X(NOTPROBE, "datagram carries no mcdisc test header")
+    X(NOTPROBE, "datagram carries no mcdisc test header")                   \
+    X(BADEXT, "malformed mcdisc extension")                                  \
+    X(BADTXT, "TXT must be key=value: a key of letters, digits, '.', '_', "  \
+              "'-', a value of printable text")                              \
+    X(BADID, "id must be exactly 16 hex digits")
 
 #define MCD_E_BASE (-30000)
 
@@ -316,6 +320,139 @@ MCD_EXTERN
 int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 
 /* ------------------------------------------------------------------------ */
+/* The extension, version 1 (docs/PROTOCOL.md; src/core/ext.c): pure codec,  */
+/* no I/O, no heap                                                           */
+
+#define MCD_EXT_VERSION 1
+#define MCD_EXT_MAX 1232          /* longest extended query or reply */
+#define MCD_EXT_NONCE_LEN 8
+#define MCD_EXT_ID_LEN 8
+#define MCD_EXT_HDR_LEN 15        /* magic 4, version, kind, flags, nonce 8 */
+#define MCD_EXT_KIND_QUERY 1
+#define MCD_EXT_KIND_REPLY 2
+#define MCD_EXT_FLAG_TRUNC 0x01
+#define MCD_EXT_TLV_PAD 0
+#define MCD_EXT_TLV_WINDOW 1
+#define MCD_EXT_TLV_KNOWN 2
+#define MCD_EXT_TLV_TXT 3
+#define MCD_EXT_WINDOW_MAX_MS 1000 /* the bound a responder enforces */
+#define MCD_EXT_DEFAULT_WINDOW_MS 80
+#define MCD_EXT_QUERY_PAD 128      /* client pads extended queries to this */
+#define MCD_EXT_PEER_MS 10000      /* rule 4: plain copies of an ext client */
+#define MCD_EXT_KNOWN_K 5
+#define MCD_EXT_KNOWN_K_MAX 16
+#define MCD_TXT_PAIRS_MAX 16       /* pairs a device declares at most */
+#define MCD_TXT_PAIR_MAX 255       /* bytes of one "key=value" */
+#define MCD_TXT_KEY_MAX 32
+
+/* A decoded extended query (pointers into the datagram). */
+typedef struct mcd_ext_query {
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t flags;
+    bool has_window;
+    uint16_t window_ms;
+    bool has_known;
+    uint16_t salt;
+    uint8_t k;                /* 1..MCD_EXT_KNOWN_K_MAX */
+    const uint8_t *filter;    /* borrowed */
+    size_t filter_len;        /* bytes; m = 8 * filter_len */
+} mcd_ext_query;
+
+/* Write query text + NUL + header (kind 1, q->flags, q->nonce) + WINDOW
+ * (if q->has_window) + KNOWN (if q->has_known: salt, k, filter_len bytes of
+ * filter) + a PAD TLV when the datagram is shorter than pad_to, so that it
+ * is at least pad_to bytes long (a PAD TLV takes 3 bytes at least).
+ * Returns the length, MCD_E_TOOLONG (over cap or MCD_EXT_MAX), MCD_E_INVAL
+ * (NULL, k out of 1..16, empty filter, a bad query text). */
+MCD_EXTERN
+int mcd_ext_query_encode(const uint8_t *query, size_t query_len,
+                         const mcd_ext_query *q, size_t pad_to,
+                         uint8_t *out, size_t cap);
+
+/* data[0..query_len) is the query and data[query_len] is 0 (the caller
+ * checked). Returns 0 with *out filled (pointers into data), MCD_E_BADEXT
+ * (longer than MCD_EXT_MAX, header cut short, bad magic, version 0, a TLV
+ * past the end, KNOWN shorter than 4 bytes or k 0 or > 16, WINDOW not 2
+ * bytes), 1 for a well-formed header of another kind (not a query: ignore
+ * it), or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_query_decode(const uint8_t *data, size_t len, size_t query_len,
+                         mcd_ext_query *out);
+
+/* Bloom filter of known ids (docs/PROTOCOL.md "Known answers"): set, or
+ * test, the k bits of `id` for this nonce and salt. An empty filter holds
+ * nothing (has: false). */
+MCD_EXTERN
+void mcd_ext_known_add(uint8_t *filter, size_t filter_len, uint8_t k,
+                       const uint8_t nonce[MCD_EXT_NONCE_LEN], uint16_t salt,
+                       const uint8_t id[MCD_EXT_ID_LEN]);
+MCD_EXTERN
+bool mcd_ext_known_has(const uint8_t *filter, size_t filter_len, uint8_t k,
+                       const uint8_t nonce[MCD_EXT_NONCE_LEN], uint16_t salt,
+                       const uint8_t id[MCD_EXT_ID_LEN]);
+/* Filter bytes for n ids at 8 bits each: max(n, 1), at most room. */
+MCD_EXTERN
+size_t mcd_ext_known_size(size_t n, size_t room);
+
+/* Write a reply template: the reply text + NUL + header (kind 2, flags 0,
+ * nonce zero) + id + one TXT TLV per pair, in order (each checked with
+ * mcd_txt_check). Returns the full length and sets *base_len to the length
+ * without the TXT TLVs; MCD_E_TOOLONG (over cap or MCD_EXT_MAX, or more
+ * than MCD_TXT_PAIRS_MAX pairs), MCD_E_BADTXT, MCD_E_BADREPLY (a text that
+ * is not a reply), MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_reply_template(const uint8_t *text, size_t text_len,
+                           const uint8_t id[MCD_EXT_ID_LEN],
+                           const char *const *txt, size_t ntxt, uint8_t *out,
+                           size_t cap, size_t *base_len);
+
+/* A decoded extended reply. */
+typedef struct mcd_ext_reply {
+    mcd_reply base;                       /* the text, parsed strictly */
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t id[MCD_EXT_ID_LEN];
+    uint8_t flags;
+    const uint8_t *tlv; size_t tlv_len;   /* the TLV area, in the datagram */
+} mcd_ext_reply;
+
+/* Returns 0; MCD_E_BADREPLY (no NUL, or the text before it does not
+ * parse) or MCD_E_BADEXT (longer than MCD_EXT_MAX, header or TLVs
+ * malformed, kind not 2); MCD_E_INVAL. A datagram with no NUL at all is a
+ * chapter reply: use mcd_reply_parse. */
+MCD_EXTERN
+int mcd_ext_reply_decode(const uint8_t *data, size_t len, mcd_ext_reply *out);
+
+/* Walk the TXT pairs of a well-formed TLV area (as decoded): start with
+ * *pos = 0; returns true with the pair and its length set (raw bytes: check them with
+ * mcd_txt_check before use) and *pos advanced, false at the end. Other TLV
+ * types are skipped. */
+MCD_EXTERN
+bool mcd_ext_txt_next(const uint8_t *tlv, size_t tlv_len, size_t *pos,
+                      const uint8_t **pair, size_t *len);
+
+/* A "key=value" pair: 1..MCD_TXT_KEY_MAX bytes of letters, digits, '.',
+ * '_', '-', then '=', then a value (may be empty) of bytes 0x20-0x7e or
+ * from 0x80 (UTF-8); MCD_TXT_PAIR_MAX bytes at most. Returns 0,
+ * MCD_E_BADTXT, MCD_E_TOOLONG or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_txt_check(const uint8_t *pair, size_t len);
+
+/* Ids. EUI-64 of a MAC (aa bb cc ff fe dd ee ff, docs/PROTOCOL.md). */
+MCD_EXTERN
+void mcd_ext_id_from_mac(const uint8_t mac[6], uint8_t id[MCD_EXT_ID_LEN]);
+/* FNV-1a-64 of the bytes, big-endian. */
+MCD_EXTERN
+void mcd_ext_id_hash(const uint8_t *data, size_t len,
+                     uint8_t id[MCD_EXT_ID_LEN]);
+/* Exactly 16 hex digits (either case), nothing else. Returns 0,
+ * MCD_E_BADID or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_ext_id_parse(const char *text, uint8_t id[MCD_EXT_ID_LEN]);
+/* 16 lowercase hex digits and a NUL. */
+MCD_EXTERN
+void mcd_ext_id_format(const uint8_t id[MCD_EXT_ID_LEN], char out[17]);
+
+/* ------------------------------------------------------------------------ */
 /* Time                                                                       */
 
 /* The cores take time as an argument: microseconds on any monotonic clock
@@ -358,7 +495,11 @@ int mcd_timeout_ms(mcd_time next, mcd_time now);
     X(RATE_GLOBAL, "over the global reply rate")                             \
     X(FULL, "too many replies pending")                                      \
     X(UNRESOLVED, "querier not resolved (ARP/ND), too many others waiting")  \
-    X(SEND_FAILED, "the reply could not be sent")
+    X(SEND_FAILED, "the reply could not be sent")                            \
+    X(KNOWN, "already known to the querier")                                 \
+    X(EXT_CLIENT, "plain copy from a client that asked in the extension")    \
+    X(MALFORMED_EXT, "malformed mcdisc extension")                           \
+    X(SHORT_QUERY, "extended query too short for the reply")
 
 enum mcd_ignore {
 #define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
@@ -392,6 +533,15 @@ typedef struct mcd_rcore_config {
     /* Global token bucket: replies per second and burst (0: no limit). */
     uint32_t rate_per_s;
     uint32_t rate_burst;
+    /* The extension (docs/PROTOCOL.md, "The extension, version 1"). When
+     * ext_enabled, extended queries get ext_reply (borrowed; made by
+     * mcd_ext_reply_template() from `reply` and `id`), whole or cut to
+     * ext_base_len; else they are "the query followed by other bytes". */
+    bool ext_enabled;
+    const uint8_t *ext_reply;
+    size_t ext_reply_len;
+    size_t ext_base_len;
+    uint8_t id[MCD_EXT_ID_LEN];
 } mcd_rcore_config;
 
 /* The limits every socket layer's responder starts from. */
@@ -423,12 +573,15 @@ typedef struct mcd_rcore_rx {
     uint32_t rnd;             /* a random number, for the reply delay */
 } mcd_rcore_rx;
 
-/* One reply to send. */
+/* One reply to send: write its bytes with mcd_rcore_tx_write(). */
 typedef struct mcd_rcore_tx {
     mcd_endpoint to;
     uint32_t ifindex; /* send out of the interface the query came in on */
-    const uint8_t *data;
-    size_t len;
+    const uint8_t *data; /* the chapter reply, or the extension's template */
+    size_t len;          /* bytes to send (of the template: base or all) */
+    bool ext;            /* an extended reply: nonce and flags patched in */
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    uint8_t flags;
 } mcd_rcore_tx;
 
 typedef struct mcd_rcore_pending_ {
@@ -439,8 +592,12 @@ typedef struct mcd_rcore_pending_ {
 
 typedef struct mcd_rcore_querier_ {
     mcd_addr addr;
-    mcd_time last; /* when it was last answered */
+    mcd_time last; /* when it was last answered (if answered) */
     bool used;
+    bool answered;
+    bool ext;         /* sent an extended query at ext_at from ext_port */
+    uint16_t ext_port;
+    mcd_time ext_at;
 } mcd_rcore_querier_;
 
 /* The responder core (state in priv_, see "Private state" above). */
@@ -477,6 +634,12 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
  * it and reports what became of it with mcd_rcore_done(). */
 MCD_EXTERN
 bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
+
+/* Write the bytes of `tx` into out: a copy of the chapter reply, or the
+ * template's first tx->len bytes with the query's nonce and the flags
+ * patched in. Returns tx->len, or 0 when cap is too small. */
+MCD_EXTERN
+size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap);
 
 /* Count the fate of a reply taken with mcd_rcore_poll(): MCD_IGNORE_NONE
  * when it was sent (rc->answered), else why not (MCD_IGNORE_SEND_FAILED,
@@ -515,6 +678,11 @@ typedef struct mcd_responder_opts {
     uint32_t delay_min_ms, delay_max_ms;
     uint32_t querier_interval_ms;
     uint32_t rate_per_s, rate_burst;
+    /* The extension: the instance id as 16 hex digits (NULL: the layer
+     * derives one), and TXT "key=value" pairs (borrowed). */
+    const char *id;
+    const char *const *txt;
+    size_t ntxt;
 } mcd_responder_opts;
 
 /* Fill o with the defaults: the chapter's exchange and the MCD_DEFAULT_*
@@ -525,16 +693,44 @@ void mcd_responder_opts_init(mcd_responder_opts *o);
 /* ------------------------------------------------------------------------ */
 /* Query core (src/core/query.c): no sockets, no heap                        */
 
-/* A device found by a query. */
+/* Endpoints a device entry keeps (an extended device answering from more
+ * is counted in addrs_dropped), and bytes of TXT it stores: pairs that do
+ * not fit are left out whole (txt_truncated). */
+#define MCD_DEVICE_ADDRS 4
+#define MCD_DEVICE_TXT_MAX 512
+
+/* One endpoint a device answered from. */
+typedef struct mcd_device_addr {
+    mcd_endpoint ep;
+    uint32_t ifindex; /* where its reply arrived */
+} mcd_device_addr;
+
+/* A device found by a query. A chapter device is its endpoint and text;
+ * an extended one (docs/PROTOCOL.md, "Client rules") its id and text,
+ * with every endpoint it answered from. */
 typedef struct mcd_device {
-    mcd_endpoint from; /* who answered */
-    uint32_t ifindex;  /* where the reply arrived */
+    mcd_endpoint from; /* who answered first (addrs[0].ep) */
+    uint32_t ifindex;  /* where that reply arrived */
     mcd_reply reply;   /* its parsed fields */
     mcd_time rtt;      /* since the most recent query sent before it */
     mcd_time at;       /* when it arrived */
     mcd_time elapsed;  /* since the query started */
+    bool ext;          /* it answered in the extension: id, txt are set */
+    uint8_t id[MCD_EXT_ID_LEN];
+    mcd_device_addr addrs[MCD_DEVICE_ADDRS]; /* naddrs of them */
+    uint8_t naddrs;
+    uint32_t addrs_dropped; /* further endpoints, not kept */
+    /* Its TXT pairs as TXT TLVs (type 3, length, "key=value"): walk them
+     * with mcd_ext_txt_next(). Only pairs mcd_txt_check() accepts, each
+     * key once (the first). */
+    uint8_t txt[MCD_DEVICE_TXT_MAX];
+    uint16_t txt_len;
+    /* Pairs are missing: it only answered with flag T (its full reply did
+     * not fit our query), or they did not fit txt[], or broke the rules. */
+    bool txt_truncated;
     struct {
         uint32_t hash;
+        uint8_t t_replies; /* replies with flag T; UINT8_MAX: a full one came */
     } priv_;
 } mcd_device;
 
@@ -542,7 +738,7 @@ typedef struct mcd_qcore_config {
     const uint8_t *query; /* borrowed; must outlive the core */
     size_t query_len;
     uint32_t timeout_ms;  /* collect replies this long */
-    uint32_t sends;       /* copies of the query; 0: as many as fit */
+    uint32_t sends;       /* send times; 0: as many as fit */
     uint32_t interval_ms; /* first gap between copies; doubles each time */
     uint32_t max_interval_ms; /* ...up to this gap (0: no cap) */
     uint32_t count;       /* stop after this many devices; 0: no limit */
@@ -551,6 +747,11 @@ typedef struct mcd_qcore_config {
                              TTL > 1); else only on-link ones */
     uint32_t per_source;  /* devices listed per source address at most
                              (a forger bound); 0: no limit */
+    /* The extension (docs/PROTOCOL.md, "The extension, version 1"): */
+    bool chapter_only;    /* send only the plain query, as the chapter */
+    uint32_t window_ms;   /* WINDOW asked of devices, 1-MCD_EXT_WINDOW_MAX_MS;
+                             0: MCD_EXT_DEFAULT_WINDOW_MS */
+    uint8_t nonce[MCD_EXT_NONCE_LEN]; /* random, one per run */
 } mcd_qcore_config;
 
 /* What mcd_qcore_input() made of a datagram. */
@@ -560,12 +761,16 @@ enum mcd_qresult {
     MCD_Q_FULL = 2,      /* a new device, but the table is full */
     MCD_Q_CAPPED = 3,    /* a new device, but its source address already
                             has per_source devices listed */
+    MCD_Q_UPDATE = 4,    /* a listed device gained something: an address,
+                            its id, its full TXT */
     MCD_Q_QUERY = -1,    /* a copy of the query (ours or another client's) */
     MCD_Q_MULTICAST = -2,/* sent to a group, not to us */
     MCD_Q_MALFORMED = -3,/* does not parse as a reply */
     MCD_Q_BAD_SOURCE = -4, /* from port 0, or not a unicast address (a
                               broadcast, a group, the unspecified one) */
-    MCD_Q_OFF_LINK = -5  /* from off the link, and allow_offlink unset */
+    MCD_Q_OFF_LINK = -5, /* from off the link, and allow_offlink unset */
+    MCD_Q_BAD_NONCE = -6 /* an extended reply without our nonce: forged,
+                            or an answer to another client */
 };
 
 /* One datagram the client received, as the socket layer saw it. */
@@ -591,7 +796,8 @@ typedef struct mcd_qcore {
         uint32_t sent, gap_ms;
         uint64_t dropped; /* replies that were not devices (any reason) */
         /* Some of those, by reason; replies of devices left unlisted. */
-        uint64_t bad_source, off_link, capped, full;
+        uint64_t bad_source, off_link, capped, full, bad_nonce;
+        uint64_t received; /* every datagram fed */
     } priv_;
 } mcd_qcore;
 
@@ -604,6 +810,8 @@ typedef struct mcd_qcore_stats {
     uint64_t off_link;   /* ...of which MCD_Q_OFF_LINK */
     uint64_t capped;     /* devices left unlisted: MCD_Q_CAPPED */
     uint64_t full;       /* devices left unlisted: MCD_Q_FULL */
+    uint64_t bad_nonce;  /* ...of dropped: MCD_Q_BAD_NONCE */
+    uint64_t received;   /* datagrams fed, whatever they were */
 } mcd_qcore_stats;
 
 /* Start a query at `now` with a caller-owned device table of `cap`
@@ -612,13 +820,23 @@ MCD_EXTERN
 int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
                    mcd_device *table, size_t cap, mcd_time now);
 
-/* True when a copy of the query is due at `now`; the caller sends it on
- * every interface and the core counts it. */
+/* True when a send time is due at `now`; the core counts it, and the
+ * caller then sends each of its datagrams (mcd_qcore_datagram) on every
+ * interface. */
 MCD_EXTERN
 bool mcd_qcore_send_due(mcd_qcore *q, mcd_time now);
 
-/* Feed one datagram received by the client. On MCD_Q_NEW, *dev (if not
- * NULL) points at the new table entry. */
+/* Datagram `i` of the latest send time into out[cap]: 0 the extended
+ * copy (WINDOW, KNOWN with the ids received so far salted with the copy
+ * number, PAD), 1 the plain query; with chapter_only, 0 the plain query.
+ * Returns its length, 0 when there is no datagram `i`, or MCD_E_TOOLONG
+ * (cap; MCD_EXT_MAX always fits). */
+MCD_EXTERN
+int mcd_qcore_datagram(const mcd_qcore *q, unsigned i, uint8_t *out,
+                       size_t cap);
+
+/* Feed one datagram received by the client. On MCD_Q_NEW and
+ * MCD_Q_UPDATE, *dev (if not NULL) points at the table entry. */
 MCD_EXTERN
 enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
                                  const mcd_qcore_rx *rx,

@@ -152,6 +152,9 @@ typedef struct mcd_query_config {
     size_t max_devices;        /* 0: 4096 */
     uint32_t per_source;       /* devices per source address at most;
                                   0: MCD_DEFAULT_PER_SOURCE */
+    bool chapter_only;         /* only the chapter's plain query */
+    uint32_t window_ms;        /* the extension's reply window;
+                                  0: MCD_EXT_DEFAULT_WINDOW_MS */
 } mcd_query_config;
 
 /* Devices listed per source address: a host runs a few responders (one
@@ -169,7 +172,9 @@ typedef struct mcd_query_stats {
                              address already had per_source devices */
     uint64_t bad_source;  /* replies from port 0 or a non-unicast address */
     uint64_t off_link;    /* replies from off the link (TTL 1) */
+    uint64_t bad_nonce;   /* extended replies without our nonce */
     uint64_t other;       /* malformed, a query, sent to a group */
+    uint64_t received;    /* datagrams received, whatever they were */
     uint32_t copies;      /* copies of the query due so far */
     uint32_t copies_unsent; /* copies that no interface could send */
     uint64_t send_errors; /* failed sends, one per interface per copy */
@@ -206,6 +211,14 @@ int mcd_query_timeout(const mcd_query *q);
  * (mcd_query_get_stats()), not an error. Returns 0, or a negative error. */
 MCD_EXTERN
 int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx);
+/* Also call `fn` (with mcd_query_process's ctx) when a listed device
+ * gains an address, its id or its full TXT (MCD_Q_UPDATE); NULL: never. */
+MCD_EXTERN
+void mcd_query_on_update(mcd_query *q, mcd_device_fn fn);
+/* Device i of those found (0 to mcd_query_found() - 1), else NULL. Valid
+ * until mcd_query_close(). */
+MCD_EXTERN
+const mcd_device *mcd_query_device(const mcd_query *q, size_t i);
 /* True once the timeout passed or `count` devices answered. */
 MCD_EXTERN
 bool mcd_query_done(const mcd_query *q);

@@ -28,4 +28,14 @@ int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
                         const mcd_addr *group, uint8_t *qbuf, uint8_t *rbuf,
                         mcd_time now);
 
+/* The same, with the extension: the reply template goes into
+ * ebuf[ecap] (which must outlive rc), with o->id (MCD_E_BADID when it is
+ * not 16 hex digits) or else default_id; no extension when ebuf is NULL or
+ * neither id is given. Errors as mcd_responder_setup and
+ * mcd_ext_reply_template. */
+int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
+                            const mcd_addr *group, uint8_t *qbuf,
+                            uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
+                            const uint8_t *default_id, mcd_time now);
+
 #endif

@@ -21,7 +21,8 @@ static const char *const ign_name[] = {
     "answered",   "empty",    "oversize",     "prefix",
     "trailing",   "other",    "not-group",    "bad-source",
     "off-link",   "local-source", "rate-querier", "rate-global",
-    "full",       "unresolved",   "send-failed",
+    "full",       "unresolved",   "send-failed",  "known",
+    "ext-client", "malformed-ext", "short-query",
 };
 
 _Static_assert(sizeof ign_name / sizeof ign_name[0] == MCD_IGNORE_COUNT_,

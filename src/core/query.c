@@ -15,6 +15,14 @@
  * and port, from the link when the query never left it (TTL 1), and each
  * source address gets at most `per_source` entries: one host forging
  * replies with distinct names cannot fill the table and hide the others.
+ *
+ * The extension (docs/PROTOCOL.md, "Client rules"): each send time is an
+ * extended copy then a plain one. The extended copy names the devices
+ * already heard in a Bloom filter salted with the copy number (a false
+ * positive silences a device for one copy, never a run), so each device
+ * answers about once; the plain copy is for chapter devices. An extended
+ * reply must echo the run's nonce (else it is forged: counted, dropped);
+ * its device is its id, with every endpoint it answered from.
  */
 #include "mcdisc/core.h"
 
@@ -27,7 +35,8 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
 
     if (q == NULL || cfg == NULL || table == NULL || cap == 0)
         return MCD_E_INVAL;
-    if (cfg->timeout_ms == 0 || cfg->interval_ms == 0)
+    if (cfg->timeout_ms == 0 || cfg->interval_ms == 0 ||
+        cfg->window_ms > MCD_EXT_WINDOW_MAX_MS)
         return MCD_E_INVAL;
     err = mcd_query_check(cfg->query, cfg->query_len);
     if (err < 0)
@@ -41,6 +50,8 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
     q->priv_.next_send = now;
     q->priv_.last_send = now;
     q->priv_.gap_ms = cfg->interval_ms;
+    if (cfg->window_ms == 0)
+        q->priv_.cfg.window_ms = MCD_EXT_DEFAULT_WINDOW_MS;
     return 0;
 }
 
@@ -86,27 +97,60 @@ static uint32_t device_hash(const mcd_endpoint *from, const mcd_reply *r)
     return fnv(h, &r->port, sizeof r->port);
 }
 
-static bool same_device(const mcd_device *d, uint32_t h,
-                        const mcd_endpoint *from, const mcd_reply *r)
+static bool same_text(const mcd_reply *a, const mcd_reply *b)
 {
-    return d->priv_.hash == h && d->from.port == from->port &&
-           mcd_addr_equal(&d->from.addr, &from->addr) &&
-           d->reply.port == r->port && strcmp(d->reply.name, r->name) == 0 &&
-           strcmp(d->reply.proto, r->proto) == 0;
+    return a->port == b->port && strcmp(a->name, b->name) == 0 &&
+           strcmp(a->proto, b->proto) == 0;
 }
 
-/* The device's entry, if listed; *same_addr counts the entries from its
- * source address (the whole table is walked either way). */
-static const mcd_device *find(const mcd_qcore *q, uint32_t h,
-                              const mcd_endpoint *from, const mcd_reply *r,
-                              size_t *same_addr)
+static bool same_endpoint(const mcd_endpoint *a, const mcd_endpoint *b)
+{
+    return a->port == b->port && mcd_addr_equal(&a->addr, &b->addr);
+}
+
+/* Whether the device answered from `ep`. */
+static bool answered_from(const mcd_device *d, const mcd_endpoint *ep)
+{
+    for (size_t i = 0; i < d->naddrs; i++)
+        if (same_endpoint(&d->addrs[i].ep, ep))
+            return true;
+    return false;
+}
+
+/* The entry a chapter reply belongs to: the same endpoint and text, or an
+ * extended device that answered from that endpoint with that text (a
+ * responder that missed the extended copy, or speaks only the chapter on
+ * that address). *same_addr counts the entries first heard from its
+ * source address (the whole table is walked when none is found). */
+static mcd_device *find(const mcd_qcore *q, uint32_t h,
+                        const mcd_endpoint *from, const mcd_reply *r,
+                        size_t *same_addr)
 {
     *same_addr = 0;
     for (size_t i = 0; i < q->priv_.n; i++) {
-        if (same_device(&q->priv_.devices[i], h, from, r))
-            return &q->priv_.devices[i];
-        if (mcd_addr_equal(&q->priv_.devices[i].from.addr, &from->addr))
+        mcd_device *d = &q->priv_.devices[i];
+
+        if ((d->priv_.hash == h || d->ext) && same_text(&d->reply, r) &&
+            answered_from(d, from))
+            return d;
+        if (mcd_addr_equal(&d->from.addr, &from->addr))
             (*same_addr)++;
+    }
+    return NULL;
+}
+
+/* The extended device with this id and text. Another text under a known
+ * id is another device (a collision, or a forger borrowing the id): it
+ * never changes what the first one said. */
+static mcd_device *find_id(const mcd_qcore *q, const uint8_t *id,
+                           const mcd_reply *r)
+{
+    for (size_t i = 0; i < q->priv_.n; i++) {
+        mcd_device *d = &q->priv_.devices[i];
+
+        if (d->ext && memcmp(d->id, id, MCD_EXT_ID_LEN) == 0 &&
+            same_text(&d->reply, r))
+            return d;
     }
     return NULL;
 }
@@ -136,6 +180,8 @@ static enum mcd_qresult not_device(mcd_qcore *q, enum mcd_qresult why)
         q->priv_.bad_source++;
     else if (why == MCD_Q_OFF_LINK)
         q->priv_.off_link++;
+    else if (why == MCD_Q_BAD_NONCE)
+        q->priv_.bad_nonce++;
     return why;
 }
 
@@ -153,27 +199,25 @@ static enum mcd_qresult check_source(const mcd_qcore *q, const mcd_qcore_rx *rx)
     return MCD_Q_NEW;
 }
 
-enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
-                                 const mcd_qcore_rx *rx,
-                                 const mcd_device **dev)
+/* Our query, another client's, or an extended query (the query, a NUL,
+ * anything): never a reply. */
+static bool is_query(const mcd_qcore *q, const uint8_t *data, size_t len)
 {
-    enum mcd_qresult why = check_source(q, rx);
-    const mcd_endpoint *from = rx->from;
-    size_t same_addr;
-    mcd_reply r;
-    mcd_device *d;
-    uint32_t h;
+    const mcd_qcore_config *c = &q->priv_.cfg;
 
-    if (why != MCD_Q_NEW)
-        return not_device(q, why);
-    if (mcd_query_match(rx->data, rx->len, q->priv_.cfg.query,
-                        q->priv_.cfg.query_len) >= 0)
-        return not_device(q, MCD_Q_QUERY);
-    if (mcd_reply_parse(rx->data, rx->len, &r) < 0)
-        return not_device(q, MCD_Q_MALFORMED);
-    h = device_hash(from, &r);
-    if (find(q, h, from, &r, &same_addr) != NULL)
-        return MCD_Q_DUPLICATE;
+    if (mcd_query_match(data, len, c->query, c->query_len) >= 0)
+        return true;
+    return len > c->query_len && memcmp(data, c->query, c->query_len) == 0 &&
+           data[c->query_len] == 0;
+}
+
+/* A new entry for a device first heard from rx->from, or why not. */
+static enum mcd_qresult add(mcd_qcore *q, mcd_time now,
+                            const mcd_qcore_rx *rx, const mcd_reply *r,
+                            size_t same_addr, mcd_device **out)
+{
+    mcd_device *d;
+
     if (q->priv_.cfg.per_source != 0 && same_addr >= q->priv_.cfg.per_source) {
         q->priv_.capped++;
         return MCD_Q_CAPPED;
@@ -183,16 +227,246 @@ enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
         return MCD_Q_FULL;
     }
     d = &q->priv_.devices[q->priv_.n++];
-    d->from = *from;
+    memset(d, 0, sizeof *d);
+    d->from = *rx->from;
     d->ifindex = rx->ifindex;
-    d->reply = r;
+    d->addrs[0] = (mcd_device_addr){.ep = *rx->from, .ifindex = rx->ifindex};
+    d->naddrs = 1;
+    d->reply = *r;
     d->at = now;
     d->rtt = now - q->priv_.last_send;
     d->elapsed = now - q->priv_.start;
-    d->priv_.hash = h;
-    if (dev != NULL)
-        *dev = d;
+    d->priv_.hash = device_hash(rx->from, r);
+    *out = d;
     return MCD_Q_NEW;
+}
+
+static enum mcd_qresult chapter_input(mcd_qcore *q, mcd_time now,
+                                      const mcd_qcore_rx *rx,
+                                      const mcd_reply *r, mcd_device **d)
+{
+    size_t same_addr;
+
+    *d = find(q, device_hash(rx->from, r), rx->from, r, &same_addr);
+    if (*d != NULL)
+        return MCD_Q_DUPLICATE;
+    return add(q, now, rx, r, same_addr, d);
+}
+
+/* --- extended replies ------------------------------------------------------ */
+
+/* A device that answered only with flag T is asked again, in a padded
+ * query, a few times; one that keeps doing so is named in KNOWN anyway
+ * (a liar must not make every copy 1232 bytes). */
+#define T_TRIES 3
+
+static bool txt_pending(const mcd_device *d)
+{
+    return d->ext && d->txt_truncated && d->priv_.t_replies > 0 &&
+           d->priv_.t_replies < T_TRIES;
+}
+
+/* Whether `key=` of pair p[0..n) names a key already stored. */
+static bool has_key(const mcd_device *d, const uint8_t *p, size_t n)
+{
+    const uint8_t *eq = memchr(p, '=', n), *o;
+    size_t pos = 0, klen = eq ? (size_t)(eq - p) : n, olen;
+
+    while (mcd_ext_txt_next(d->txt, d->txt_len, &pos, &o, &olen))
+        if (olen > klen && o[klen] == '=' && memcmp(o, p, klen) == 0)
+            return true;
+    return false;
+}
+
+/* Keep the reply's TXT pairs that obey the rules, each key once, as many
+ * whole as fit; say when any is missing. */
+static void store_txt(mcd_device *d, const mcd_ext_reply *er)
+{
+    size_t pos = 0, len, npairs = 0;
+    const uint8_t *p;
+
+    d->txt_len = 0;
+    d->txt_truncated = (er->flags & MCD_EXT_FLAG_TRUNC) != 0;
+    while (mcd_ext_txt_next(er->tlv, er->tlv_len, &pos, &p, &len)) {
+        if (mcd_txt_check(p, len) < 0 || has_key(d, p, len) ||
+            npairs == MCD_TXT_PAIRS_MAX ||
+            3 + len > sizeof d->txt - d->txt_len) {
+            d->txt_truncated = true;
+            continue;
+        }
+        d->txt[d->txt_len++] = MCD_EXT_TLV_TXT;
+        d->txt[d->txt_len++] = (uint8_t)(len >> 8);
+        d->txt[d->txt_len++] = (uint8_t)len;
+        memcpy(d->txt + d->txt_len, p, len);
+        d->txt_len = (uint16_t)(d->txt_len + len);
+        npairs++;
+    }
+}
+
+/* The first full reply fixes the TXT; a reply with flag T counts a try. */
+static bool take_txt(mcd_device *d, const mcd_ext_reply *er)
+{
+    if (d->priv_.t_replies == UINT8_MAX)
+        return false; /* a full reply came already */
+    if (er->flags & MCD_EXT_FLAG_TRUNC) {
+        d->priv_.t_replies++;
+        d->txt_truncated = true;
+        return false;
+    }
+    store_txt(d, er);
+    d->priv_.t_replies = UINT8_MAX;
+    return true;
+}
+
+static void become_ext(mcd_device *d, const mcd_ext_reply *er)
+{
+    d->ext = true;
+    memcpy(d->id, er->id, MCD_EXT_ID_LEN);
+    take_txt(d, er);
+}
+
+/* A listed extended device answered again: a new endpoint, its full TXT. */
+static enum mcd_qresult ext_again(mcd_device *d, const mcd_qcore_rx *rx,
+                                  const mcd_ext_reply *er)
+{
+    bool more = take_txt(d, er);
+
+    if (!answered_from(d, rx->from)) {
+        if (d->naddrs < MCD_DEVICE_ADDRS) {
+            d->addrs[d->naddrs++] =
+                (mcd_device_addr){.ep = *rx->from, .ifindex = rx->ifindex};
+            more = true;
+        } else if (d->addrs_dropped < UINT32_MAX) {
+            d->addrs_dropped++;
+        }
+    }
+    return more ? MCD_Q_UPDATE : MCD_Q_DUPLICATE;
+}
+
+static enum mcd_qresult ext_input(mcd_qcore *q, mcd_time now,
+                                  const mcd_qcore_rx *rx, mcd_device **d)
+{
+    mcd_ext_reply er;
+    size_t same_addr;
+    enum mcd_qresult res;
+
+    if (mcd_ext_reply_decode(rx->data, rx->len, &er) < 0)
+        return not_device(q, MCD_Q_MALFORMED);
+    if (memcmp(er.nonce, q->priv_.cfg.nonce, MCD_EXT_NONCE_LEN) != 0)
+        return not_device(q, MCD_Q_BAD_NONCE);
+    *d = find_id(q, er.id, &er.base);
+    if (*d != NULL)
+        return ext_again(*d, rx, &er);
+    *d = find(q, device_hash(rx->from, &er.base), rx->from, &er.base,
+              &same_addr);
+    if (*d != NULL && !(*d)->ext) {
+        /* Heard first in the chapter's exchange: now it has an id. */
+        become_ext(*d, &er);
+        return MCD_Q_UPDATE;
+    }
+    /* Else another id at an endpoint and text already listed: two
+     * responders sharing a host and port are two devices. */
+    res = add(q, now, rx, &er.base, same_addr, d);
+    if (res == MCD_Q_NEW)
+        become_ext(*d, &er);
+    return res;
+}
+
+enum mcd_qresult mcd_qcore_input(mcd_qcore *q, mcd_time now,
+                                 const mcd_qcore_rx *rx,
+                                 const mcd_device **dev)
+{
+    enum mcd_qresult why = check_source(q, rx);
+    mcd_device *d = NULL;
+    mcd_reply r;
+
+    q->priv_.received++;
+    if (why != MCD_Q_NEW)
+        return not_device(q, why);
+    if (is_query(q, rx->data, rx->len))
+        return not_device(q, MCD_Q_QUERY);
+    /* A NUL ends the chapter's text: what follows is the extension. */
+    if (rx->len > 0 && memchr(rx->data, 0, rx->len) != NULL)
+        why = ext_input(q, now, rx, &d);
+    else if (mcd_reply_parse(rx->data, rx->len, &r) < 0)
+        return not_device(q, MCD_Q_MALFORMED);
+    else
+        why = chapter_input(q, now, rx, &r, &d);
+    if ((why == MCD_Q_NEW || why == MCD_Q_UPDATE) && dev != NULL)
+        *dev = d;
+    return why;
+}
+
+/* --- what to send ---------------------------------------------------------- */
+
+/* Bytes left for the KNOWN filter in an extended query of the longest
+ * size: the query, its NUL, the header, WINDOW (3 + 2) and KNOWN's own
+ * type, length, salt and k (3 + 3). */
+static size_t filter_room(const mcd_qcore *q)
+{
+    size_t used = q->priv_.cfg.query_len + 1 + MCD_EXT_HDR_LEN + 5 + 6;
+
+    return used < MCD_EXT_MAX ? MCD_EXT_MAX - used : 0;
+}
+
+/* KNOWN: every extended device whose full reply we hold. *pad_big when
+ * one still owes its TXT: the copy is padded so that its full reply fits. */
+static size_t known_filter(const mcd_qcore *q, uint16_t salt, uint8_t *f,
+                           size_t room, bool *pad_big)
+{
+    size_t n = 0, len;
+
+    *pad_big = false;
+    for (size_t i = 0; i < q->priv_.n; i++) {
+        *pad_big = *pad_big || txt_pending(&q->priv_.devices[i]);
+        n += q->priv_.devices[i].ext && !txt_pending(&q->priv_.devices[i]);
+    }
+    if (n == 0 || room == 0)
+        return 0;
+    len = mcd_ext_known_size(n, room);
+    memset(f, 0, len);
+    for (size_t i = 0; i < q->priv_.n; i++) {
+        const mcd_device *d = &q->priv_.devices[i];
+
+        if (d->ext && !txt_pending(d))
+            mcd_ext_known_add(f, len, MCD_EXT_KNOWN_K, q->priv_.cfg.nonce,
+                              salt, d->id);
+    }
+    return len;
+}
+
+static int ext_copy(const mcd_qcore *q, uint8_t *out, size_t cap)
+{
+    uint8_t filter[MCD_EXT_MAX];
+    bool pad_big;
+    mcd_ext_query eq = {
+        .has_window = true, .window_ms = (uint16_t)q->priv_.cfg.window_ms,
+        .salt = (uint16_t)q->priv_.sent, .k = MCD_EXT_KNOWN_K,
+        .filter = filter,
+    };
+
+    memcpy(eq.nonce, q->priv_.cfg.nonce, MCD_EXT_NONCE_LEN);
+    eq.filter_len = known_filter(q, eq.salt, filter, filter_room(q), &pad_big);
+    eq.has_known = eq.filter_len > 0;
+    return mcd_ext_query_encode(q->priv_.cfg.query, q->priv_.cfg.query_len,
+                                &eq, pad_big ? MCD_EXT_MAX : MCD_EXT_QUERY_PAD,
+                                out, cap);
+}
+
+int mcd_qcore_datagram(const mcd_qcore *q, unsigned i, uint8_t *out,
+                       size_t cap)
+{
+    const mcd_qcore_config *c = &q->priv_.cfg;
+    unsigned plain = c->chapter_only ? 0 : 1;
+
+    if (i > plain)
+        return 0;
+    if (i < plain)
+        return ext_copy(q, out, cap);
+    if (c->query_len > cap)
+        return MCD_E_TOOLONG;
+    memcpy(out, c->query, c->query_len);
+    return (int)c->query_len;
 }
 
 mcd_time mcd_qcore_next(const mcd_qcore *q)
@@ -215,6 +489,7 @@ void mcd_qcore_stats_get(const mcd_qcore *q, mcd_qcore_stats *st)
         .found = q->priv_.n, .sent = q->priv_.sent,
         .dropped = q->priv_.dropped, .bad_source = q->priv_.bad_source,
         .off_link = q->priv_.off_link, .capped = q->priv_.capped,
-        .full = q->priv_.full,
+        .full = q->priv_.full, .bad_nonce = q->priv_.bad_nonce,
+        .received = q->priv_.received,
     };
 }

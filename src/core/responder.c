@@ -30,6 +30,43 @@ int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
                         const mcd_addr *group, uint8_t *qbuf, uint8_t *rbuf,
                         mcd_time now)
 {
+    return mcd_responder_setup_ext(rc, o, group, qbuf, rbuf, NULL, 0, NULL,
+                                   now);
+}
+
+/* The extension's part of the core's configuration: the id, then the
+ * template built from the reply text and the TXT pairs. */
+static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
+                     uint8_t *ebuf, size_t ecap, const uint8_t *default_id)
+{
+    int err;
+
+    if (o->id != NULL) {
+        err = mcd_ext_id_parse(o->id, rcc->id);
+        if (err < 0)
+            return err;
+    } else if (default_id != NULL) {
+        memcpy(rcc->id, default_id, MCD_EXT_ID_LEN);
+    } else {
+        return 0; /* no id: the chapter's exchange only */
+    }
+    if (ebuf == NULL)
+        return 0;
+    err = mcd_ext_reply_template(rcc->reply, rcc->reply_len, rcc->id, o->txt,
+                                 o->ntxt, ebuf, ecap, &rcc->ext_base_len);
+    if (err < 0)
+        return err;
+    rcc->ext_enabled = true;
+    rcc->ext_reply = ebuf;
+    rcc->ext_reply_len = (size_t)err;
+    return 0;
+}
+
+int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
+                            const mcd_addr *group, uint8_t *qbuf,
+                            uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
+                            const uint8_t *default_id, mcd_time now)
+{
     size_t qlen, rlen;
     int err;
 
@@ -51,6 +88,9 @@ int mcd_responder_setup(mcd_rcore *rc, const mcd_responder_opts *o,
     /* The core compares addresses only: the zone is the layer's business
      * (which interfaces it joins). */
     rcc.group.scope_id = 0;
+    err = setup_ext(&rcc, o, ebuf, ecap, default_id);
+    if (err < 0)
+        return err;
     return mcd_rcore_init(rc, &rcc, now);
 }
 
@@ -65,6 +105,23 @@ int mcd_timeout_ms(mcd_time next, mcd_time now)
     /* Compare before the cast: a delay of hours does not fit an int. */
     ms = (next - now) / 1000u + ((next - now) % 1000u != 0);
     return ms > MCD_TIMEOUT_MAX_MS ? MCD_TIMEOUT_MAX_MS : (int)ms;
+}
+
+/* The template is an extended reply with this id and this reply's text,
+ * whole and cut to its base: the core patches only the nonce and flags. */
+static bool ext_config_ok(const mcd_rcore_config *c)
+{
+    mcd_ext_reply whole, base;
+
+    if (c->ext_reply == NULL || c->ext_base_len > c->ext_reply_len ||
+        c->ext_reply_len < c->reply_len + 1 ||
+        memcmp(c->ext_reply, c->reply, c->reply_len) != 0)
+        return false;
+    if (mcd_ext_reply_decode(c->ext_reply, c->ext_reply_len, &whole) != 0 ||
+        mcd_ext_reply_decode(c->ext_reply, c->ext_base_len, &base) != 0)
+        return false;
+    return base.tlv_len == 0 && whole.tlv == c->ext_reply + c->ext_base_len &&
+           memcmp(whole.id, c->id, MCD_EXT_ID_LEN) == 0;
 }
 
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
@@ -85,6 +142,8 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
     if (cfg->reply_len > cfg->query_len + 1 && !cfg->allow_amplification)
         return MCD_E_AMPLIFY;
     if (cfg->rate_per_s > 1000000)
+        return MCD_E_INVAL;
+    if (cfg->ext_enabled && !ext_config_ok(cfg))
         return MCD_E_INVAL;
     memset(rc, 0, sizeof *rc);
     rc->priv_.cfg = *cfg;
@@ -156,23 +215,55 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
            (host_bits_all(a, bits, 0) || host_bits_all(a, bits, 1));
 }
 
-static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
+/* The query, a NUL and more: what may be an extended query. */
+static bool ext_shaped(const mcd_rcore_config *c, const mcd_rcore_rx *rx)
+{
+    return c->ext_enabled && rx->len > c->query_len + 1 &&
+           rx->len <= rx->data_cap &&
+           memcmp(rx->data, c->query, c->query_len) == 0 &&
+           rx->data[c->query_len] == 0;
+}
+
+/* What the datagram is: the query (plain, or *eq filled and *ext set) or
+ * why not. */
+static enum mcd_ignore match_datagram(const mcd_rcore_config *c,
+                                      const mcd_rcore_rx *rx,
+                                      mcd_ext_query *eq, bool *ext)
+{
+    int r;
+
+    *ext = false;
+    if (rx->len == 0)
+        return MCD_IGNORE_EMPTY;
+    /* Longer than any query: the caller's buffer may not even hold it
+     * all, so decide on the length alone and never look at a cut copy. */
+    if (rx->len > rx->data_cap || rx->len > MCD_EXT_MAX ||
+        (rx->len > MCD_QUERY_MAX + 1 && !ext_shaped(c, rx)))
+        return MCD_IGNORE_OVERSIZE;
+    if (!ext_shaped(c, rx))
+        return match_reason(mcd_query_match(rx->data, rx->len, c->query,
+                                            c->query_len));
+    r = mcd_ext_query_decode(rx->data, rx->len, c->query_len, eq);
+    if (r < 0)
+        return MCD_IGNORE_MALFORMED_EXT;
+    if (r > 0)
+        return MCD_IGNORE_OTHER; /* another kind: not a query */
+    *ext = true;
+    return MCD_IGNORE_NONE;
+}
+
+static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
+                                mcd_ext_query *eq, bool *ext)
 {
     const mcd_rcore_config *c = &rc->priv_.cfg;
     enum mcd_ignore why;
 
     /* Before anything else, as the socket layers did: what another
      * program's membership let in is not ours to judge. */
+    *ext = false;
     if (rx->not_joined)
         return MCD_IGNORE_NOT_GROUP;
-    if (rx->len == 0)
-        return MCD_IGNORE_EMPTY;
-    /* Longer than any query: the caller's buffer may not even hold it
-     * all, so decide on the length alone and never look at a cut copy. */
-    if (rx->len > rx->data_cap || rx->len > MCD_QUERY_MAX + 1)
-        return MCD_IGNORE_OVERSIZE;
-    why = match_reason(mcd_query_match(rx->data, rx->len, c->query,
-                                       c->query_len));
+    why = match_datagram(c, rx, eq, ext);
     if (why != MCD_IGNORE_NONE)
         return why;
     if (rx->dst != NULL && !c->allow_unicast &&
@@ -192,7 +283,17 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx)
     return MCD_IGNORE_NONE;
 }
 
-/* The querier's entry: its own, else a free one, else the oldest. */
+/* When a querier's entry last served: answered, or asked in the
+ * extension. */
+static mcd_time querier_touched(const mcd_rcore_querier_ *q)
+{
+    mcd_time a = q->answered ? q->last : 0, e = q->ext ? q->ext_at : 0;
+
+    return a > e ? a : e;
+}
+
+/* The querier's entry: its own, else a free one, else the oldest (then
+ * emptied, its addr set). */
 static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
 {
     mcd_rcore_querier_ *oldest = &rc->priv_.queriers[0];
@@ -204,10 +305,12 @@ static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a)
             return q;
         if (!q->used)
             oldest = q;
-        else if (oldest->used && q->last < oldest->last)
+        else if (oldest->used && querier_touched(q) < querier_touched(oldest))
             oldest = q;
     }
-    oldest->used = false;
+    memset(oldest, 0, sizeof *oldest);
+    oldest->used = true;
+    oldest->addr = *a;
     return oldest;
 }
 
@@ -218,9 +321,34 @@ static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
     mcd_rcore_querier_ *q = querier_slot(rc, a);
     mcd_time gap = (mcd_time)rc->priv_.cfg.querier_interval_ms * 1000u;
 
-    if (q->used && now - q->last < gap)
+    if (q->answered && now - q->last < gap)
         return NULL;
     return q;
+}
+
+/* Rule 4: a plain query from an endpoint that asked in the extension in
+ * the last MCD_EXT_PEER_MS is that client's copy for chapter devices. */
+static bool ext_client(const mcd_rcore *rc, const mcd_endpoint *src,
+                       mcd_time now)
+{
+    for (size_t i = 0; i < MCD_RESP_QUERIERS; i++) {
+        const mcd_rcore_querier_ *q = &rc->priv_.queriers[i];
+
+        if (q->used && q->ext && q->ext_port == src->port &&
+            mcd_addr_equal(&q->addr, &src->addr))
+            return now - q->ext_at < (mcd_time)MCD_EXT_PEER_MS * 1000u;
+    }
+    return false;
+}
+
+/* Rule 5: one pending reply per querier address. */
+static bool pending_for(const mcd_rcore *rc, const mcd_addr *a)
+{
+    for (size_t i = 0; i < MCD_RESP_PENDING; i++)
+        if (rc->priv_.pending[i].used &&
+            mcd_addr_equal(&rc->priv_.pending[i].tx.to.addr, a))
+            return true;
+    return false;
 }
 
 /* Token bucket (RFC 2697 style): credit accrues with time up to the
@@ -264,13 +392,67 @@ static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
     return (mcd_time)ms * 1000u;
 }
 
+/* Rules 1, 3 and 5 for an extended query that passed the chapter's
+ * rules; on MCD_IGNORE_NONE *tx holds what to send. Rule 4 starts here:
+ * the client's endpoint is remembered, known or not. */
+static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
+                                 const mcd_rcore_rx *rx,
+                                 const mcd_ext_query *eq, mcd_rcore_tx *tx)
+{
+    const mcd_rcore_config *c = &rc->priv_.cfg;
+    mcd_rcore_querier_ *q = querier_slot(rc, &rx->src->addr);
+
+    q->ext = true;
+    q->ext_port = rx->src->port;
+    q->ext_at = now;
+    if (eq->has_known && mcd_ext_known_has(eq->filter, eq->filter_len, eq->k,
+                                           eq->nonce, eq->salt, c->id))
+        return MCD_IGNORE_KNOWN;
+    /* Never longer than the query (anti-amplification, every mode). */
+    tx->flags = 0;
+    tx->len = c->ext_reply_len;
+    if (tx->len > rx->len) {
+        tx->flags = MCD_EXT_FLAG_TRUNC;
+        tx->len = c->ext_base_len;
+    }
+    if (tx->len > rx->len)
+        return MCD_IGNORE_SHORT_QUERY;
+    if (pending_for(rc, &rx->src->addr))
+        return MCD_IGNORE_RATE_QUERIER;
+    tx->ext = true;
+    tx->data = c->ext_reply;
+    memcpy(tx->nonce, eq->nonce, sizeof tx->nonce);
+    return MCD_IGNORE_NONE;
+}
+
+/* Rule 2: within the client's window, bounded; else our own. */
+static mcd_time ext_delay(const mcd_rcore_config *c, const mcd_ext_query *eq,
+                          uint32_t rnd)
+{
+    uint64_t us;
+
+    if (!eq->has_window)
+        return reply_delay(c, rnd);
+    us = (uint64_t)(eq->window_ms < MCD_EXT_WINDOW_MAX_MS
+                        ? eq->window_ms : MCD_EXT_WINDOW_MAX_MS) * 1000u;
+    return (mcd_time)(rnd % (us + 1));
+}
+
 enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
                                 const mcd_rcore_rx *rx)
 {
-    enum mcd_ignore why = classify(rc, rx);
+    mcd_ext_query eq;
+    bool ext;
+    enum mcd_ignore why = classify(rc, rx, &eq, &ext);
     mcd_rcore_pending_ *slot = NULL;
     mcd_rcore_querier_ *q = NULL;
+    mcd_rcore_tx tx = {.data = rc->priv_.cfg.reply,
+                       .len = rc->priv_.cfg.reply_len};
 
+    if (why == MCD_IGNORE_NONE && ext)
+        why = ext_rules(rc, now, rx, &eq, &tx);
+    else if (why == MCD_IGNORE_NONE && ext_client(rc, rx->src, now))
+        why = MCD_IGNORE_EXT_CLIENT;
     if (why == MCD_IGNORE_NONE) {
         slot = free_slot(rc);
         if (slot == NULL)
@@ -286,16 +468,15 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
         return why;
     }
     if (q != NULL) {
-        q->used = true;
-        q->addr = rx->src->addr;
+        q->answered = true;
         q->last = now;
     }
     slot->used = true;
-    slot->due = now + reply_delay(&rc->priv_.cfg, rx->rnd);
+    slot->due = now + (ext ? ext_delay(&rc->priv_.cfg, &eq, rx->rnd)
+                           : reply_delay(&rc->priv_.cfg, rx->rnd));
+    slot->tx = tx;
     slot->tx.to = *rx->src;
     slot->tx.ifindex = rx->ifindex;
-    slot->tx.data = rc->priv_.cfg.reply;
-    slot->tx.len = rc->priv_.cfg.reply_len;
     return MCD_IGNORE_NONE;
 }
 
@@ -321,6 +502,28 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
     *tx = p->tx;
     p->used = false;
     return true;
+}
+
+size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
+{
+    const uint8_t *nul;
+    size_t h;
+
+    if (tx == NULL || out == NULL || tx->data == NULL || tx->len > cap)
+        return 0;
+    memcpy(out, tx->data, tx->len);
+    if (!tx->ext)
+        return tx->len;
+    /* The reply text holds no NUL: the first one ends it. */
+    nul = memchr(out, 0, tx->len);
+    if (nul == NULL)
+        return 0;
+    h = (size_t)(nul - out) + 1;
+    if (tx->len - h < MCD_EXT_HDR_LEN)
+        return 0;
+    out[h + 6] = tx->flags;
+    memcpy(out + h + 7, tx->nonce, MCD_EXT_NONCE_LEN);
+    return tx->len;
 }
 
 void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome)

@@ -11,6 +11,8 @@
  * addresses (getifaddrs), refreshed when a source is not found in them.
  * A send that fails because a link is down or being re-created is a lost
  * copy, not the end of the query: the next copy tries again.
+ * Each send time is the core's datagrams (the extended copy, the plain
+ * one) on every interface; the run's nonce comes from getrandom.
  */
 #define _GNU_SOURCE
 #include "links.h"
@@ -20,6 +22,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define RCVBUF_BYTES (4 * 1024 * 1024)
@@ -48,8 +51,22 @@ struct mcd_query {
     uint64_t send_errors;
     int last_send_error;
     mcd_device *table;
-    uint8_t rx[MCD_REPLY_MAX + 1];
+    mcd_device_fn on_update;
+    uint8_t tx[MCD_EXT_MAX];
+    uint8_t rx[MCD_EXT_MAX + 1];
 };
+
+/* The run's nonce: unpredictable to an off-path forger. */
+static void make_nonce(uint8_t *nonce)
+{
+    if (getrandom(nonce, MCD_EXT_NONCE_LEN, GRND_NONBLOCK) ==
+        MCD_EXT_NONCE_LEN)
+        return;
+    for (size_t i = 0; i < MCD_EXT_NONCE_LEN; i += 4) {
+        uint32_t r = mcd_random_(); /* early boot: no pool yet */
+        memcpy(nonce + i, &r, 4);
+    }
+}
 
 static int configure(mcd_query *q, const mcd_query_config *cfg)
 {
@@ -84,7 +101,10 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
         .allow_offlink = cfg->ttl > 1,
         .per_source = cfg->per_source ? cfg->per_source
                                       : MCD_DEFAULT_PER_SOURCE,
+        .chapter_only = cfg->chapter_only,
+        .window_ms = cfg->window_ms,
     };
+    make_nonce(qc.nonce);
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());
 }
 
@@ -312,9 +332,10 @@ static void follow_link(const mcd_query *q, qsock *s)
         s->ifc.index = idx;
 }
 
-static int send_query(mcd_query *q)
+/* Datagram `len` bytes of q->tx on every interface: how many took it. */
+static int send_all(mcd_query *q, size_t len, int *last)
 {
-    int sent = 0, last = 0;
+    int sent = 0;
 
     for (size_t i = 0; i < q->nsock; i++) {
         mcd_endpoint to = q->dest;
@@ -322,8 +343,7 @@ static int send_query(mcd_query *q)
         /* Link- and interface-scoped IPv6 groups need the zone. */
         if (to.addr.family == MCD_AF_INET6)
             to.addr.scope_id = q->socks[i].ifc.index;
-        int err = mcd_sock_send_(q->socks[i].fd, q->query,
-                                 q->query_len, &to, 0);
+        int err = mcd_sock_send_(q->socks[i].fd, q->tx, len, &to, 0);
         if (err == 0) {
             sent++;
             continue;
@@ -331,10 +351,22 @@ static int send_query(mcd_query *q)
         q->send_errors++;
         q->last_send_error = err;
         if (!transient(err))
-            last = err;
+            *last = err;
         else
             follow_link(q, &q->socks[i]);
     }
+    return sent;
+}
+
+static int send_query(mcd_query *q)
+{
+    int sent = 0, last = 0, len;
+
+    for (unsigned i = 0;
+         (len = mcd_qcore_datagram(&q->core, i, q->tx, sizeof q->tx)) > 0; i++)
+        sent += send_all(q, (size_t)len, &last);
+    if (len < 0)
+        return len;
     /* One interface failing (link down) is not the end of the query, nor
      * is every one failing for a moment (a link flapping). */
     if (sent == 0)
@@ -352,7 +384,7 @@ static void drain(mcd_query *q, qsock *s, mcd_device_fn fn, void *ctx)
 
         if (err == -EAGAIN)
             break;
-        if (err < 0 || rx.len > sizeof q->rx)
+        if (err < 0 || rx.len > MCD_EXT_MAX)
             continue; /* a read error, or longer than any reply */
         mcd_qcore_rx in = {
             .data = q->rx, .len = rx.len, .from = &rx.from,
@@ -364,6 +396,8 @@ static void drain(mcd_query *q, qsock *s, mcd_device_fn fn, void *ctx)
         enum mcd_qresult res = mcd_qcore_input(&q->core, mcd_now_(), &in, &dev);
         if (res == MCD_Q_NEW && fn != NULL)
             fn(ctx, dev);
+        else if (res == MCD_Q_UPDATE && q->on_update != NULL)
+            q->on_update(ctx, dev);
     }
 }
 
@@ -376,6 +410,16 @@ int mcd_query_process(mcd_query *q, mcd_device_fn fn, void *ctx)
     for (size_t i = 0; i < q->nsock && !mcd_query_done(q); i++)
         drain(q, &q->socks[i], fn, ctx);
     return err;
+}
+
+void mcd_query_on_update(mcd_query *q, mcd_device_fn fn)
+{
+    q->on_update = fn;
+}
+
+const mcd_device *mcd_query_device(const mcd_query *q, size_t i)
+{
+    return i < mcd_query_found(q) ? &q->table[i] : NULL;
 }
 
 bool mcd_query_done(const mcd_query *q)
@@ -415,7 +459,9 @@ void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st)
         .capped = cs.capped,
         .bad_source = cs.bad_source,
         .off_link = cs.off_link,
-        .other = cs.dropped - cs.bad_source - cs.off_link,
+        .bad_nonce = cs.bad_nonce,
+        .other = cs.dropped - cs.bad_source - cs.off_link - cs.bad_nonce,
+        .received = cs.received,
         .copies = cs.sent,
         .copies_unsent = q->copies_unsent,
         .send_errors = q->send_errors,

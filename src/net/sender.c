@@ -77,7 +77,8 @@ int mcd_sender_send(mcd_sender *s, const uint8_t *const *bufs,
         size_t k = n - done < MCD_SOCK_BATCH ? n - done : MCD_SOCK_BATCH;
 
         for (size_t i = 0; i < k; i++)
-            tx[i] = (mcd_sock_tx){s->dest, 0, bufs[done + i], lens[done + i]};
+            tx[i] = (mcd_sock_tx){.to = s->dest, .data = bufs[done + i],
+                                  .len = lens[done + i]};
         int sent = mcd_sock_send_batch_(s->fd, tx, k);
         if (sent < 0) {
             /* ENOBUFS: the device queue is full; wait a moment. */

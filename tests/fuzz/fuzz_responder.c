@@ -1,5 +1,6 @@
 /* fuzz_responder.c - the responder core fed any datagrams: it must never
- * schedule a reply for anything but the query (or the query + one NUL),
+ * schedule a reply for anything but the query (or the query + one NUL, or
+ * a well-formed extended query), never a reply longer than its query,
  * never more than its table holds, never one for a datagram that came in
  * where the group is not joined; and the wait it asks for is one poll()
  * takes. */
@@ -24,8 +25,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .delay_max_ms = 100, .querier_interval_ms = 10,
         .rate_per_s = 1000, .rate_burst = 10,
     };
+    static const char *const txt[] = {"fw=1.4.2", "model=C3-Lamp"};
+    static const uint8_t id[8] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+    static uint8_t tpl[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    size_t ext_len[256] = {0}; /* an extended query's length, by source */
+    size_t qlen = sizeof q - 1;
     mcd_time now = 0;
+    int n = mcd_ext_reply_template(reply, sizeof reply - 1, id, txt, 2, tpl,
+                                   sizeof tpl, &cfg.ext_base_len);
 
+    if (n < 0)
+        abort();
+    cfg.ext_enabled = true;
+    cfg.ext_reply = tpl;
+    cfg.ext_reply_len = (size_t)n;
+    memcpy(cfg.id, id, 8);
     if (mcd_rcore_init(&rc, &cfg, 0) != 0)
         abort();
     while (size > 0) {
@@ -39,19 +53,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .rnd = (uint32_t)len};
         enum mcd_ignore why = mcd_rcore_input(&rc, now, &rx);
         mcd_rcore_tx tx;
-
         int ms;
+        mcd_ext_query eq;
+        bool ext = len > qlen + 1 && data[1 + qlen] == 0 &&
+                   mcd_ext_query_decode(data + 1, len, qlen, &eq) == 0;
 
-        if (why == MCD_IGNORE_NONE &&
-            mcd_query_match(data + 1, len, (const uint8_t *)q, sizeof q - 1) < 0)
+        if (why == MCD_IGNORE_NONE && !ext &&
+            mcd_query_match(data + 1, len, (const uint8_t *)q, qlen) < 0)
             abort();
+        if (why == MCD_IGNORE_NONE && ext)
+            ext_len[src.addr.b[3]] = len;
         if (rx.not_joined && why != MCD_IGNORE_NOT_GROUP)
             abort();
         ms = mcd_timeout_ms(mcd_rcore_next(&rc), now);
         if (ms < -1 || ms > MCD_TIMEOUT_MAX_MS)
             abort();
         while (mcd_rcore_poll(&rc, now, &tx)) {
-            if (tx.len != sizeof reply - 1)
+            size_t w = mcd_rcore_tx_write(&tx, out, sizeof out);
+
+            if (w != tx.len || (!tx.ext && w != sizeof reply - 1))
+                abort();
+            /* Rule 5 keeps one pending reply per address: the length
+             * recorded for it is its query's. */
+            if (tx.ext && w > ext_len[tx.to.addr.b[3]])
                 abort();
             mcd_rcore_done(&rc, (len & 2) ? MCD_IGNORE_NONE
                                           : MCD_IGNORE_SEND_FAILED);

@@ -94,32 +94,49 @@ t_jq "a client finds the responder on its own host" \
 t_jq "two responders on one host both answer" \
     "[.[] | select(.address==\"$(lab_ip 1)\")] | length == 2" "$tmp/d1.json"
 
-# 6. A capture on the link shows TTL 1 and the exact bytes.
-lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/cap.pcap" udp port 3333
-tcpdump_pid=$LAB_PID
-wait_for "$tmp/tcpdump.log" "listening on" >/dev/null || t_fail "capture on h4 started"
-lab_exec 4 "$MCDISC" discover --timeout 600 --retries 0 >/dev/null 2>&1
-sleep 0.3
-kill -INT "$tcpdump_pid"
-wait "$tcpdump_pid"
+# 6. A capture on the link shows TTL 1 and the exact bytes: with
+# --chapter only the chapter's query; by default each copy is also an
+# extended one, which starts with the query and a NUL (docs/PROTOCOL.md).
+capture() {
+    local pcap=$1
+    shift
+    lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$pcap" udp port 3333
+    tcpdump_pid=$LAB_PID
+    wait_for "$tmp/tcpdump.log" "listening on" >/dev/null || t_fail "capture on h4 started"
+    lab_exec 4 "$MCDISC" discover --timeout 600 --retries 0 "$@" >/dev/null 2>&1
+    sleep 0.3
+    kill -INT "$tcpdump_pid"
+    wait "$tcpdump_pid"
+}
+capture "$tmp/cap.pcap" --chapter
+capture "$tmp/ext.pcap"
 hexof() { od -An -tx1 -v | tr -d ' \n'; }
 tcpdump -r "$tmp/cap.pcap" -n -v "dst host $G" >"$tmp/q.txt" 2>/dev/null
 t_check "the query leaves with TTL 1" grep -q "ttl 1," "$tmp/q.txt"
 qhex=$(printf 'Are you Espressif IOT Smart Light' | hexof)
 rhex=$(printf 'ESP32-C3 Smart Light https 443' | hexof)
-# One line per packet: its IP datagram in hex.
+# One line per packet of capture $1 matching $2: its IP datagram in hex.
 packets() {
-    tcpdump -r "$tmp/cap.pcap" -n -x "$1" 2>/dev/null | awk '
+    tcpdump -r "$1" -n -x "$2" 2>/dev/null | awk '
         /^[^ \t]/ { if (p != "") print p; p = ""; next }
         { sub(/^[ \t]*0x[0-9a-f]+:/, ""); gsub(/ /, ""); p = p $0 }
         END { if (p != "") print p }'
 }
-qpkts=$(packets "dst host $G")
-t_check "each query is 61 bytes of IP: 20 + 8 + the 33 chapter bytes" \
+qpkts=$(packets "$tmp/cap.pcap" "dst host $G")
+t_check "--chapter: each query is 61 bytes of IP: 20 + 8 + the 33 chapter bytes" \
     test -n "$qpkts" -a -z "$(echo "$qpkts" | grep -v -x "[0-9a-f]\{56\}$qhex")"
-rpkts=$(packets "src host $(lab_ip 1) and dst host $(lab_ip 4)")
+rpkts=$(packets "$tmp/cap.pcap" "src host $(lab_ip 1) and dst host $(lab_ip 4)")
 t_check "h1's replies include exactly the 30 chapter bytes" \
     grep -q -x "[0-9a-f]\{56\}$rhex" <<<"$rpkts"
+epkts=$(packets "$tmp/ext.pcap" "dst host $G")
+t_check "default: one plain query (61 bytes of IP) per copy" \
+    test "$(grep -c -x "[0-9a-f]\{56\}$qhex" <<<"$epkts")" -eq 1
+t_check "default: one extended query per copy: query, NUL, MCDX, version 1, kind 1" \
+    test "$(grep -c "^[0-9a-f]\{56\}${qhex}004d4344580101" <<<"$epkts")" -eq 1
+t_check "default: nothing else sent to the group" \
+    test "$(wc -l <<<"$epkts")" -eq 2
+t_check "default: the extended copy is first" \
+    grep -q "^[0-9a-f]\{56\}${qhex}004d4344580101" <<<"$(head -1 <<<"$epkts")"
 
 # 3. No device: exit 1 after the timeout.
 lab_down

@@ -545,6 +545,449 @@ static void options_set_up_the_core(void **state)
                      MCD_E_BADNAME);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The extension (docs/PROTOCOL.md, "Responder rules")                       */
+
+static const uint8_t ID[8] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+static uint8_t tpl[MCD_EXT_MAX];
+static uint64_t seed = 0x2545f4914f6cdd1du;
+
+static uint64_t rnd64(void)
+{
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+}
+
+/* The chapter's core with the extension: id ID and these TXT pairs. */
+static void setup_ext(mcd_rcore *rc, const char *const *txt, size_t ntxt)
+{
+    size_t base;
+    int n;
+
+    setup_core(rc, 0, 0);
+    n = mcd_ext_reply_template(reply, reply_len, ID, txt, ntxt, tpl,
+                               sizeof tpl, &base);
+    assert_true(n > 0);
+    tcfg.ext_enabled = true;
+    tcfg.ext_reply = tpl;
+    tcfg.ext_reply_len = (size_t)n;
+    tcfg.ext_base_len = base;
+    memcpy(tcfg.id, ID, 8);
+    restart(rc);
+}
+
+/* An extended query: nonce from `tag`, an optional window, ids known. */
+static size_t ext_query(uint8_t *out, uint8_t tag, bool window,
+                        uint16_t window_ms, const uint8_t (*known)[8],
+                        size_t nknown, size_t pad)
+{
+    static uint8_t filt[512];
+    mcd_ext_query q = {.has_window = window, .window_ms = window_ms};
+    int n;
+
+    memset(q.nonce, tag, 8);
+    if (known != NULL) {
+        q.has_known = true;
+        q.salt = (uint16_t)(0x100 + tag);
+        q.k = MCD_EXT_KNOWN_K;
+        q.filter_len = mcd_ext_known_size(nknown, sizeof filt);
+        memset(filt, 0, q.filter_len);
+        for (size_t i = 0; i < nknown; i++)
+            mcd_ext_known_add(filt, q.filter_len, q.k, q.nonce, q.salt,
+                              known[i]);
+        q.filter = filt;
+    }
+    n = mcd_ext_query_encode((const uint8_t *)Q, QLEN, &q, pad, out,
+                             MCD_EXT_MAX);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+/* Take the reply due at `now` and decode it. */
+static size_t take_ext(mcd_rcore *rc, mcd_time now, mcd_ext_reply *d,
+                       uint8_t *bytes)
+{
+    mcd_rcore_tx tx;
+    size_t n;
+
+    assert_true(mcd_rcore_poll(rc, now, &tx));
+    assert_true(tx.ext);
+    n = mcd_rcore_tx_write(&tx, bytes, MCD_EXT_MAX);
+    assert_int_equal(n, tx.len);
+    assert_int_equal(mcd_ext_reply_decode(bytes, n, d), 0);
+    return n;
+}
+
+static void ext_answered_with_nonce_and_id(void **state)
+{
+    static const char *const txt[] = {"fw=1.4.2", "model=C3-Lamp"};
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 0xa5, false, 0, NULL, 0, MCD_EXT_QUERY_PAD);
+    mcd_endpoint src = client();
+    mcd_ext_reply d;
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_ext(&rc, txt, 2);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_NONE);
+    assert_int_equal(take_ext(&rc, 0, &d, out), 81);
+    assert_memory_equal(d.nonce, "\xa5\xa5\xa5\xa5\xa5\xa5\xa5\xa5", 8);
+    assert_memory_equal(d.id, ID, 8);
+    assert_int_equal(d.flags, 0);
+    assert_string_equal(d.base.name, MCD_DEFAULT_NAME);
+    /* The template itself is left as it was: nonce zero. */
+    assert_memory_equal(tpl + 31 + 7, "\0\0\0\0\0\0\0\0", 8);
+    /* A plain query is still the chapter's exchange, byte for byte (from
+     * another port: this one's plain copies are for chapter devices). */
+    src.port = 40001;
+    assert_int_equal(input(&rc, 100000, Q, QLEN, QLEN, &src, &g, 0),
+                     MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 100000, &tx));
+    assert_false(tx.ext);
+    assert_int_equal(mcd_rcore_tx_write(&tx, out, sizeof out), 30);
+    assert_memory_equal(out, "ESP32-C3 Smart Light https 443", 30);
+    assert_int_equal(mcd_rcore_tx_write(&tx, out, 29), 0);
+}
+
+/* The nonce is the client's business: whatever it is, it is echoed, and
+ * the device keeps no state about it. */
+static void spoofed_nonce_irrelevant(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    mcd_ext_reply d;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    for (unsigned i = 0; i < 20; i++) {
+        mcd_endpoint src = {.addr = v4(198, 18, 0, (uint8_t)(10 + i)),
+                            .port = 40000};
+        size_t qn = ext_query(q, (uint8_t)(i * 37), false, 0, NULL, 0, 64);
+
+        assert_int_equal(input(&rc, 0, q, qn, qn, &src, &g, 0),
+                         MCD_IGNORE_NONE);
+        assert_int_equal(take_ext(&rc, 0, &d, out), 54);
+        for (int b = 0; b < 8; b++)
+            assert_int_equal(d.nonce[b], (uint8_t)(i * 37));
+    }
+}
+
+static void known_stays_silent(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX], others[200][8];
+    mcd_ext_query hostile = {.has_known = true, .k = 16, .filter_len = 64};
+    static uint8_t ones[64];
+    mcd_ext_reply d;
+    size_t qn;
+    int n;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    qn = ext_query(q, 1, false, 0, &ID, 1, 128);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_KNOWN);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_KNOWN), 1);
+    /* k = 16 and every bit set: everyone is "known", silence (a client can
+     * always silence devices towards itself; it gains no traffic). */
+    memset(ones, 0xff, sizeof ones);
+    hostile.filter = ones;
+    n = mcd_ext_query_encode((const uint8_t *)Q, QLEN, &hostile, 128, q,
+                             sizeof q);
+    assert_true(n > 0);
+    assert_int_equal(feed(&rc, 0, q, (size_t)n, &g), MCD_IGNORE_KNOWN);
+    /* 200 other ids: answered unless a false positive (none for this
+     * seed at 8 bits per id); the next salt answers anyway. */
+    for (size_t i = 0; i < 200; i++)
+        for (int b = 0; b < 8; b++)
+            others[i][b] = (uint8_t)rnd64();
+    qn = ext_query(q, 2, false, 0, (const uint8_t (*)[8])others, 200, 128);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_NONE);
+    take_ext(&rc, 0, &d, out);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_KNOWN), 2);
+}
+
+static void window_clamped(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX];
+    mcd_rcore_tx tx;
+    static const uint32_t rnds[] = {0, 1, 80000, 80001, 999999, 1000000,
+                                    1000001, 0xffffffffu, 0x7fffffffu};
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    for (size_t i = 0; i < sizeof rnds / sizeof rnds[0]; i++) {
+        mcd_endpoint src = client();
+        size_t qn = ext_query(q, 3, true, 65535, NULL, 0, 128);
+        mcd_time due;
+
+        assert_int_equal(input(&rc, 0, q, qn, qn, &src, &g, rnds[i]),
+                         MCD_IGNORE_NONE);
+        due = mcd_rcore_next(&rc);
+        assert_true(due <= 1000000); /* 1000 ms at most, whatever asked */
+        assert_true(mcd_rcore_poll(&rc, due, &tx));
+        qn = ext_query(q, 3, true, 80, NULL, 0, 128);
+        assert_int_equal(input(&rc, 0, q, qn, qn, &src, &g, rnds[i]),
+                         MCD_IGNORE_NONE);
+        assert_true(mcd_rcore_next(&rc) <= 80000);
+        assert_true(mcd_rcore_poll(&rc, 80000, &tx));
+    }
+    /* Window 0: at once. No window: the device's own delay (0 here). */
+    {
+        mcd_endpoint src = client();
+        size_t qn = ext_query(q, 3, true, 0, NULL, 0, 128);
+
+        assert_int_equal(input(&rc, 5, q, qn, qn, &src, &g, 12345),
+                         MCD_IGNORE_NONE);
+        assert_int_equal(mcd_rcore_next(&rc), 5);
+    }
+}
+
+static void size_rule(void **state)
+{
+    static const char *const txt[] = {"fw=1.4.2", "model=C3-Lamp"};
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    mcd_ext_reply d;
+    size_t qn;
+
+    (void)state;
+    setup_ext(&rc, txt, 2);
+    qn = ext_query(q, 4, false, 0, NULL, 0, 81); /* exactly the reply */
+    assert_int_equal(qn, 81);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_NONE);
+    assert_int_equal(take_ext(&rc, 0, &d, out), 81);
+    qn = ext_query(q, 4, false, 0, NULL, 0, 80); /* one short: cut, T */
+    assert_int_equal(feed(&rc, 100000, q, qn, &g), MCD_IGNORE_NONE);
+    assert_int_equal(take_ext(&rc, 100000, &d, out), 54);
+    assert_int_equal(d.flags, MCD_EXT_FLAG_TRUNC);
+    assert_int_equal(d.tlv_len, 0);
+    qn = ext_query(q, 4, false, 0, NULL, 0, 0); /* 49 < 54: nothing */
+    assert_int_equal(qn, 49);
+    assert_int_equal(feed(&rc, 200000, q, qn, &g), MCD_IGNORE_SHORT_QUERY);
+    assert_int_equal(mcd_rcore_next(&rc), MCD_TIME_NEVER);
+}
+
+/* No reply is longer than its query, whatever the padding, the TXT and
+ * the filter: every query from 34 to 1232 bytes, random contents. */
+static void never_longer_than_query(void **state)
+{
+    static char pairs[MCD_TXT_PAIRS_MAX][80];
+    const char *txt[MCD_TXT_PAIRS_MAX];
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX], known[3][8];
+    unsigned answered = 0, cut = 0;
+
+    (void)state;
+    for (size_t i = 0; i < MCD_TXT_PAIRS_MAX; i++) {
+        memset(pairs[i], 'v', sizeof pairs[i] - 1);
+        pairs[i][0] = (char)('a' + i);
+        pairs[i][1] = '=';
+        pairs[i][(size_t)rnd64() % 70 + 5] = '\0';
+        txt[i] = pairs[i];
+    }
+    for (int round = 0; round < 4000; round++) {
+        size_t ntxt = (size_t)rnd64() % (MCD_TXT_PAIRS_MAX + 1);
+        size_t pad = (size_t)rnd64() % (MCD_EXT_MAX + 1);
+        mcd_endpoint src = {.addr = v4(198, 18, 1, (uint8_t)round),
+                            .port = (uint16_t)(1024 + round)};
+        mcd_rcore_tx tx;
+        size_t qn;
+        enum mcd_ignore why;
+
+        if (round % 200 == 0)
+            setup_ext(&rc, txt, ntxt);
+        for (int k = 0; k < 3; k++)
+            for (int b = 0; b < 8; b++)
+                known[k][b] = (uint8_t)rnd64();
+        qn = ext_query(q, (uint8_t)round, rnd64() & 1, (uint16_t)rnd64(),
+                       (rnd64() & 1) ? (const uint8_t (*)[8])known : NULL,
+                       3, pad);
+        why = input(&rc, (mcd_time)round * 2000000, q, qn, qn, &src, &g,
+                    (uint32_t)rnd64());
+        assert_true(why == MCD_IGNORE_NONE || why == MCD_IGNORE_SHORT_QUERY ||
+                    why == MCD_IGNORE_KNOWN);
+        while (mcd_rcore_poll(&rc, MCD_TIME_NEVER - 1, &tx)) {
+            size_t n = mcd_rcore_tx_write(&tx, out, sizeof out);
+
+            assert_true(n > 0 && n <= qn);
+            answered++;
+            cut += (out[31 + 6] & MCD_EXT_FLAG_TRUNC) != 0;
+        }
+    }
+    assert_true(answered > 1000 && cut > 100);
+}
+
+/* Rule 4: the plain copy of a client that asked in the extension is for
+ * chapter devices; another port, or 10 s later, is answered. */
+static void ext_client_plain_copy(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = client(), other = client();
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    mcd_ext_reply d;
+    mcd_rcore_tx tx;
+    size_t qn = ext_query(q, 5, false, 0, &ID, 1, 128);
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    other.port = 40001;
+    /* Known: silent, and its plain copy is silent too. */
+    assert_int_equal(input(&rc, 0, q, qn, qn, &src, &g, 0), MCD_IGNORE_KNOWN);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &src, &g, 0),
+                     MCD_IGNORE_EXT_CLIENT);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &other, &g, 0),
+                     MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    assert_int_equal(input(&rc, 9999999, Q, QLEN, QLEN, &src, &g, 0),
+                     MCD_IGNORE_EXT_CLIENT);
+    assert_int_equal(input(&rc, 10000000, Q, QLEN, QLEN, &src, &g, 0),
+                     MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 10000000, &tx));
+    /* Not known: answered in the extension, the plain copy not. */
+    qn = ext_query(q, 6, false, 0, NULL, 0, 128);
+    assert_int_equal(input(&rc, 20000000, q, qn, qn, &src, &g, 0),
+                     MCD_IGNORE_NONE);
+    take_ext(&rc, 20000000, &d, out);
+    assert_int_equal(input(&rc, 20000000, Q, QLEN, QLEN, &src, &g, 0),
+                     MCD_IGNORE_EXT_CLIENT);
+    assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_EXT_CLIENT), 3);
+}
+
+/* Rule 5: one pending reply per querier address, whatever it asks. */
+static void one_pending_per_querier(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = client();
+    uint8_t q[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 7, true, 500, NULL, 0, 128);
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    tcfg.querier_interval_ms = 0; /* the pending rule alone */
+    restart(&rc);
+    assert_int_equal(input(&rc, 0, q, qn, qn, &src, &g, 400000),
+                     MCD_IGNORE_NONE);
+    src.port = 40001;
+    assert_int_equal(input(&rc, 100000, q, qn, qn, &src, &g, 0),
+                     MCD_IGNORE_RATE_QUERIER);
+    assert_true(mcd_rcore_poll(&rc, 400000, &tx));
+    assert_int_equal(input(&rc, 400000, q, qn, qn, &src, &g, 0),
+                     MCD_IGNORE_NONE);
+}
+
+static void ext_malformed_and_oversize(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX + 8], out[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 8, true, 80, &ID, 1, 128);
+    mcd_ext_reply d;
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    /* Cut at every length: malformed unless it ends between TLVs (49:
+     * the header alone, too short for the reply; 54: after WINDOW, the
+     * base reply fits; 61: after KNOWN, which holds our id). */
+    for (size_t len = QLEN + 2; len < qn; len++) {
+        enum mcd_ignore why = feed(&rc, (mcd_time)len * 1000000, q, len, &g);
+        enum mcd_ignore want = len == 49   ? MCD_IGNORE_SHORT_QUERY
+                               : len == 54 ? MCD_IGNORE_NONE
+                               : len == 61 ? MCD_IGNORE_KNOWN
+                                           : MCD_IGNORE_MALFORMED_EXT;
+
+        if (why != want)
+            fail_msg("cut to %zu: %s", len, mcd_ignore_name(why));
+    }
+    take_ext(&rc, MCD_TIME_NEVER - 1, &d, out);
+    assert_int_equal(feed(&rc, 0, q, QLEN + 2, &g), MCD_IGNORE_MALFORMED_EXT);
+    assert_int_equal(mcd_rcore_next(&rc), MCD_TIME_NEVER);
+    q[QLEN + 1 + 5] = 3; /* a kind of later versions: not the query */
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_OTHER);
+    /* The largest extended query is read, one byte more is oversize. */
+    qn = ext_query(q, 8, false, 0, NULL, 0, MCD_EXT_MAX);
+    assert_int_equal(qn, MCD_EXT_MAX);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_NONE);
+    take_ext(&rc, 0, &d, out);
+    q[qn] = 0;
+    assert_int_equal(feed(&rc, 0, q, qn + 1, &g), MCD_IGNORE_OVERSIZE);
+    /* A plain query padded past 513 bytes is still oversize. */
+    memcpy(q, Q, QLEN);
+    memset(q + QLEN, ' ', 600);
+    assert_int_equal(feed(&rc, 0, q, 600, &g), MCD_IGNORE_OVERSIZE);
+    /* Without the extension, an extended query is "other bytes". */
+    tcfg.ext_enabled = false;
+    restart(&rc);
+    qn = ext_query(q, 8, false, 0, NULL, 0, 128);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_TRAILING);
+    qn = ext_query(q, 8, false, 0, NULL, 0, 600);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_OVERSIZE);
+    assert_false(mcd_rcore_poll(&rc, MCD_TIME_NEVER - 1, &tx));
+}
+
+static void ext_config_checked(void **state)
+{
+    static const char *const txt[] = {"a=b"};
+    static const char *const bad[] = {"no pair"};
+    mcd_rcore rc;
+    mcd_responder_opts o;
+    static uint8_t qbuf[MCD_QUERY_MAX], rbuf[MCD_REPLY_MAX], ebuf[MCD_EXT_MAX];
+    mcd_addr g = v4(232, 10, 11, 12);
+    uint8_t q[MCD_EXT_MAX], out[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 9, false, 0, NULL, 0, 128);
+    mcd_ext_reply d;
+
+    (void)state;
+    setup_ext(&rc, txt, 1);
+    tcfg.id[7] ^= 1; /* the template holds another id */
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+    tcfg.id[7] ^= 1;
+    tcfg.ext_base_len = tcfg.ext_reply_len + 1;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+    tcfg.ext_base_len = 50;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+
+    mcd_responder_opts_init(&o);
+    o.id = "0011223344556677";
+    o.txt = txt;
+    o.ntxt = 1;
+    assert_int_equal(mcd_responder_setup_ext(&rc, &o, &g, qbuf, rbuf, ebuf,
+                                             sizeof ebuf, NULL, 0), 0);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_NONE);
+    assert_int_equal(take_ext(&rc, MCD_TIME_NEVER - 1, &d, out), 54 + 6);
+    assert_memory_equal(d.id, ID, 8);
+    o.id = "0011";
+    assert_int_equal(mcd_responder_setup_ext(&rc, &o, &g, qbuf, rbuf, ebuf,
+                                             sizeof ebuf, NULL, 0),
+                     MCD_E_BADID);
+    o.id = NULL;
+    o.txt = bad;
+    assert_int_equal(mcd_responder_setup_ext(&rc, &o, &g, qbuf, rbuf, ebuf,
+                                             sizeof ebuf, ID, 0),
+                     MCD_E_BADTXT);
+    /* No id at all: the chapter's exchange only. */
+    assert_int_equal(mcd_responder_setup_ext(&rc, &o, &g, qbuf, rbuf, ebuf,
+                                             sizeof ebuf, NULL, 0), 0);
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_TRAILING);
+    assert_string_equal(mcd_ignore_name(MCD_IGNORE_SHORT_QUERY),
+                        "short-query");
+    assert_string_equal(mcd_ignore_str(MCD_IGNORE_KNOWN),
+                        "already known to the querier");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +1008,16 @@ int main(void)
         cmocka_unit_test(timeout_rounded_and_capped),
         cmocka_unit_test(not_joined_counted_by_core),
         cmocka_unit_test(options_set_up_the_core),
+        cmocka_unit_test(ext_answered_with_nonce_and_id),
+        cmocka_unit_test(spoofed_nonce_irrelevant),
+        cmocka_unit_test(known_stays_silent),
+        cmocka_unit_test(window_clamped),
+        cmocka_unit_test(size_rule),
+        cmocka_unit_test(never_longer_than_query),
+        cmocka_unit_test(ext_client_plain_copy),
+        cmocka_unit_test(one_pending_per_querier),
+        cmocka_unit_test(ext_malformed_and_oversize),
+        cmocka_unit_test(ext_config_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
