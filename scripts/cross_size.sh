@@ -40,11 +40,14 @@ $SIZE "$out"/*.o | sed "s|$out/||"
 # it calls, sections nobody reaches dropped.
 $LD -m elf32lriscv -r --gc-sections -u mcd_rcore_init -u mcd_rcore_input \
     -u mcd_rcore_poll -u mcd_rcore_next -u mcd_reply_format \
-    "$out"/responder.o "$out"/wire.o "$out"/addr.o -o "$out/responder_core.o"
+    -u mcd_rcore_tx_write \
+    "$out"/responder.o "$out"/wire.o "$out"/ext.o "$out"/addr.o \
+    -o "$out/responder_core.o"
 $LD -m elf32lriscv -r --gc-sections -u mcd_lwip_responder_open \
     -u mcd_lwip_responder_process -u mcd_lwip_responder_timeout \
     -u mcd_lwip_responder_close \
-    "$out"/responder_lwip.o "$out"/responder.o "$out"/wire.o "$out"/addr.o \
+    "$out"/responder_lwip.o "$out"/responder.o "$out"/wire.o "$out"/ext.o \
+    "$out"/addr.o \
     "$out"/error.o "$out"/oserr_lwip.o -o "$out/responder_device.o"
 echo "linked, unused sections dropped:"
 $SIZE "$out/responder_core.o" "$out/responder_device.o" | sed "s|$out/||"

@@ -36,6 +36,12 @@ const char cmd_respond_usage[] =
     CLI_STR(MCD_DEFAULT_SERVICE_PORT) ")\n"
     "  -q, --query TEXT      the query to answer (default \""
     MCD_DEFAULT_QUERY "\")\n"
+    "      --id HEX          the instance id extended replies carry: 16 hex\n"
+    "                        digits (default: derived from /etc/machine-id,\n"
+    "                        else the host name, and the reply's fields)\n"
+    "      --txt KEY=VALUE   metadata extended replies carry; repeatable, at\n"
+    "                        most " CLI_STR(MCD_TXT_PAIRS_MAX) " (a key of letters, digits, '.', '_', '-';\n"
+    "                        a printable value; " CLI_STR(MCD_TXT_PAIR_MAX) " bytes a pair)\n"
     "      --delay MIN-MAX   reply after a random delay in MIN-MAX ms\n"
     "                        (default " CLI_STR(MCD_DEFAULT_DELAY_MIN_MS) "-"
     CLI_STR(MCD_DEFAULT_DELAY_MAX_MS) "; 0 answers at once, as the\n"
@@ -61,14 +67,17 @@ const char cmd_respond_usage[] =
     "  -j, --json            log and counters as JSON objects, one per line\n"
     "  -h, --help            this help\n\n"
     "Answered: the query's exact bytes, or the query plus one NUL byte,\n"
-    "sent to the group from a source on the link. Everything else is\n"
-    "ignored and counted (see docs/PROTOCOL.md).\n"
+    "sent to the group from a source on the link, with the chapter's reply;\n"
+    "an extended query (the query, a NUL, mcdisc's extension) with an\n"
+    "extended reply: nonce, id, TXT, never longer than the query. Everything\n"
+    "else is ignored and counted (see docs/PROTOCOL.md).\n"
     "Exit: 0 after SIGINT/SIGTERM, 2 on a usage or system error.\n";
 
 typedef struct ropts {
     mcd_responder_config cfg;
     cli_where where;
     bool verbose, json;
+    const char *txt[MCD_TXT_PAIRS_MAX];
 } ropts;
 
 static volatile sig_atomic_t stop_signal, counters_signal;
@@ -167,6 +176,44 @@ static int parse_limit(ropts *o, int c, const char *arg)
     return -1;
 }
 
+/* --id: 16 hex digits. */
+static int parse_id(ropts *o, const char *arg)
+{
+    uint8_t id[MCD_EXT_ID_LEN];
+
+    if (mcd_ext_id_parse(arg, id) < 0) {
+        cli_error("respond: --id '%s': %s", cli_quote(arg),
+                  mcd_strerror(MCD_E_BADID));
+        return -1;
+    }
+    o->cfg.opts.id = arg;
+    return 0;
+}
+
+/* --txt KEY=VALUE, repeatable: each checked as the wire takes it. */
+static int parse_txt(ropts *o, const char *arg)
+{
+    int err = mcd_txt_check((const uint8_t *)arg, strlen(arg));
+
+    if (err == MCD_E_TOOLONG) {
+        cli_error("respond: --txt '%s': longer than %d bytes",
+                  cli_quote(arg), MCD_TXT_PAIR_MAX);
+        return -1;
+    }
+    if (err < 0) {
+        cli_error("respond: --txt '%s': %s", cli_quote(arg),
+                  mcd_strerror(err));
+        return -1;
+    }
+    if (o->cfg.opts.ntxt == MCD_TXT_PAIRS_MAX) {
+        cli_error("respond: --txt: at most %d pairs", MCD_TXT_PAIRS_MAX);
+        return -1;
+    }
+    o->txt[o->cfg.opts.ntxt++] = arg;
+    o->cfg.opts.txt = o->txt;
+    return 0;
+}
+
 static int parse_opt(void *ctx, int c, const char *arg)
 {
     ropts *o = ctx;
@@ -185,8 +232,28 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'W': o->cfg.wait_ifaces = true; return 0;
     case 'v': o->verbose = true; return 0;
     case 'j': o->json = true; return 0;
+    case 'I': return parse_id(o, arg);
+    case 'T': return parse_txt(o, arg);
     }
     return parse_limit(o, c, arg);
+}
+
+/* The extended reply, TXT included, must fit the extension's datagram. */
+static int check_ext(const ropts *o, const uint8_t *text, size_t len)
+{
+    static const uint8_t id[MCD_EXT_ID_LEN];
+    uint8_t tpl[MCD_EXT_MAX + 512];
+    size_t base;
+    int err = mcd_ext_reply_template(text, len, id, o->cfg.opts.txt,
+                                     o->cfg.opts.ntxt, tpl, sizeof tpl,
+                                     &base);
+
+    if (err == MCD_E_TOOLONG)
+        cli_error("respond: --txt: the extended reply would be longer than "
+                  "%d bytes; declare fewer or shorter pairs", MCD_EXT_MAX);
+    else if (err < 0)
+        cli_error("respond: extended reply: %s", mcd_strerror(err));
+    return err < 0 ? -1 : 0;
 }
 
 /* The reply must parse back on the client and must not make us an
@@ -217,13 +284,14 @@ static int check_reply(const ropts *o)
                   err, qlen);
         return -1;
     }
-    return 0;
+    return check_ext(o, buf, (size_t)err);
 }
 
 static const cli_cmd respond_cli = {
     "respond", ":i:g:p:n:P:s:q:vjh",
     "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
-    "query=q delay=D querier-interval=Q rate=R burst=B allow-unicast.U "
+    "query=q id=I txt=T delay=D querier-interval=Q rate=R burst=B "
+    "allow-unicast.U "
     "allow-offlink.O allow-amplification.A verbose.v json.j",
     cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
 
@@ -315,17 +383,22 @@ static void log_event(void *ctx, const mcd_event *ev)
         log_datagram(o, ev);
 }
 
-static void announce(const ropts *o)
+static void announce(const ropts *o, const mcd_responder *r)
 {
     uint8_t reply[MCD_REPLY_MAX];
     int rlen = mcd_reply_format(o->cfg.opts.name, o->cfg.opts.proto,
                                 o->cfg.opts.service_port, reply, sizeof reply);
     mcd_addr g;
+    uint8_t id[MCD_EXT_ID_LEN];
+    char idtext[2 * MCD_EXT_ID_LEN + 1] = "none";
 
+    if (mcd_responder_id(r, id))
+        mcd_ext_id_format(id, idtext);
     logout_printf(&err_log, "mcdisc: respond: answering \"%s\" on %s port %u "
-                  "as \"%s %s %u\"\n", o->cfg.opts.query, o->cfg.opts.group,
-                  o->cfg.opts.port, o->cfg.opts.name, o->cfg.opts.proto,
-                  o->cfg.opts.service_port);
+                  "as \"%s %s %u\", id %s, %zu TXT pairs\n",
+                  o->cfg.opts.query, o->cfg.opts.group, o->cfg.opts.port,
+                  o->cfg.opts.name, o->cfg.opts.proto,
+                  o->cfg.opts.service_port, idtext, o->cfg.opts.ntxt);
     if (rlen > 0 && (size_t)rlen > strlen(o->cfg.opts.query) + 1)
         logout_printf(&err_log, "mcdisc: respond: warning: the reply is "
                       "longer than the query (--allow-amplification): "
@@ -360,15 +433,22 @@ static void print_counters(const ropts *o, const mcd_responder *r)
                        c[MCD_IGNORE_UNRESOLVED];
     uint64_t foreign = c[MCD_IGNORE_NOT_GROUP] + c[MCD_IGNORE_BAD_SOURCE] +
                        c[MCD_IGNORE_LOCAL_SOURCE];
+    /* The extension's silences: the querier knows us, its plain copy,
+     * or a query too short for any reply. */
+    uint64_t suppressed = c[MCD_IGNORE_KNOWN] + c[MCD_IGNORE_EXT_CLIENT] +
+                          c[MCD_IGNORE_SHORT_QUERY];
+
+    malformed += c[MCD_IGNORE_MALFORMED_EXT];
 
     if (o->json)
         fprintf(f, "{\"type\":\"counters\",\"answered\":%llu,"
                 "\"rate_limited\":%llu,\"off_link\":%llu,\"malformed\":%llu,"
-                "\"foreign\":%llu,\"failed\":%llu",
+                "\"foreign\":%llu,\"suppressed\":%llu,\"failed\":%llu",
                 (unsigned long long)mcd_responder_answered(r),
                 (unsigned long long)limited,
                 (unsigned long long)c[MCD_IGNORE_OFF_LINK],
                 (unsigned long long)malformed, (unsigned long long)foreign,
+                (unsigned long long)suppressed,
                 (unsigned long long)c[MCD_IGNORE_SEND_FAILED]);
     else
         fprintf(f, "mcdisc: respond: answered %llu",
@@ -509,7 +589,7 @@ int cmd_respond(int argc, char **argv)
                        o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
-    announce(&o);
+    announce(&o, r);
     rc = serve(&o, r, &waitmask);
     err_rate.tokens = 1;
     say_suppressed();

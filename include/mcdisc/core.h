@@ -324,6 +324,7 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out);
 /* no I/O, no heap                                                           */
 
 #define MCD_EXT_VERSION 1
+#define MCD_EXT_MAGIC "MCDX"      /* 4d 43 44 58, after the query's NUL */
 #define MCD_EXT_MAX 1232          /* longest extended query or reply */
 #define MCD_EXT_NONCE_LEN 8
 #define MCD_EXT_ID_LEN 8
@@ -650,6 +651,11 @@ void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome);
 /* When the next pending reply is due, or MCD_TIME_NEVER. */
 MCD_EXTERN
 mcd_time mcd_rcore_next(const mcd_rcore *rc);
+
+/* The id of the extension's replies into id; false (id untouched) when
+ * the extension is off. */
+MCD_EXTERN
+bool mcd_rcore_id(const mcd_rcore *rc, uint8_t id[MCD_EXT_ID_LEN]);
 
 /* Replies counted as sent (mcd_rcore_done with MCD_IGNORE_NONE). */
 MCD_EXTERN

@@ -123,6 +123,11 @@ int mcd_responder_process(mcd_responder *r, int fd);
 /* Replies the kernel accepted so far (not those merely scheduled). */
 MCD_EXTERN
 uint64_t mcd_responder_answered(const mcd_responder *r);
+/* The instance id extended replies carry (opts.id, else derived from
+ * /etc/machine-id or the host name, the name, protocol and service port:
+ * docs/PROTOCOL.md "The id"). Returns false when there is none. */
+MCD_EXTERN
+bool mcd_responder_id(const mcd_responder *r, uint8_t id[MCD_EXT_ID_LEN]);
 /* Datagrams ignored so far for reason `why`; MCD_IGNORE_SEND_FAILED and
  * MCD_IGNORE_UNRESOLVED count scheduled replies that did not leave. */
 MCD_EXTERN

@@ -215,13 +215,17 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
            (host_bits_all(a, bits, 0) || host_bits_all(a, bits, 1));
 }
 
-/* The query, a NUL and more: what may be an extended query. */
+/* The query, a NUL and the extension's magic: an extended query, well
+ * formed or not. Other bytes after the NUL are not ours to call malformed
+ * (C clients that send a second NUL, padding): "the query followed by
+ * other bytes", as before the extension. */
 static bool ext_shaped(const mcd_rcore_config *c, const mcd_rcore_rx *rx)
 {
-    return c->ext_enabled && rx->len > c->query_len + 1 &&
+    return c->ext_enabled && rx->len >= c->query_len + 5 &&
            rx->len <= rx->data_cap &&
            memcmp(rx->data, c->query, c->query_len) == 0 &&
-           rx->data[c->query_len] == 0;
+           rx->data[c->query_len] == 0 &&
+           memcmp(rx->data + c->query_len + 1, MCD_EXT_MAGIC, 4) == 0;
 }
 
 /* What the datagram is: the query (plain, or *eq filled and *ext set) or
@@ -549,6 +553,14 @@ mcd_time mcd_rcore_next(const mcd_rcore *rc)
         if (rc->priv_.pending[i].used && rc->priv_.pending[i].due < next)
             next = rc->priv_.pending[i].due;
     return next;
+}
+
+bool mcd_rcore_id(const mcd_rcore *rc, uint8_t id[MCD_EXT_ID_LEN])
+{
+    if (!rc->priv_.cfg.ext_enabled)
+        return false;
+    memcpy(id, rc->priv_.cfg.id, MCD_EXT_ID_LEN);
+    return true;
 }
 
 uint64_t mcd_rcore_answered(const mcd_rcore *rc)

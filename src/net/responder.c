@@ -22,9 +22,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-/* Large enough for any query the core can match plus room to see that a
- * datagram is longer; MSG_TRUNC reports the true length beyond it. */
-#define RX_BUF (MCD_QUERY_MAX + 2)
+/* Large enough for any query the core can match (an extended one is the
+ * longest) plus room to see that a datagram is longer; MSG_TRUNC reports
+ * the true length beyond it. */
+#define RX_BUF (MCD_EXT_MAX + 1)
 #define RANDOM_POOL 64
 /* The first socket also sends the replies, and an IPv6 send with pktinfo
  * needs some of the socket's option memory, which IPv6 memberships use
@@ -44,12 +45,14 @@ struct mcd_responder {
     mcd_addr group; /* with its zone, if the user gave one */
     uint8_t query[MCD_QUERY_MAX];
     uint8_t reply[MCD_REPLY_MAX];
+    uint8_t ext_reply[MCD_EXT_MAX]; /* the extension's reply template */
     mcd_event_fn on_event;
     void *ctx;
     mcd_links links; /* memberships, prefixes, link changes */
     uint32_t random[RANDOM_POOL]; /* from getrandom, a batch at a time */
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
+    uint8_t tx[MCD_SOCK_BATCH][MCD_EXT_MAX]; /* one buffer per reply */
 };
 
 void mcd_responder_config_init(mcd_responder_config *cfg)
@@ -68,18 +71,59 @@ static void emit(const mcd_responder *r, int kind, const char *what,
         r->on_event(r->ctx, &ev);
 }
 
+/* The host's identity for the default id: /etc/machine-id (systemd,
+ * stable across reboots), else the host name. Returns its length. */
+static size_t host_identity(char *buf, size_t cap)
+{
+    FILE *f = fopen("/etc/machine-id", "re");
+    size_t n = 0;
+
+    if (f != NULL) {
+        if (fgets(buf, (int)cap, f) != NULL)
+            n = strcspn(buf, "\r\n");
+        fclose(f);
+    }
+    if (n == 0 && gethostname(buf, cap - 1) == 0) {
+        buf[cap - 1] = '\0';
+        n = strlen(buf);
+    }
+    return n;
+}
+
+/* docs/PROTOCOL.md, "The id": FNV-1a-64 of the host's identity, a NUL
+ * and the reply text, so that it survives restarts and two services of
+ * one host differ. */
+static void default_id(const mcd_responder_opts *o, uint8_t id[MCD_EXT_ID_LEN])
+{
+    uint8_t buf[256 + 1 + MCD_REPLY_MAX];
+    size_t n = host_identity((char *)buf, 256);
+    int len;
+
+    buf[n++] = 0;
+    len = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
+                           o->proto ? o->proto : MCD_DEFAULT_PROTO,
+                           o->service_port ? o->service_port
+                                           : MCD_DEFAULT_SERVICE_PORT,
+                           buf + n, sizeof buf - n);
+    n += len > 0 ? (size_t)len : 0;
+    mcd_ext_id_hash(buf, n, id);
+}
+
 /* The group (a named zone needs the OS), then the core as every socket
- * layer sets it up. */
+ * layer sets it up, with the extension. */
 static int configure(mcd_responder *r, const mcd_responder_config *cfg)
 {
     const mcd_responder_opts *o = &cfg->opts;
+    uint8_t id[MCD_EXT_ID_LEN];
     int err = mcd_addr_resolve(o->group ? o->group : MCD_DEFAULT_GROUP,
                                &r->group);
 
     if (err < 0)
         return err;
-    return mcd_responder_setup(&r->core, o, &r->group, r->query, r->reply,
-                               mcd_now_());
+    default_id(o, id);
+    return mcd_responder_setup_ext(&r->core, o, &r->group, r->query,
+                                   r->reply, r->ext_reply,
+                                   sizeof r->ext_reply, id, mcd_now_());
 }
 
 /* --- open, close ----------------------------------------------------------- */
@@ -329,6 +373,11 @@ static void send_due(mcd_responder *r)
             /* A link-local querier is reachable only through its link. */
             if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
                 tx.to.addr.scope_id = tx.ifindex;
+            /* The bytes themselves (an extended reply is patched per
+             * query): one buffer per message of the batch. */
+            tx.len = mcd_rcore_tx_write(&tx, r->tx[n], sizeof r->tx[n]);
+            tx.data = r->tx[n];
+            tx.ext = false;
             batch[n++] = tx;
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
@@ -396,6 +445,11 @@ int mcd_responder_process(mcd_responder *r, int fd)
         err = process_socket(r, s);
     send_due(r);
     return err;
+}
+
+bool mcd_responder_id(const mcd_responder *r, uint8_t id[MCD_EXT_ID_LEN])
+{
+    return mcd_rcore_id(&r->core, id);
 }
 
 uint64_t mcd_responder_answered(const mcd_responder *r)

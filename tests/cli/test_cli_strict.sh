@@ -270,6 +270,31 @@ done
 one_line "send: one --iface (a second was silently dropped)" \
     "send: at most 1 --iface" send --iface lo --iface x1 239.1.1.1
 
+# --- respond --id and --txt (the extension) ---------------------------------
+one_line "respond --id: 16 hex digits" \
+    "respond: --id 'xyz': id must be exactly 16 hex digits" respond --id xyz
+one_line "respond --id: no 0x" \
+    "respond: --id '0x11223344556677': id must be exactly 16 hex digits" \
+    respond --id 0x11223344556677
+one_line "respond --id: not 17 digits" "id must be exactly 16 hex digits" \
+    respond --id 00112233445566778
+one_line "respond --txt: key=value" \
+    "respond: --txt 'a b=c': TXT must be key=value" respond --txt "a b=c"
+one_line "respond --txt: no control byte" "TXT must be key=value" \
+    respond --txt "$(printf 'k=a\tb')"
+one_line "respond --txt: a key of 33 bytes" "TXT must be key=value" \
+    respond --txt "$(printf 'k%.0s' $(seq 33))=v"
+one_line "respond --txt: 255 bytes a pair" "longer than 255 bytes" \
+    respond --txt "k=$(printf 'v%.0s' $(seq 254))"
+txts=()
+for k in $(seq 17); do txts+=(--txt "k$k=v"); done
+one_line "respond: at most 16 --txt" "respond: --txt: at most 16 pairs" \
+    respond "${txts[@]}"
+txts=()
+for k in $(seq 6); do txts+=(--txt "k$k=$(printf 'v%.0s' $(seq 240))"); done
+one_line "respond --txt: the reply must fit 1232 bytes" \
+    "the extended reply would be longer than 1232 bytes" respond "${txts[@]}"
+
 # A closed stderr: the exit code still tells (nothing to read it from).
 mc frobnicate 2>&-
 [ $? -eq 2 ] && t_ok "closed stderr: the usage error still exits 2" ||

@@ -928,10 +928,12 @@ static void ext_malformed_and_oversize(void **state)
     setup_ext(&rc, NULL, 0);
     /* Cut at every length: malformed unless it ends between TLVs (49:
      * the header alone, too short for the reply; 54: after WINDOW, the
-     * base reply fits; 61: after KNOWN, which holds our id). */
+     * base reply fits; 61: after KNOWN, which holds our id); before the
+     * whole magic, other bytes. */
     for (size_t len = QLEN + 2; len < qn; len++) {
         enum mcd_ignore why = feed(&rc, (mcd_time)len * 1000000, q, len, &g);
-        enum mcd_ignore want = len == 49   ? MCD_IGNORE_SHORT_QUERY
+        enum mcd_ignore want = len < QLEN + 5 ? MCD_IGNORE_TRAILING
+                               : len == 49   ? MCD_IGNORE_SHORT_QUERY
                                : len == 54 ? MCD_IGNORE_NONE
                                : len == 61 ? MCD_IGNORE_KNOWN
                                            : MCD_IGNORE_MALFORMED_EXT;
@@ -940,7 +942,10 @@ static void ext_malformed_and_oversize(void **state)
             fail_msg("cut to %zu: %s", len, mcd_ignore_name(why));
     }
     take_ext(&rc, MCD_TIME_NEVER - 1, &d, out);
-    assert_int_equal(feed(&rc, 0, q, QLEN + 2, &g), MCD_IGNORE_MALFORMED_EXT);
+    assert_int_equal(feed(&rc, 0, q, QLEN + 5, &g), MCD_IGNORE_MALFORMED_EXT);
+    q[QLEN + 1] = 'm'; /* not our magic: not ours to call malformed */
+    assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_TRAILING);
+    q[QLEN + 1] = 'M';
     assert_int_equal(mcd_rcore_next(&rc), MCD_TIME_NEVER);
     q[QLEN + 1 + 5] = 3; /* a kind of later versions: not the query */
     assert_int_equal(feed(&rc, 0, q, qn, &g), MCD_IGNORE_OTHER);

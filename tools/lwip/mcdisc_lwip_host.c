@@ -5,7 +5,10 @@
  *
  * usage: mcdisc-lwip --tap NAME --addr A.B.C.D/PREFIX [--name N]
  *        [--proto P] [--service-port N] [--group G] [--port P]
- *        [--delay MIN-MAX]
+ *        [--txt KEY=VALUE]...
+ *
+ * The instance id of extended replies is the EUI-64 of the TAP netif's
+ * MAC, as on a device.
  *
  * The TAP device must exist (ip tuntap add NAME mode tap) and be up.
  * Runs until SIGINT or SIGTERM; exit 0 then, 2 on an error.
@@ -137,12 +140,15 @@ int main(int argc, char **argv)
         {"group", required_argument, NULL, 'g'},
         {"port", required_argument, NULL, 'p'},
         {"ssm", no_argument, NULL, 'S'},
+        {"txt", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     static mcd_lwip_responder r;
     static struct netif nif;
     mcd_lwip_config cfg = {.now = now_us, .random = rnd};
     const char *tap = NULL, *addr = NULL;
+    static const char *txt[MCD_TXT_PAIRS_MAX];
+    char idtext[2 * MCD_EXT_ID_LEN + 1];
     struct in_addr a, m;
     int c, err;
 
@@ -157,6 +163,15 @@ int main(int argc, char **argv)
         case 'g': cfg.opts.group = optarg; break;
         case 'p': cfg.opts.port = (uint16_t)atoi(optarg); break;
         case 'S': cfg.source_specific = true; break;
+        case 'T':
+            if (cfg.opts.ntxt == MCD_TXT_PAIRS_MAX) {
+                fprintf(stderr, "mcdisc-lwip: --txt: at most %d pairs\n",
+                        MCD_TXT_PAIRS_MAX);
+                return 2;
+            }
+            txt[cfg.opts.ntxt++] = optarg;
+            cfg.opts.txt = txt;
+            break;
         default:
             fprintf(stderr, "mcdisc-lwip: unknown option (see the header of "
                     "tools/lwip/mcdisc_lwip_host.c)\n");
@@ -176,13 +191,16 @@ int main(int argc, char **argv)
     }
     cfg.if_addr = a.s_addr;
     cfg.if_netmask = m.s_addr;
+    mcd_ext_id_from_mac(nif.hwaddr, cfg.id);
+    cfg.has_id = nif.hwaddr_len == 6;
     err = mcd_lwip_responder_open(&r, &cfg);
     if (err < 0) {
         fprintf(stderr, "mcdisc-lwip: responder: %s\n", mcd_strerror(err));
         return 2;
     }
-    fprintf(stderr, "mcdisc-lwip: answering on %s (%s) with lwIP %s\n", tap,
-            addr, LWIP_VERSION_STRING);
+    mcd_ext_id_format(cfg.id, idtext);
+    fprintf(stderr, "mcdisc-lwip: answering on %s (%s) with lwIP %s, id %s\n",
+            tap, addr, LWIP_VERSION_STRING, cfg.has_id ? idtext : "none");
     err = run(&r);
     fprintf(stderr, "mcdisc-lwip: answered %llu, send errors %llu\n",
             (unsigned long long)mcd_lwip_responder_answered(&r),

@@ -32,7 +32,17 @@ typedef struct mcd_lwip_config {
     bool reuse_port;       /* asks for SO_REUSEPORT: unsupported */
     mcd_time (*now)(void);   /* microseconds, monotonic (esp_timer) */
     uint32_t (*random)(void); /* a real random source (esp_random) */
+    /* The extension's instance id (opts.id, as text, wins): on a device
+     * the EUI-64 of its MAC (mcd_ext_id_from_mac). Without either, only
+     * the chapter's exchange is answered. TXT pairs: opts.txt. */
+    bool has_id;
+    uint8_t id[MCD_EXT_ID_LEN];
 } mcd_lwip_config;
+
+/* Room for the extended reply: its text, header, id and TXT pairs. */
+#ifndef MCD_LWIP_EXT_REPLY_MAX
+#define MCD_LWIP_EXT_REPLY_MAX 512
+#endif
 
 /* Caller-owned state (static memory on a device), all in priv_: use the
  * functions below. */
@@ -44,7 +54,10 @@ typedef struct mcd_lwip_responder {
         uint32_t group_addr; /* network order */
         uint8_t query[MCD_QUERY_MAX];
         uint8_t reply[MCD_REPLY_MAX];
-        uint8_t rx[MCD_QUERY_MAX + 2];
+        uint8_t ext_reply[MCD_LWIP_EXT_REPLY_MAX];
+        /* Any query up to the longest extended one, and one byte to see a
+         * longer datagram; the reply to send is written here too. */
+        uint8_t rx[MCD_EXT_MAX + 1];
     } priv_;
 } mcd_lwip_responder;
 

@@ -37,8 +37,11 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     if (g.family != MCD_AF_INET4)
         return MCD_E_UNSUPPORTED; /* this port is IPv4 only, as the chapter */
     memcpy(&r->priv_.group_addr, g.b, 4);
-    return mcd_responder_setup(&r->priv_.core, &cfg->opts, &g,
-                               r->priv_.query, r->priv_.reply, cfg->now());
+    return mcd_responder_setup_ext(&r->priv_.core, &cfg->opts, &g,
+                                   r->priv_.query, r->priv_.reply,
+                                   r->priv_.ext_reply,
+                                   sizeof r->priv_.ext_reply,
+                                   cfg->has_id ? cfg->id : NULL, cfg->now());
 }
 
 static int open_socket(mcd_lwip_responder *r)
@@ -140,9 +143,12 @@ static void send_due(mcd_lwip_responder *r)
         to.sin_family = AF_INET;
         to.sin_port = lwip_htons(tx.to.port);
         memcpy(&to.sin_addr.s_addr, tx.to.addr.b, 4);
-        /* A failed send (no ARP entry yet, no buffer) is a lost reply:
-         * counted; the client resends its query. */
-        ssize_t sent = lwip_sendto(r->priv_.fd, tx.data, tx.len, 0,
+        /* The query read into rx is done with: the reply's bytes go
+         * there (no heap, no second buffer). A failed send (no ARP entry
+         * yet, no buffer) is a lost reply: counted; the client resends
+         * its query. */
+        size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
+        ssize_t sent = lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
                                    (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
