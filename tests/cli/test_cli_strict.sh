@@ -85,6 +85,10 @@ discover -t 1e3
 discover --ttl 01
 discover --retries -1
 discover -c 99999999999999999999999
+discover --window 0
+discover --window 1001
+discover --window 08
+discover --window 1e2
 EOF
 
 # ACCEPTED: the value passes and the next option, unknown, is the error.
@@ -112,6 +116,8 @@ send -c 9223372036854775807
 send -p 65535
 discover -p 80
 discover -t 1
+discover --window 1
+discover --window 1000
 EOF
 
 # A GROUP:PORT's port follows the same rule as -p.
