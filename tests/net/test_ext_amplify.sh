@@ -16,7 +16,8 @@
 # with the plain ones), and must be no longer than the longest of them
 # (sound: the query that caused it is among them). Also asserted: each
 # kind of reply really occurred (chapter, extended cut with T, extended
-# full and longer than 128 bytes). About 10 s.
+# full and longer than 128 bytes), and lab_count's figures are the
+# client's capture's. About 5 s.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -43,14 +44,15 @@ for i in 2 3 4; do
     wait_for "$tmp/dev$i.log" answering 10 >/dev/null ||
         { t_fail "device $i started"; t_done; exit 1; }
 done
-for i in 2 3 4; do
+lab_count_up 1 || { t_fail "nftables counters in the bridge"; t_done; exit 1; }
+for i in 1 2 3 4; do
     lab_bg "$i" "$tmp/cap$i.log" tcpdump -i eth0 -n -U --immediate-mode \
         -w "$tmp/cap$i.pcap" udp
     eval "cap$i=$LAB_PID"
     wait_for "$tmp/cap$i.log" "listening on" >/dev/null ||
         { t_fail "capture on h$i started"; t_done; exit 1; }
 done
-t_ok "3 devices answering, captured"
+t_ok "3 devices answering, captured, and the client"
 
 # Every mode of asking.
 lab_exec 1 "$MCDISC" discover --json >"$tmp/default.json" 2>"$tmp/default.err"
@@ -71,8 +73,22 @@ book --hex "${hdr}0100020014000007$(printf '00%.0s' $(seq 1 7))" # WINDOW 20 ms,
 # the captures are complete.
 kill -TERM "$dev2" "$dev3" "$dev4"
 wait "$dev2" "$dev3" "$dev4" 2>/dev/null
-kill -INT "$cap2" "$cap3" "$cap4"
-wait "$cap2" "$cap3" "$cap4" 2>/dev/null
+kill -INT "$cap1" "$cap2" "$cap3" "$cap4"
+wait "$cap1" "$cap2" "$cap3" "$cap4" 2>/dev/null
+
+# lab_count (nftables in the bridge) against the client's own capture,
+# with lab_count_up's definitions as a capture filter: the same frames,
+# the same bytes.
+frames() {
+    tcpdump -r "$tmp/cap1.pcap" -nn -e "$1" 2>/dev/null |
+        awk '{ for (i = 1; i < NF; i++) if ($i == "length") { sub(/:$/, "", $(i + 1));
+            b += $(i + 1); break } } END { printf "%d %d\n", NR, b }'
+}
+c=$(lab_count)
+read -r qn qb < <(frames "src host $(lab_ip 1) and udp dst port 3333")
+read -r rn rb < <(frames "dst host $(lab_ip 1) and udp and not dst port 3333")
+t_check "lab_count matches the client's capture ($c; captured $qn queries, $qb bytes; $rn replies, $rb bytes)" \
+    test "$(lab_kv queries <<<"$c") $(lab_kv query_bytes <<<"$c") $(lab_kv replies <<<"$c") $(lab_kv reply_bytes <<<"$c")" = "$qn $qb $rn $rb" -a "$rn" -gt 0
 
 # check_capture PCAP DEVICE_IP: the pairing above; prints one line of
 # counts, and each offending reply.
