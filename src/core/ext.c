@@ -159,27 +159,24 @@ int mcd_ext_query_encode(const uint8_t *query, size_t query_len,
 }
 
 /* Take one TLV of a query; false when it is malformed. The first of a
- * type counts, later ones are skipped, unknown types too (version rule). */
+ * type counts; later ones are skipped unread, unknown types too (version
+ * rule). */
 static bool query_tlv(mcd_ext_query *out, uint8_t type, const uint8_t *v,
                       size_t n)
 {
-    if (type == MCD_EXT_TLV_WINDOW) {
+    if (type == MCD_EXT_TLV_WINDOW && !out->has_window) {
         if (n != 2)
             return false;
-        if (!out->has_window) {
-            out->has_window = true;
-            out->window_ms = (uint16_t)((v[0] << 8) | v[1]);
-        }
-    } else if (type == MCD_EXT_TLV_KNOWN) {
+        out->has_window = true;
+        out->window_ms = (uint16_t)((v[0] << 8) | v[1]);
+    } else if (type == MCD_EXT_TLV_KNOWN && !out->has_known) {
         if (n < KNOWN_FIXED + 1 || v[2] == 0 || v[2] > MCD_EXT_KNOWN_K_MAX)
             return false;
-        if (!out->has_known) {
-            out->has_known = true;
-            out->salt = (uint16_t)((v[0] << 8) | v[1]);
-            out->k = v[2];
-            out->filter = v + KNOWN_FIXED;
-            out->filter_len = n - KNOWN_FIXED;
-        }
+        out->has_known = true;
+        out->salt = (uint16_t)((v[0] << 8) | v[1]);
+        out->k = v[2];
+        out->filter = v + KNOWN_FIXED;
+        out->filter_len = n - KNOWN_FIXED;
     }
     return true;
 }

@@ -107,21 +107,22 @@ int mcd_timeout_ms(mcd_time next, mcd_time now)
     return ms > MCD_TIMEOUT_MAX_MS ? MCD_TIMEOUT_MAX_MS : (int)ms;
 }
 
-/* The template is an extended reply with this id and this reply's text,
- * whole and cut to its base: the core patches only the nonce and flags. */
+/* The template is an extended reply of this reply's text and this id,
+ * TLVs after its base: the core patches only the nonce and flags. (Not
+ * its TLVs: a device need not link the reply decoder for that.) */
 static bool ext_config_ok(const mcd_rcore_config *c)
 {
-    mcd_ext_reply whole, base;
+    static const uint8_t kind[3] = {MCD_EXT_VERSION, MCD_EXT_KIND_REPLY, 0};
+    size_t h = c->reply_len + 1;
+    const uint8_t *t = c->ext_reply;
 
-    if (c->ext_reply == NULL || c->ext_base_len > c->ext_reply_len ||
-        c->ext_reply_len < c->reply_len + 1 ||
-        memcmp(c->ext_reply, c->reply, c->reply_len) != 0)
+    if (t == NULL || c->ext_base_len != h + MCD_EXT_HDR_LEN + MCD_EXT_ID_LEN ||
+        c->ext_reply_len < c->ext_base_len || c->ext_reply_len > MCD_EXT_MAX)
         return false;
-    if (mcd_ext_reply_decode(c->ext_reply, c->ext_reply_len, &whole) != 0 ||
-        mcd_ext_reply_decode(c->ext_reply, c->ext_base_len, &base) != 0)
-        return false;
-    return base.tlv_len == 0 && whole.tlv == c->ext_reply + c->ext_base_len &&
-           memcmp(whole.id, c->id, MCD_EXT_ID_LEN) == 0;
+    return memcmp(t, c->reply, c->reply_len) == 0 && t[c->reply_len] == 0 &&
+           memcmp(t + h, MCD_EXT_MAGIC, 4) == 0 &&
+           memcmp(t + h + 4, kind, sizeof kind) == 0 &&
+           memcmp(t + h + MCD_EXT_HDR_LEN, c->id, MCD_EXT_ID_LEN) == 0;
 }
 
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)

@@ -90,15 +90,35 @@ static size_t host_identity(char *buf, size_t cap)
     return n;
 }
 
+/* The network namespace ("net:[4026532281]") unless it is PID 1's:
+ * namespaces sharing one file system (a lab of namespaces, `ip netns`)
+ * share the machine id too, and their responders are still different
+ * devices. Returns its length; 0 in PID 1's namespace or when ours
+ * cannot be read. When PID 1's cannot be read (not root, or a PID 1 of
+ * another user namespace) ours counts: the initial namespace's number is
+ * fixed at boot, so the id still survives restarts. */
+static size_t netns_identity(char *buf, size_t cap)
+{
+    char init[64];
+    ssize_t n = readlink("/proc/self/ns/net", buf, cap);
+    ssize_t m = readlink("/proc/1/ns/net", init, sizeof init);
+
+    if (n <= 0 || (size_t)n >= cap ||
+        (n == m && memcmp(buf, init, (size_t)n) == 0))
+        return 0;
+    return (size_t)n;
+}
+
 /* docs/PROTOCOL.md, "The id": FNV-1a-64 of the host's identity, a NUL
  * and the reply text, so that it survives restarts and two services of
  * one host differ. */
 static void default_id(const mcd_responder_opts *o, uint8_t id[MCD_EXT_ID_LEN])
 {
-    uint8_t buf[256 + 1 + MCD_REPLY_MAX];
+    uint8_t buf[256 + 64 + 1 + MCD_REPLY_MAX];
     size_t n = host_identity((char *)buf, 256);
     int len;
 
+    n += netns_identity((char *)buf + n, 64);
     buf[n++] = 0;
     len = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
                            o->proto ? o->proto : MCD_DEFAULT_PROTO,

@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_require "$@"
 : "${MCDISC:?path to mcdisc}" "${BOOK_SENDER:?}" "${BOOK_RECEIVER:?}"
 : "${EXT_QUERY:?path to tests/peers/ext_query}"
+# The responder may run under a wrapper (valgrind), as in the hold tests.
+DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
 lab_scratch
 G=232.10.11.12
 ID=0011223344556677
@@ -28,7 +30,8 @@ lab_up 5
 # h1: mcdisc respond with an id and two TXT pairs; h2: a chapter device
 # that compares the 33 bytes exactly; h3: the chapter's strcmp receiver;
 # h4: the extended client (ext_query); h5: the book sender.
-lab_bg 1 "$tmp/r1.log" "$MCDISC" respond --verbose --id $ID \
+# shellcheck disable=SC2086
+lab_bg 1 "$tmp/r1.log" $DAEMON respond --verbose --id $ID \
     --txt fw=1.4.2 --txt model=C3-Lamp
 r1_pid=$LAB_PID
 lab_bg 2 "$tmp/b2.log" "$BOOK_RECEIVER" $G 3333 "$(lab_ip 2)"
@@ -204,8 +207,37 @@ t_check "capture: $(tail -1 "$tmp/cap.check")" \
 t_check "capture: the extended replies were checked (10 or more)" \
     grep -qx "[0-9]* replies, 1[0-9] extended, 0 larger.*" "$tmp/cap.check"
 
+# The default id: the same on a restart, different on another host of
+# the lab (namespaces share the machine id) and for another service.
+idof() { sed -n 's/.*", id \([0-9a-f]\{16\}\), .*/\1/p' "$1"; }
+start_id() { # HOST LOG ARGS...: start respond, wait, print its id, stop it
+    local h=$1 log=$2 pid
+    shift 2
+    lab_bg "$h" "$log" "$MCDISC" respond "$@"
+    pid=$LAB_PID
+    wait_for "$log" "answering" >/dev/null
+    kill -TERM "$pid"
+    wait "$pid"
+    idof "$log"
+}
+a4=$(start_id 4 "$tmp/i4a.log")
+b4=$(start_id 4 "$tmp/i4b.log")
+a5=$(start_id 5 "$tmp/i5.log")
+n4=$(start_id 4 "$tmp/i4n.log" --name "Other Light")
+t_check "the default id survives a restart ($a4 = $b4)" \
+    test -n "$a4" -a "$a4" = "$b4"
+t_check "another host of the lab gets another default id ($a5)" \
+    test -n "$a5" -a "$a5" != "$a4"
+t_check "another service of the host gets another default id ($n4)" \
+    test -n "$n4" -a "$n4" != "$a4"
+
 # Counters at exit name the new reasons.
 kill -USR1 "$r1_pid"
 t_check "the counters name known, ext-client and short-query" \
     wait_for "$tmp/r1.log" "known [0-9].*ext-client [0-9]" 3
+kill -TERM "$r1_pid"
+wait "$r1_pid"
+rc=$?
+t_check "the responder exits 0 on SIGTERM (a wrapper's errors would show: rc $rc)" \
+    test "$rc" -eq 0
 t_done

@@ -261,8 +261,10 @@ static void duplicates_and_unknown(void **state)
         0x99, 0, 2, 0xaa, 0xbb,           /* unknown */
         1, 0, 2, 0x01, 0x00,              /* WINDOW 256 */
         1, 0, 2, 0x00, 0x10,              /* WINDOW 16: skipped */
+        1, 0, 1, 0x00,                    /* a bad one: skipped unread */
         2, 0, 4, 0, 7, 3, 0xff,           /* KNOWN salt 7 k 3 */
         2, 0, 4, 0, 8, 4, 0x00,           /* KNOWN: skipped */
+        2, 0, 3, 0, 8, 0,                 /* a bad one: skipped unread */
         3, 0, 3, 'a', '=', 'b',           /* TXT in a query: skipped */
         0, 0, 0,                          /* empty PAD */
     };

@@ -991,6 +991,14 @@ static void ext_config_checked(void **state)
     assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
     tcfg.ext_base_len = 50;
     assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+    tcfg.ext_base_len = 54;
+    tpl[31 + 5] = MCD_EXT_KIND_QUERY; /* not a reply */
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+    tpl[31 + 5] = MCD_EXT_KIND_REPLY;
+    tpl[30] = ' '; /* not the reply text and a NUL */
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_INVAL);
+    tpl[30] = 0;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), 0);
 
     mcd_responder_opts_init(&o);
     o.id = "0011223344556677";

@@ -4,6 +4,7 @@
  * docs/esp-idf/README.md.
  */
 #include "esp_log.h"
+#include "esp_mac.h"
 #include "esp_netif.h"
 #include "esp_random.h"
 #include "esp_timer.h"
@@ -47,6 +48,13 @@ static void responder_task(void *arg)
     cfg.opts.proto = CONFIG_MCDISC_PROTO;
     cfg.opts.service_port = CONFIG_MCDISC_SERVICE_PORT;
     cfg.opts.delay_max_ms = CONFIG_MCDISC_DELAY_MAX_MS;
+    /* The extension's instance id: the EUI-64 of the station MAC, stable
+     * for the life of the chip (docs/PROTOCOL.md, "The id"). */
+    uint8_t mac[6];
+    if (esp_read_mac(mac, ESP_MAC_WIFI_STA) == ESP_OK) {
+        mcd_ext_id_from_mac(mac, cfg.id);
+        cfg.has_id = true;
+    }
     int err = mcd_lwip_responder_open(&r, &cfg);
     if (err < 0) {
         ESP_LOGE(TAG, "responder: %s", mcd_strerror(err));
