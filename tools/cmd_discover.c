@@ -43,12 +43,13 @@ const char cmd_discover_usage[] =
     "                      MS milliseconds, 1-" CLI_STR(MCD_EXT_WINDOW_MAX_MS)
     " (default " CLI_STR(MCD_EXT_DEFAULT_WINDOW_MS) ")\n"
     "  -j, --json          one JSON object per device per line, when the run\n"
-    "                      ends (complete addresses and TXT); counters as one\n"
-    "                      JSON object on stderr\n"
+    "                      ends (with every address and its full TXT); the\n"
+    "                      counters as one JSON object on stderr\n"
     "  -h, --help          this help\n\n"
     "Replies count only from a unicast address and port, and with TTL 1\n"
     "only from the link they arrived on; extended replies only with this\n"
     "run's random nonce (others are forged: counted on stderr).\n\n"
+    "SIGINT or SIGTERM ends the run early, as the timeout does.\n\n"
     "Exit: 0 when at least one device (or N with --count) answered, 1 when\n"
     "fewer did before the timeout, 2 on a usage or system error, 3 when the\n"
     "device table filled up and some devices may be missing.\n";
@@ -136,7 +137,7 @@ typedef struct dctx {
     shown *shown; /* per table entry, DEVICE_TABLE of them */
 } dctx;
 
-#define DEVICE_TABLE 4096 /* mcd_query_config's default max_devices */
+#define DEVICE_TABLE 4096 /* the device table's size (max_devices) */
 
 /* "key=value" pairs, space-separated, made safe for a terminal. */
 static void print_txt(const mcd_device *d)
@@ -161,66 +162,18 @@ static void print_id(const mcd_device *d)
     print_txt(d);
 }
 
+/* Update lines name the device by its short id: other devices' lines may
+ * have come in between. */
 static void print_addrs(const dctx *c, const mcd_device *d, size_t from)
 {
-    char ep[CLI_ENDPOINT_STRLEN];
+    char ep[CLI_ENDPOINT_STRLEN], id[17];
 
+    mcd_ext_id_format(d->id, id);
     for (size_t i = from; i < d->naddrs; i++) {
         cli_format_endpoint(&d->addrs[i].ep, ep, sizeof ep);
-        printf("    also %-22s %s\n", ep,
+        printf("    id %.8s also %s %s\n", id, ep,
                mcd_query_ifname(c->q, d->addrs[i].ifindex));
     }
-}
-
-static shown *shown_of(const dctx *c, const mcd_device *d)
-{
-    size_t i = (size_t)(d - mcd_query_device(c->q, 0));
-
-    return i < DEVICE_TABLE ? &c->shown[i] : NULL;
-}
-
-static void print_device(void *ctx, const mcd_device *d)
-{
-    const dctx *c = ctx;
-    char ep[CLI_ENDPOINT_STRLEN];
-    shown *sh = shown_of(c, d);
-
-    if (c->o->json)
-        return; /* printed when the run ends, with every address */
-    cli_format_endpoint(&d->from, ep, sizeof ep);
-    printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
-    cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
-    fputs("  ", stdout);
-    cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
-    printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
-    if (d->ext) {
-        fputs("  ", stdout);
-        print_id(d);
-    }
-    fputc('\n', stdout);
-    print_addrs(c, d, 1);
-    if (sh != NULL)
-        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
-    cli_flush();
-}
-
-/* A listed device gained its id, an address or its full TXT: indented
- * lines under it with what is new. */
-static void print_update(void *ctx, const mcd_device *d)
-{
-    const dctx *c = ctx;
-    shown *sh = shown_of(c, d);
-
-    if (c->o->json || sh == NULL)
-        return;
-    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
-        fputs("    ", stdout);
-        print_id(d);
-        fputc('\n', stdout);
-    }
-    print_addrs(c, d, sh->naddrs);
-    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
-    cli_flush();
 }
 
 /* "addresses": every endpoint it answered from, the first one first. */
@@ -264,6 +217,7 @@ static void json_txt(const mcd_device *d)
     printf("},\"txt_truncated\":%s", d->txt_truncated ? "true" : "false");
 }
 
+/* The device's whole object, one line. */
 static void json_device(const dctx *c, const mcd_device *d)
 {
     char addr[CLI_ADDR_STRLEN], id[17];
@@ -290,16 +244,84 @@ static void json_device(const dctx *c, const mcd_device *d)
     fputs("}\n", stdout);
 }
 
+/* --json: every device once, when the run ends, with every address it
+ * answered from and its full TXT (they may come after its first reply). */
+static void json_all(const dctx *c)
+{
+    const mcd_device *d;
+
+    for (size_t i = 0; (d = mcd_query_device(c->q, i)) != NULL; i++)
+        json_device(c, d);
+    cli_flush();
+}
+
+static shown *shown_of(const dctx *c, const mcd_device *d)
+{
+    size_t i = (size_t)(d - mcd_query_device(c->q, 0));
+
+    return i < DEVICE_TABLE ? &c->shown[i] : NULL;
+}
+
+static void print_device(void *ctx, const mcd_device *d)
+{
+    const dctx *c = ctx;
+    char ep[CLI_ENDPOINT_STRLEN];
+    shown *sh = shown_of(c, d);
+
+    if (c->o->json)
+        return; /* printed when the run ends, complete (json_all) */
+    cli_format_endpoint(&d->from, ep, sizeof ep);
+    printf("%-22s %-8s ", ep, mcd_query_ifname(c->q, d->ifindex));
+    cli_print_safe(stdout, d->reply.name, strlen(d->reply.name));
+    fputs("  ", stdout);
+    cli_print_safe(stdout, d->reply.proto, strlen(d->reply.proto));
+    printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
+    if (d->ext) {
+        fputs("  ", stdout);
+        print_id(d);
+    }
+    fputc('\n', stdout);
+    print_addrs(c, d, 1);
+    if (sh != NULL)
+        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    cli_flush();
+}
+
+/* A listed device gained its id, an address or its full TXT: indented
+ * lines under it with what is new. */
+static void print_update(void *ctx, const mcd_device *d)
+{
+    const dctx *c = ctx;
+    shown *sh = shown_of(c, d);
+
+    if (c->o->json || sh == NULL)
+        return;
+    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
+        char ep[CLI_ENDPOINT_STRLEN];
+
+        fputs("    ", stdout);
+        print_id(d);
+        if (!sh->ext) { /* listed from its chapter reply: say which */
+            cli_format_endpoint(&d->from, ep, sizeof ep);
+            printf(" (is %s)", ep);
+        }
+        fputc('\n', stdout);
+    }
+    print_addrs(c, d, sh->naddrs);
+    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    cli_flush();
+}
+
 static int loop(dctx *ctx, mcd_query *q, struct pollfd *pfd, size_t n)
 {
-    while (!mcd_query_done(q)) {
+    while (!mcd_query_done(q) && !cli_stop_signal) {
         int err = mcd_query_process(q, print_device, ctx);
 
         if (err < 0) {
             cli_error("discover: sending the query: %s", mcd_strerror(err));
             return EXIT_USAGE;
         }
-        if (!mcd_query_done(q) &&
+        if (!mcd_query_done(q) && !cli_stop_signal &&
             poll(pfd, (nfds_t)n, mcd_query_timeout(q)) < 0 && errno != EINTR) {
             cli_error("discover: poll: %s", strerror(errno));
             return EXIT_USAGE;
@@ -325,10 +347,9 @@ static int run(dopts *o, mcd_query *q)
             pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
         mcd_query_on_update(q, print_update);
         rc = loop(&ctx, q, pfd, n);
+        if (o->json)
+            json_all(&ctx); /* what was found, whatever ended the run */
     }
-    for (size_t i = 0; o->json && rc == EXIT_OK && mcd_query_device(q, i); i++)
-        json_device(&ctx, mcd_query_device(q, i));
-    cli_flush();
     free(fds);
     free(pfd);
     free(ctx.shown);
@@ -396,7 +417,8 @@ int cmd_discover(int argc, char **argv)
                        .port = MCD_DEFAULT_PORT,
                        .timeout_ms = CLI_DEFAULT_TIMEOUT_MS,
                        .interval_ms = CLI_DEFAULT_INTERVAL_MS,
-                       .max_interval_ms = CLI_DEFAULT_MAX_INTERVAL_MS}};
+                       .max_interval_ms = CLI_DEFAULT_MAX_INTERVAL_MS,
+                       .max_devices = DEVICE_TABLE}};
     mcd_query *q;
     size_t bad;
     int rc = parse_args(&o, argc, argv);
@@ -409,6 +431,7 @@ int cmd_discover(int argc, char **argv)
                        o.where.ifaces.name, bad);
         return EXIT_USAGE;
     }
+    cli_catch_stop(); /* an early end still prints what was found */
     rc = run(&o, q);
     size_t found = mcd_query_found(q);
     if (rc == EXIT_OK && !o.json)

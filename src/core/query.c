@@ -120,23 +120,32 @@ static bool answered_from(const mcd_device *d, const mcd_endpoint *ep)
 /* The entry a chapter reply belongs to: the same endpoint and text, or an
  * extended device that answered from that endpoint with that text (a
  * responder that missed the extended copy, or speaks only the chapter on
- * that address). *same_addr counts the entries first heard from its
- * source address (the whole table is walked when none is found). */
-static mcd_device *find(const mcd_qcore *q, uint32_t h,
-                        const mcd_endpoint *from, const mcd_reply *r,
-                        size_t *same_addr)
+ * that address). */
+static mcd_device *find(const mcd_qcore *q, const mcd_endpoint *from,
+                        const mcd_reply *r)
 {
-    *same_addr = 0;
+    uint32_t h = device_hash(from, r);
+
     for (size_t i = 0; i < q->priv_.n; i++) {
         mcd_device *d = &q->priv_.devices[i];
 
         if ((d->priv_.hash == h || d->ext) && same_text(&d->reply, r) &&
             answered_from(d, from))
             return d;
-        if (mcd_addr_equal(&d->from.addr, &from->addr))
-            (*same_addr)++;
     }
     return NULL;
+}
+
+/* Whether the entries first heard from this address reached per_source. */
+static bool capped(const mcd_qcore *q, const mcd_addr *a)
+{
+    size_t n = 0;
+
+    if (q->priv_.cfg.per_source == 0)
+        return false;
+    for (size_t i = 0; i < q->priv_.n; i++)
+        n += mcd_addr_equal(&q->priv_.devices[i].from.addr, a);
+    return n >= q->priv_.cfg.per_source;
 }
 
 /* The extended device with this id and text. Another text under a known
@@ -214,11 +223,11 @@ static bool is_query(const mcd_qcore *q, const uint8_t *data, size_t len)
 /* A new entry for a device first heard from rx->from, or why not. */
 static enum mcd_qresult add(mcd_qcore *q, mcd_time now,
                             const mcd_qcore_rx *rx, const mcd_reply *r,
-                            size_t same_addr, mcd_device **out)
+                            mcd_device **out)
 {
     mcd_device *d;
 
-    if (q->priv_.cfg.per_source != 0 && same_addr >= q->priv_.cfg.per_source) {
+    if (capped(q, &rx->from->addr)) {
         q->priv_.capped++;
         return MCD_Q_CAPPED;
     }
@@ -245,12 +254,10 @@ static enum mcd_qresult chapter_input(mcd_qcore *q, mcd_time now,
                                       const mcd_qcore_rx *rx,
                                       const mcd_reply *r, mcd_device **d)
 {
-    size_t same_addr;
-
-    *d = find(q, device_hash(rx->from, r), rx->from, r, &same_addr);
+    *d = find(q, rx->from, r);
     if (*d != NULL)
         return MCD_Q_DUPLICATE;
-    return add(q, now, rx, r, same_addr, d);
+    return add(q, now, rx, r, d);
 }
 
 /* --- extended replies ------------------------------------------------------ */
@@ -347,7 +354,6 @@ static enum mcd_qresult ext_input(mcd_qcore *q, mcd_time now,
                                   const mcd_qcore_rx *rx, mcd_device **d)
 {
     mcd_ext_reply er;
-    size_t same_addr;
     enum mcd_qresult res;
 
     if (mcd_ext_reply_decode(rx->data, rx->len, &er) < 0)
@@ -357,8 +363,7 @@ static enum mcd_qresult ext_input(mcd_qcore *q, mcd_time now,
     *d = find_id(q, er.id, &er.base);
     if (*d != NULL)
         return ext_again(*d, rx, &er);
-    *d = find(q, device_hash(rx->from, &er.base), rx->from, &er.base,
-              &same_addr);
+    *d = find(q, rx->from, &er.base);
     if (*d != NULL && !(*d)->ext) {
         /* Heard first in the chapter's exchange: now it has an id. */
         become_ext(*d, &er);
@@ -366,7 +371,7 @@ static enum mcd_qresult ext_input(mcd_qcore *q, mcd_time now,
     }
     /* Else another id at an endpoint and text already listed: two
      * responders sharing a host and port are two devices. */
-    res = add(q, now, rx, &er.base, same_addr, d);
+    res = add(q, now, rx, &er.base, d);
     if (res == MCD_Q_NEW)
         become_ext(*d, &er);
     return res;

@@ -20,8 +20,10 @@ started() { # LOG PATTERN WHAT
     wait_for "$1" "$2" || { t_fail "$3 started"; t_done; exit 1; }
 }
 stats() { grep '^{"stats":' "$1" | jq -r ".stats.$2"; }
-# Lines of JSON file $1 matching the jq condition $2.
+# Devices in JSON file $1 matching the jq condition $2.
 count() { jq -s "[.[] | select($2)] | length" "$1"; }
+# The device with id $2 in JSON file $1.
+last_of() { jq -s -c "[.[] | select(.id == \"$2\")] | last" "$1"; }
 
 lab_up 8
 # h1: the client; h2: a forger; h3: a well-behaved extended peer (the
@@ -93,28 +95,29 @@ wait_for "$tmp/r4.log" "joined on eth1" || t_fail "h4 joined on its second link"
 lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/d2.json" 2>"$tmp/d2.err"
 T_LOG="$tmp/d2.err"
 t_check "discover exits 0" test $? -eq 0
-t_jq "the strcmp receiver is listed once, without an id" \
-    "[.[] | select(.name == \"Strcmp lamp\")] | length == 1 and (.[0] | has(\"id\") | not)" \
-    "$tmp/d2.json"
-t_jq "the exact-33-byte device is listed once, without an id" \
-    "[.[] | select(.name == \"Exact lamp\" and .address == \"$(lab_ip 6)\" and (has(\"id\") | not))] | length == 1" \
-    "$tmp/d2.json"
-t_jq "mcdisc device h7 is listed once, with its id" \
-    "[.[] | select(.id == \"00000000000000a7\" and .name == \"Seven\")] | length == 1" \
-    "$tmp/d2.json"
-t_jq "mcdisc device h4 is listed once, with its id and TXT" \
-    "[.[] | select(.id == \"00000000000000a4\" and .txt == {\"fw\": \"1.4.2\", \"model\": \"C3-Lamp\"})] | length == 1" \
-    "$tmp/d2.json"
-t_jq "one id answering from two addresses is listed once, with both" \
-    "[.[] | select(.id == \"00000000000000a8\")] | length == 1 and (.[0].addresses | map(.address) | sort) == ([\"$(lab_ip 3)\", \"$(lab_ip 8)\"] | sort) and .[0].txt == {\"k\": \"v\"}" \
-    "$tmp/d2.json"
+t_check "the strcmp receiver is listed once, without an id" \
+    test "$(count "$tmp/d2.json" '.name == "Strcmp lamp" and (has("id") | not)')" -eq 1 -a \
+    "$(jq -s '[.[] | select(.name == "Strcmp lamp")] | length' "$tmp/d2.json")" -eq 1
+t_check "the exact-33-byte device is listed once, without an id" \
+    test "$(count "$tmp/d2.json" ".name == \"Exact lamp\" and .address == \"$(lab_ip 6)\" and (has(\"id\") | not)")" -eq 1 -a \
+    "$(jq -s '[.[] | select(.name == "Exact lamp")] | length' "$tmp/d2.json")" -eq 1
+t_check "mcdisc device h7 is listed once, with its id" \
+    test "$(count "$tmp/d2.json" '.id == "00000000000000a7" and .name == "Seven"')" -eq 1
+t_check "mcdisc device h4 is listed once, with its id and TXT" \
+    test "$(count "$tmp/d2.json" '.id == "00000000000000a4" and .txt == {"fw": "1.4.2", "model": "C3-Lamp"}')" -eq 1
+t_check "one id answering from two addresses is listed once" \
+    test "$(count "$tmp/d2.json" '.id == "00000000000000a8"')" -eq 1
+last_of "$tmp/d2.json" 00000000000000a8 >"$tmp/a8.json"
+t_jq "...with both addresses and its TXT" \
+    ".[0] | (.addresses | map(.address) | sort) == ([\"$(lab_ip 3)\", \"$(lab_ip 8)\"] | sort) and .txt == {\"k\": \"v\"}" \
+    "$tmp/a8.json"
 t_check "exactly 5 devices" test "$(count "$tmp/d2.json" true)" -eq 5
 # A device on two links answers from one: the responder allows one
 # pending reply per querier address, whatever the link (and the next
 # copies name it as known). TODO until the responder keys that rule by
 # address and link.
-if jq -e -s "[.[] | select(.id == \"00000000000000a4\") | .addresses[].address] | sort == ([\"$(lab_ip 4)\", \"$A4\"] | sort)" \
-    "$tmp/d2.json" >/dev/null; then
+if last_of "$tmp/d2.json" 00000000000000a4 |
+    jq -e "[.addresses[].address] | sort == ([\"$(lab_ip 4)\", \"$A4\"] | sort)" >/dev/null; then
     t_ok "the dual-homed h4 is listed with both addresses"
 else
     T_N=$((T_N + 1))
@@ -126,8 +129,26 @@ t_check "...and never went deaf: it answered every datagram of the run" \
     test "$(grep -c ' ignored$' "$tmp/s5.log")" -eq 0 -a "$(grep -c ' len 33 answered$' "$tmp/s5.log")" -ge 5
 lab_exec 1 "$MCDISC" discover --timeout 600 >"$tmp/d2.txt" 2>/dev/null
 t_check "human output: the second address of id a8 on an indented line" \
-    grep -Eq "^    also ($(lab_ip 3)|$(lab_ip 8)):3333 +eth0$" "$tmp/d2.txt"
+    grep -Eq "^    id 00000000 also ($(lab_ip 3)|$(lab_ip 8)):3333 eth0$" "$tmp/d2.txt"
 unset T_LOG
+
+# --json prints the devices when the run ends: SIGINT ends it early, and
+# what was found is printed.
+n0=$(grep -c ' answered$' "$tmp/s5.log")
+lab_bg 1 "$tmp/int.json" "$MCDISC" discover --json --timeout 60000
+int_pid=$LAB_PID
+for _ in $(seq 100); do # three send times seen by h5: the run is on
+    [ "$(grep -c ' answered$' "$tmp/s5.log")" -ge $((n0 + 6)) ] && break
+    sleep 0.05
+done
+start=$(date +%s%N)
+kill -INT "$int_pid"
+wait "$int_pid"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+t_check "SIGINT ends a 60 s run at once ($ms ms), exit 0" test "$rc" -eq 0 -a "$ms" -lt 3000
+grep '^{' "$tmp/int.json" >"$tmp/int2.json" # stdout and stderr, as lab_bg logs
+t_jq "...and prints the devices found so far" 'any(.name == "Strcmp lamp")' "$tmp/int2.json"
 
 # 3. The strcmp receiver is faithful: one 42-byte datagram to the group
 # (the query and 9 more bytes, no NUL) makes it deaf to plain queries...

@@ -161,7 +161,7 @@ wait_for "$tmp/r5.err" answering || { t_fail "responder started"; t_done; exit 1
 lab_exec 2 "$MCDISC" send --message junk --count 3000 --rate 3000 $G:3333 \
     >/dev/null 2>&1
 t_check "stalled log reader: the responder still answers" \
-    sh -c "ip netns exec $(lab_ns 3) $MCDISC discover --timeout 1500 --count 1 >/dev/null 2>&1"
+    sh -c "ip netns exec $(lab_ns 3) $MCDISC discover --chapter --timeout 1500 --count 1 >/dev/null 2>&1"
 cat <&3 >"$tmp/r5.out" &
 cat_pid=$!
 t_check "stalled log reader: the dropped lines are counted once it reads" \

@@ -399,6 +399,54 @@ static void per_source_ext(void **state)
     assert_int_equal(stats(&q).capped, 47);
 }
 
+/* Many ids from one endpoint with one text (a forger's cheapest flood):
+ * per_source counts every entry of the address, wherever the lookup for
+ * the same text stops. */
+static void per_source_same_text(void **state)
+{
+    mcd_qcore q;
+    mcd_qcore_config cfg = {.per_source = 2};
+
+    (void)state;
+    start_cfg(&q, &cfg);
+    for (uint8_t i = 0; i < 10; i++) {
+        rbuf r = reply(R, NONCE, i, 0);
+        assert_int_equal(feed(&q, &r, ep(66, 3333), NULL),
+                         i < 2 ? MCD_Q_NEW : MCD_Q_CAPPED);
+    }
+    assert_int_equal(stats(&q).found, 2);
+}
+
+/* The source rules hold for extended replies too, before the nonce is
+ * even looked at: off the link (TTL 1), port 0, sent to a group. */
+static void ext_source_rules(void **state)
+{
+    mcd_qcore q;
+    rbuf r = reply(R, NONCE, 1, 0);
+    mcd_endpoint far = {.addr = {.family = MCD_AF_INET4, .b = {8, 8, 8, 8}},
+                        .port = 3333},
+                 zero = ep(2, 0), a = ep(2, 3333);
+    mcd_qcore_rx rx = {.data = r.b, .len = r.n, .from = &far, .ifindex = 2};
+
+    (void)state;
+    start(&q);
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_OFF_LINK);
+    rx.src_on_link = true;
+    rx.from = &zero;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_BAD_SOURCE);
+    rx.from = &a;
+    rx.src_broadcast = true;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_BAD_SOURCE);
+    rx.src_broadcast = false;
+    rx.dst_is_group = true;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_MULTICAST);
+    assert_int_equal(stats(&q).off_link, 1);
+    assert_int_equal(stats(&q).bad_source, 2);
+    assert_int_equal(stats(&q).found, 0);
+    rx.dst_is_group = false;
+    assert_int_equal(mcd_qcore_input(&q, 0, &rx, NULL), MCD_Q_NEW);
+}
+
 /* Wrong nonce: never a device, counted; whatever its content. */
 static void forged_nonce(void **state)
 {
@@ -673,6 +721,8 @@ int main(void)
         cmocka_unit_test(two_ids_one_endpoint),
         cmocka_unit_test(id_collision_other_text),
         cmocka_unit_test(per_source_ext),
+        cmocka_unit_test(per_source_same_text),
+        cmocka_unit_test(ext_source_rules),
         cmocka_unit_test(forged_nonce),
         cmocka_unit_test(unknown_tlvs_skipped),
         cmocka_unit_test(txt_hostile),
