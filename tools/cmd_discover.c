@@ -128,7 +128,7 @@ static int parse_args(dopts *o, int argc, char **argv)
 typedef struct shown {
     uint8_t naddrs;
     bool ext;
-    bool txt_truncated;
+    uint16_t txt_len;
 } shown;
 
 typedef struct dctx {
@@ -283,7 +283,7 @@ static void print_device(void *ctx, const mcd_device *d)
     fputc('\n', stdout);
     print_addrs(c, d, 1);
     if (sh != NULL)
-        *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+        *sh = (shown){d->naddrs, d->ext, d->txt_len};
     cli_flush();
 }
 
@@ -296,7 +296,7 @@ static void print_update(void *ctx, const mcd_device *d)
 
     if (c->o->json || sh == NULL)
         return;
-    if (d->ext && (!sh->ext || (sh->txt_truncated && !d->txt_truncated))) {
+    if (d->ext && (!sh->ext || sh->txt_len != d->txt_len)) {
         char ep[CLI_ENDPOINT_STRLEN];
 
         fputs("    ", stdout);
@@ -308,7 +308,7 @@ static void print_update(void *ctx, const mcd_device *d)
         fputc('\n', stdout);
     }
     print_addrs(c, d, sh->naddrs);
-    *sh = (shown){d->naddrs, d->ext, d->txt_truncated};
+    *sh = (shown){d->naddrs, d->ext, d->txt_len};
     cli_flush();
 }
 

@@ -100,9 +100,9 @@ t_jq "two responders on one host both answer" \
 capture() {
     local pcap=$1
     shift
-    lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode -w "$pcap" udp port 3333
+    lab_bg 4 "$pcap.log" tcpdump -i eth0 -n -U --immediate-mode -w "$pcap" udp port 3333
     tcpdump_pid=$LAB_PID
-    wait_for "$tmp/tcpdump.log" "listening on" >/dev/null || t_fail "capture on h4 started"
+    wait_for "$pcap.log" "listening on" >/dev/null || t_fail "capture on h4 started"
     lab_exec 4 "$MCDISC" discover --timeout 600 --retries 0 "$@" >/dev/null 2>&1
     sleep 0.3
     kill -INT "$tcpdump_pid"

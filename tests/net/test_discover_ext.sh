@@ -171,7 +171,23 @@ lab_exec 1 "$MCDISC" discover --json --timeout 1000 >"$tmp/d4.json" 2>/dev/null
 t_jq "two responders on one host with different ids are two devices" \
     "[.[] | select(.name == \"Seven\" and .address == \"$(lab_ip 7)\") | .id] | sort == [\"00000000000000a7\", \"00000000000000b7\"]" \
     "$tmp/d4.json"
-# 5. Known answers: 20 mcdisc devices on a clean link, one default run:
+# 5. TXT that does not fit the reply to a 128-byte query: the device
+# answers with flag T, the client pads its next copies to 1232 bytes, and
+# the full TXT comes (in --json, and as an update line for humans).
+long=a-value-of-forty-bytes-xxxxxxxxxxxxxxx
+lab_bg 2 "$tmp/r2.log" "$MCDISC" respond --id b200000000000000 --name "Chatty" \
+    --txt fw=1.4.2 --txt model=C3-Lamp --txt a=$long --txt b=$long --txt c=$long
+started "$tmp/r2.log" answering "responder h2 with long TXT"
+lab_exec 1 "$MCDISC" discover --json --timeout 800 >"$tmp/d5.json" 2>/dev/null
+t_jq "long TXT: listed once with every pair, not truncated" \
+    "[.[] | select(.id == \"b200000000000000\")] | length == 1 and .[0].txt == {\"fw\": \"1.4.2\", \"model\": \"C3-Lamp\", \"a\": \"$long\", \"b\": \"$long\", \"c\": \"$long\"} and .[0].txt_truncated == false" \
+    "$tmp/d5.json"
+lab_exec 1 "$MCDISC" discover --timeout 800 >"$tmp/d5.txt" 2>/dev/null
+t_check "long TXT, human output: first ' ...', then an update line with the pairs" \
+    sh -c "grep -Eq '  id b2000000 \.\.\.\$' '$tmp/d5.txt' &&
+        grep -Eq '^    id b2000000 fw=1\.4\.2 model=C3-Lamp a=' '$tmp/d5.txt'"
+
+# 6. Known answers: 20 mcdisc devices on a clean link, one default run:
 # each is named in KNOWN once heard, so the client receives about one
 # reply per device (at most 22, counted on the wire by nftables), where
 # --chapter gets one per device per copy.
