@@ -12,7 +12,8 @@
 # Devices run with their defaults (the chapter's reply text) and each its
 # own --id: the namespaces share this machine's /etc/machine-id, from which
 # a device's id is derived otherwise. Their neighbour entries for the
-# client are seeded (lab_seed_neigh says why). About 25 s on 2 cores.
+# client are seeded (lab_seed_neigh says why). 15-35 s on 2 cores (23 s
+# under ASan).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
