@@ -14,7 +14,7 @@ mkdir -p "$results"
     echo "mcdisc benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"
 } | tee "$results/machine.txt"
-for b in discovery responder rate latency footprint delay_tradeoff; do
+for b in discovery responder rate latency footprint delay_tradeoff ext_traffic; do
     echo
     echo "== $b"
     "$top/bench/$b.sh" || echo "bench: $b failed (exit $?)"

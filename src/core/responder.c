@@ -523,6 +523,13 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
     else if (why == MCD_IGNORE_NONE &&
              ext_client(rc, rx->src, rx->ifindex, now))
         why = MCD_IGNORE_EXT_CLIENT;
+    /* The start-up check lets the chapter reply be one byte longer than
+     * the query, for the query + NUL (34 bytes); the 33 bytes alone are
+     * then too short: no reply longer than its query, in any mode,
+     * unless the user allowed amplification. */
+    else if (why == MCD_IGNORE_NONE && tx.len > rx->len &&
+             !rc->priv_.cfg.allow_amplification)
+        why = MCD_IGNORE_SHORT_QUERY;
     if (why == MCD_IGNORE_NONE) {
         slot = free_slot(rc);
         if (slot == NULL)

@@ -25,6 +25,15 @@
 #   lab_links I J N       N more links straight from host I (c1..cN,
 #                         10.77.k.1/24) to host J (e1..eN, 10.77.k.2/24),
 #                         up and running on return
+#   lab_count_up I [PORT] count the discovery traffic on host I's link (its
+#                         port of the bridge; PORT default 3333)
+#   lab_seed_neigh I FROM TO   hosts FROM..TO get a permanent neighbour
+#                         entry for host I's IPv4 address (see below)
+#   lab_count             print the counts since the last call, and reset:
+#                         "queries=N query_bytes=B replies=N reply_bytes=B
+#                         bytes=B sent=N" (lab_count_up says what is
+#                         counted)
+#   lab_kv KEY            the value of KEY=... in the key=value pairs on stdin
 #
 # Names are "mcd-<pid>-<random>-..." so two runs never collide.
 
@@ -163,6 +172,72 @@ lab_links() {
         sleep 0.05
     done
 }
+
+# The traffic of a discovery client on host I, counted by nftables in the
+# bridge, on the client's own port (cheaper than a capture at 1000 devices,
+# and the same figures). Counted:
+# - queries: UDP frames host I sends to PORT (multicast or not), once each
+#   as they leave its link (the bridge's flooding to N ports is not counted:
+#   on a shared medium such as Wi-Fi a multicast goes on the air once);
+# - replies: UDP frames delivered to host I's link to any port but PORT,
+#   i.e. the datagrams to the client's own (ephemeral) port: every reply the
+#   client's host received, before its socket buffer could drop any;
+# - sent: UDP frames addressed to host I (its lab addresses), to any port
+#   but PORT, as they enter the bridge from the other hosts: the replies
+#   the devices sent, before a lossy bridge (test_hold_loss.sh) drops any.
+# Bytes are Ethernet frame bytes as a capture on host I's eth0 shows them:
+# 14 bytes of header + the IP packet (no preamble, FCS or padding to 64).
+# The bridge hooks see the IP packet without its Ethernet header, so
+# lab_count adds 14 per frame.
+lab_count_up() {
+    local port=${2:-3333}
+    ip netns exec "$LAB_BR" nft -f - <<NFT
+table bridge mcdcount {
+    counter queries { }
+    counter replies { }
+    counter sent { }
+    chain from_host {
+        type filter hook prerouting priority -10;
+        iifname "p$1" udp dport $port counter name queries
+        iifname != "p$1" ip daddr $(lab_ip "$1") udp dport != $port counter name sent
+        iifname != "p$1" ip6 daddr $(lab_ip6 "$1") udp dport != $port counter name sent
+    }
+    chain to_host {
+        type filter hook postrouting priority -10;
+        oifname "p$1" udp dport != $port counter name replies
+    }
+}
+NFT
+}
+
+# Hundreds of hosts answering one client at once each resolve its address
+# first: N ARP broadcasts, each delivered to every host of the bridge (N^2
+# deliveries) that two cores cannot always carry, and a host whose three
+# tries drown drops its replies. That measures the lab, not discovery:
+# tests at scale seed the entries (test_discover_scale.sh runs the cold
+# path too).
+lab_seed_neigh() {
+    local i mac
+    mac=$(lab_exec "$1" cat /sys/class/net/eth0/address) || return 1
+    for i in $(seq "$2" "$3"); do
+        ip -n "$(lab_ns "$i")" neigh replace "$(lab_ip "$1")" lladdr "$mac" \
+            dev eth0 nud permanent || return 1
+    done
+}
+
+lab_count() {
+    ip netns exec "$LAB_BR" nft reset counters table bridge mcdcount |
+        awk '/counter queries/ { c = "q" } /counter replies/ { c = "r" }
+            /counter sent/ { c = "s" }
+            /packets/ { for (i = 1; i < NF; i++) {
+                if ($i == "packets") p[c] = $(i + 1)
+                if ($i == "bytes") b[c] = $(i + 1) } }
+            END { qb = b["q"] + 14 * p["q"]; rb = b["r"] + 14 * p["r"]
+                printf "queries=%d query_bytes=%d replies=%d reply_bytes=%d bytes=%d sent=%d\n",
+                    p["q"], qb, p["r"], rb, qb + rb, p["s"] }'
+}
+
+lab_kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 
 lab_list() {
     ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAB_ID}-" || true

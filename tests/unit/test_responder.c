@@ -780,6 +780,33 @@ static void size_rule(void **state)
     assert_int_equal(mcd_rcore_next(&rc), MCD_TIME_NEVER);
 }
 
+/* A chapter reply one byte longer than the query (the start-up check
+ * allows it, for the query + NUL): the 34-byte query is answered, the 33
+ * bytes alone are not. */
+static void chapter_reply_never_longer(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_rcore_tx tx;
+    char buf[64];
+    int n;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    n = mcd_reply_format("ESP32-C3 Smart Light 123", MCD_DEFAULT_PROTO, 443,
+                         reply, sizeof reply);
+    assert_int_equal(n, QLEN + 1);
+    tcfg.reply_len = reply_len = (size_t)n;
+    restart(&rc);
+    assert_int_equal(feed(&rc, 0, Q, QLEN, &g), MCD_IGNORE_SHORT_QUERY);
+    assert_false(mcd_rcore_poll(&rc, 0, &tx));
+    memcpy(buf, Q, QLEN);
+    buf[QLEN] = '\0';
+    assert_int_equal(feed(&rc, 1000000, buf, QLEN + 1, &g), MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 1000000, &tx));
+    assert_int_equal(tx.len, QLEN + 1);
+}
+
 /* No reply is longer than its query, whatever the padding, the TXT and
  * the filter: every query from 34 to 1232 bytes, random contents. */
 static void never_longer_than_query(void **state)
@@ -1107,6 +1134,7 @@ int main(void)
         cmocka_unit_test(window_clamped),
         cmocka_unit_test(size_rule),
         cmocka_unit_test(never_longer_than_query),
+        cmocka_unit_test(chapter_reply_never_longer),
         cmocka_unit_test(ext_client_plain_copy),
         cmocka_unit_test(one_pending_per_querier),
         cmocka_unit_test(querier_is_address_and_link),
