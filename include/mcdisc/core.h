@@ -500,7 +500,7 @@ int mcd_timeout_ms(mcd_time next, mcd_time now);
     X(KNOWN, "already known to the querier")                                 \
     X(EXT_CLIENT, "plain copy from a client that asked in the extension")    \
     X(MALFORMED_EXT, "malformed mcdisc extension")                           \
-    X(SHORT_QUERY, "extended query too short for the reply")
+    X(SHORT_QUERY, "query too short for the reply")
 
 enum mcd_ignore {
 #define MCD_IGN_ENUM_(name, msg) MCD_IGNORE_##name,
