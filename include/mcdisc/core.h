@@ -76,7 +76,12 @@ extern "C" {
     X(BADEXT, "malformed mcdisc extension")                                  \
     X(BADTXT, "TXT must be key=value: a key of letters, digits, '.', '_', "  \
               "'-', a value of printable text")                              \
-    X(BADID, "id must be exactly 16 hex digits")
+    X(BADID, "id must be exactly 16 hex digits")                            \
+    X(KEYPERM, "key file may be read or written by group or others "         \
+               "(chmod 600 it)")                                             \
+    X(KEYTYPE, "key file is not a regular file")                             \
+    X(KEYSHORT, "key shorter than 16 bytes")                                 \
+    X(KEYLONG, "key longer than 1024 bytes")
 
 #define MCD_E_BASE (-30000)
 

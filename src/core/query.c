@@ -38,6 +38,8 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
     if (cfg->timeout_ms == 0 || cfg->interval_ms == 0 ||
         cfg->window_ms > MCD_EXT_WINDOW_MAX_MS)
         return MCD_E_INVAL;
+    if (cfg->require_auth && cfg->mac.fn == NULL)
+        return MCD_E_INVAL; /* nothing could be verified */
     err = mcd_query_check(cfg->query, cfg->query_len);
     if (err < 0)
         return err;
