@@ -5,7 +5,9 @@
  * The checks are made on the open descriptor (fstat), so the file checked
  * is the file read.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "mcdisc/posix.h"
 
 #include <errno.h>
