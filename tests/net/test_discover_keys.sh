@@ -111,6 +111,30 @@ t_jq "an unkeyed client lists the keyed device, unverified, with its TXT" \
     'any(.name == "Keyed three" and .verified == false and .txt == {"room": "lab"})' \
     "$tmp/d4.json"
 
+# 4b. SIGHUP with another key in --config's file: the new key signs (the
+# running core's key is swapped, not freed under it).
+printf 'name = Reloaded\nid = c200000000000000\nkey = %s\n' "$tmp/b.key" >"$tmp/r.conf"
+lab_bg 2 "$tmp/rc.log" "$MCDISC" respond --config "$tmp/r.conf"
+rc_pid=$LAB_PID
+started "$tmp/rc.log" answering "responder with --config"
+lab_exec 1 "$MCDISC" discover --key "$tmp/a.key" --json --timeout 800 \
+    >"$tmp/d5.json" 2>/dev/null
+t_jq "signed with the other key: unverified" \
+    'any(.name == "Reloaded" and .verified == false)' "$tmp/d5.json"
+printf 'name = Reloaded\nid = c200000000000000\nkey = %s\n' "$tmp/a.key" >"$tmp/r.conf"
+kill -HUP "$rc_pid"
+# The reload says "answering" again once the new key is in use.
+for _ in $(seq 200); do
+    [ "$(grep -c 'answering' "$tmp/rc.log")" -ge 2 ] && break
+    sleep 0.05
+done
+t_check "the responder reloaded" test "$(grep -c 'answering' "$tmp/rc.log")" -ge 2
+lab_exec 1 "$MCDISC" discover --key "$tmp/a.key" --require-auth --json \
+    --timeout 800 >"$tmp/d6.json" 2>/dev/null
+t_jq "after SIGHUP with our key: verified" \
+    'any(.name == "Reloaded" and .verified == true)' "$tmp/d6.json"
+kill "$rc_pid"
+
 # 5. Key files refused: one line naming the file and why, exit 2.
 refused() { # WHAT PATTERN FILE
     expect_error "respond: $1" "$2" lab_exec 1 "$MCDISC" respond --key "$3"
