@@ -130,7 +130,9 @@ static int load_key(dopts *o)
     err = mcd_key_load(&o->key, o->key_file);
     if (err < 0) {
         cli_error("discover: --key '%s': %s", cli_quote(o->key_file),
-                  mcd_strerror(err));
+                  err == MCD_E_UNSUPPORTED ? "mcdisc was built without "
+                                             "mbedTLS: no keys"
+                                           : mcd_strerror(err));
         return -1;
     }
     o->cfg.mac = &o->key.mac;

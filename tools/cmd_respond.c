@@ -271,7 +271,9 @@ static int load_key(ropts *o)
     err = mcd_key_load(k, o->key_file);
     if (err < 0) {
         cli_error("respond: --key '%s': %s", cli_quote(o->key_file),
-                  mcd_strerror(err));
+                  err == MCD_E_UNSUPPORTED ? "mcdisc was built without "
+                                             "mbedTLS: no keys"
+                                           : mcd_strerror(err));
         return -1;
     }
     o->cfg.opts.mac = &k->mac;
