@@ -35,6 +35,7 @@ python3
 libbsd-dev
 tshark
 libinih-dev
+libmbedtls-dev
 libsystemd-dev
 systemd
 "

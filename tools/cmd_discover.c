@@ -42,6 +42,11 @@ const char cmd_discover_usage[] =
     "      --window MS     ask extended devices to spread their replies over\n"
     "                      MS milliseconds, 1-" CLI_STR(MCD_EXT_WINDOW_MAX_MS)
     " (default " CLI_STR(MCD_EXT_DEFAULT_WINDOW_MS) ")\n"
+    "      --key FILE      check extended replies' MACs with the pre-shared\n"
+    "                      key in FILE: devices are shown verified or not\n"
+    "                      (refused when group or others may read or write\n"
+    "                      FILE)\n"
+    "      --require-auth  list only verified devices (needs --key)\n"
     "  -j, --json          one JSON object per device per line, when the run\n"
     "                      ends (with every address and its full TXT); the\n"
     "                      counters as one JSON object on stderr\n"
@@ -58,6 +63,8 @@ typedef struct dopts {
     mcd_query_config cfg;
     cli_where where;
     bool json;
+    const char *key_file; /* --key FILE */
+    mcd_key key;
 } dopts;
 
 static int parse_opt(void *ctx, int c, const char *arg)
@@ -100,14 +107,43 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'W':
         return cli_parse_u32("discover: --window", arg, 1,
                              MCD_EXT_WINDOW_MAX_MS, &o->cfg.window_ms);
+    case 'K':
+        o->key_file = arg;
+        return 0;
+    case 'A':
+        o->cfg.require_auth = true;
+        return 0;
     }
     return -1;
+}
+
+/* --key FILE (and --require-auth, which needs it). */
+static int load_key(dopts *o)
+{
+    int err;
+
+    if (o->key_file == NULL) {
+        if (o->cfg.require_auth)
+            cli_error("discover: --require-auth needs --key FILE");
+        return o->cfg.require_auth ? -1 : 0;
+    }
+    err = mcd_key_load(&o->key, o->key_file);
+    if (err < 0) {
+        cli_error("discover: --key '%s': %s", cli_quote(o->key_file),
+                  err == MCD_E_UNSUPPORTED ? "mcdisc was built without "
+                                             "mbedTLS: no keys"
+                                           : mcd_strerror(err));
+        return -1;
+    }
+    o->cfg.mac = &o->key.mac;
+    return 0;
 }
 
 static const cli_cmd discover_cli = {
     "discover", ":i:g:p:t:q:c:jh",
     "iface=i group=g port=p ttl=T timeout=t retries=r interval=I "
-    "max-interval=M query=q count=c per-source=S json.j chapter.C window=W",
+    "max-interval=M query=q count=c per-source=S json.j chapter.C window=W "
+    "key=K require-auth.A",
     cmd_discover_usage, parse_opt, MCD_MAX_IFACES, false};
 
 static int parse_args(dopts *o, int argc, char **argv)
@@ -120,6 +156,8 @@ static int parse_args(dopts *o, int argc, char **argv)
     o->cfg.port = o->where.port;
     o->cfg.ifaces = o->where.ifaces.name;
     o->cfg.n_ifaces = o->where.ifaces.n;
+    if (rc == 0 && load_key(o) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -129,6 +167,7 @@ typedef struct shown {
     uint8_t naddrs;
     bool ext;
     uint16_t txt_len;
+    bool verified;
 } shown;
 
 typedef struct dctx {
@@ -153,12 +192,14 @@ static void print_txt(const mcd_device *d)
         fputs(" ...", stdout);
 }
 
-static void print_id(const mcd_device *d)
+static void print_id(const dctx *c, const mcd_device *d)
 {
     char id[17];
 
     mcd_ext_id_format(d->id, id);
     printf("id %.8s", id); /* short, as git's: all 16 digits in --json */
+    if (c->o->cfg.mac != NULL) /* keyed: say which are */
+        fputs(d->verified ? " verified" : " unverified", stdout);
     print_txt(d);
 }
 
@@ -239,6 +280,7 @@ static void json_device(const dctx *c, const mcd_device *d)
         fputs(",\"id\":", stdout);
         json_str(stdout, id);
     }
+    printf(",\"verified\":%s", d->verified ? "true" : "false");
     json_addrs(c, d);
     json_txt(d);
     fputs("}\n", stdout);
@@ -278,12 +320,12 @@ static void print_device(void *ctx, const mcd_device *d)
     printf(" %u  %.2f ms", d->reply.port, (double)d->rtt / 1000.0);
     if (d->ext) {
         fputs("  ", stdout);
-        print_id(d);
+        print_id(c, d);
     }
     fputc('\n', stdout);
     print_addrs(c, d, 1);
     if (sh != NULL)
-        *sh = (shown){d->naddrs, d->ext, d->txt_len};
+        *sh = (shown){d->naddrs, d->ext, d->txt_len, d->verified};
     cli_flush();
 }
 
@@ -296,19 +338,23 @@ static void print_update(void *ctx, const mcd_device *d)
 
     if (c->o->json || sh == NULL)
         return;
-    if (d->ext && (!sh->ext || sh->txt_len != d->txt_len)) {
+    if (d->ext && (!sh->ext || sh->txt_len != d->txt_len ||
+                   sh->verified != d->verified)) {
         char ep[CLI_ENDPOINT_STRLEN];
 
         fputs("    ", stdout);
-        print_id(d);
-        if (!sh->ext) { /* listed from its chapter reply: say which */
+        print_id(c, d);
+        /* Listed from its chapter reply, or now verified (its address
+         * is that of the verified reply): say which. */
+        if (!sh->ext || sh->verified != d->verified) {
             cli_format_endpoint(&d->from, ep, sizeof ep);
             printf(" (is %s)", ep);
         }
         fputc('\n', stdout);
     }
-    print_addrs(c, d, sh->naddrs);
-    *sh = (shown){d->naddrs, d->ext, d->txt_len};
+    /* Verified now: its addresses are those of verified replies only. */
+    print_addrs(c, d, sh->verified != d->verified ? 1 : sh->naddrs);
+    *sh = (shown){d->naddrs, d->ext, d->txt_len, d->verified};
     cli_flush();
 }
 
@@ -362,13 +408,16 @@ static void json_stats(const mcd_query_stats *st)
     fprintf(stderr,
             "{\"stats\":{\"found\":%zu,\"copies\":%u,\"received\":%llu,"
             "\"bad_nonce\":%llu,\"capped\":%llu,\"off_link\":%llu,"
-            "\"bad_source\":%llu,\"other\":%llu,\"full\":%llu}}\n",
+            "\"bad_source\":%llu,\"other\":%llu,\"full\":%llu,"
+            "\"bad_mac\":%llu,\"unverified\":%llu}}\n",
             st->found, st->copies, (unsigned long long)st->received,
             (unsigned long long)st->bad_nonce,
             (unsigned long long)st->capped,
             (unsigned long long)st->off_link,
             (unsigned long long)st->bad_source,
-            (unsigned long long)st->other, (unsigned long long)st->full);
+            (unsigned long long)st->other, (unsigned long long)st->full,
+            (unsigned long long)st->bad_mac,
+            (unsigned long long)st->unverified);
 }
 
 /* Lines on stderr for what did not become a device, and the exit code a
@@ -400,6 +449,13 @@ static int report(const mcd_query_stats *st, int rc)
                   (unsigned long long)st->bad_source,
                   (unsigned long long)st->other,
                   (unsigned long long)st->bad_nonce);
+    if (st->bad_mac > 0 || st->unverified > 0)
+        cli_error("discover: %llu extended repl%s with a bad MAC, %llu "
+                  "unverified repl%s left out (--require-auth)",
+                  (unsigned long long)st->bad_mac,
+                  st->bad_mac == 1 ? "y" : "ies",
+                  (unsigned long long)st->unverified,
+                  st->unverified == 1 ? "y" : "ies");
     if (st->full > 0) {
         /* Counted per reply: a device left out answers every copy. */
         cli_error("discover: warning: the device table is full, devices are "
@@ -444,5 +500,6 @@ int cmd_discover(int argc, char **argv)
         json_stats(&st);
     rc = report(&st, rc);
     mcd_query_close(q);
+    mcd_key_wipe(&o.key);
     return rc;
 }

@@ -49,6 +49,9 @@ const char cmd_respond_usage[] =
     "      --txt KEY=VALUE   metadata extended replies carry; repeatable, at\n"
     "                        most " CLI_STR(MCD_TXT_PAIRS_MAX) " (a key of letters, digits, '.', '_', '-';\n"
     "                        a printable value; " CLI_STR(MCD_TXT_PAIR_MAX) " bytes a pair)\n"
+    "      --key FILE        sign extended replies with the pre-shared key in\n"
+    "                        FILE (HMAC-SHA-256; at least 16 bytes; refused\n"
+    "                        when group or others may read or write it)\n"
     "      --delay MIN-MAX   reply after a random delay in MIN-MAX ms\n"
     "                        (default " CLI_STR(MCD_DEFAULT_DELAY_MIN_MS) "-"
     CLI_STR(MCD_DEFAULT_DELAY_MAX_MS) "; 0 answers at once, as the\n"
@@ -87,6 +90,7 @@ typedef struct ropts {
     const char *config; /* --config FILE */
     cli_config *values; /* what it held */
     const char *txt[MCD_TXT_PAIRS_MAX];
+    const char *key_file; /* --key FILE */
 } ropts;
 
 static volatile sig_atomic_t stop_signal, counters_signal, reload_signal;
@@ -246,8 +250,44 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'C': o->config = arg; return 0;
     case 'I': return parse_id(o, arg);
     case 'T': return parse_txt(o, arg);
+    case 'K': o->key_file = arg; return 0;
     }
     return parse_limit(o, c, arg);
+}
+
+/* Keys: the running responder's core holds a pointer to its key, so a
+ * reload (SIGHUP) loads the file into the other slot and the slot in use
+ * changes only when the new configuration is taken. */
+static mcd_key keys[2];
+static mcd_key *key_in_use;
+
+static int load_key(ropts *o)
+{
+    mcd_key *k = key_in_use == &keys[0] ? &keys[1] : &keys[0];
+    int err;
+
+    if (o->key_file == NULL)
+        return 0;
+    err = mcd_key_load(k, o->key_file);
+    if (err < 0) {
+        cli_error("respond: --key '%s': %s", cli_quote(o->key_file),
+                  err == MCD_E_UNSUPPORTED ? "mcdisc was built without "
+                                             "mbedTLS: no keys"
+                                           : mcd_strerror(err));
+        return -1;
+    }
+    o->cfg.opts.mac = &k->mac;
+    return 0;
+}
+
+/* The configuration o was taken: its key (if any) is the one in use. */
+static void key_taken(const ropts *o)
+{
+    mcd_key *old = key_in_use;
+
+    key_in_use = o->cfg.opts.mac != NULL ? o->cfg.opts.mac->ctx : NULL;
+    if (old != NULL && old != key_in_use)
+        mcd_key_wipe(old);
 }
 
 /* The extended reply, TXT included, must fit the extension's datagram. */
@@ -256,13 +296,14 @@ static int check_ext(const ropts *o, const uint8_t *text, size_t len)
     static const uint8_t id[MCD_EXT_ID_LEN];
     uint8_t tpl[MCD_EXT_MAX + 512];
     size_t base;
+    /* Keyed: the MAC TLV counts. */
+    size_t max = o->cfg.opts.mac ? MCD_EXT_MAX - MCD_MAC_TLV_LEN : MCD_EXT_MAX;
     int err = mcd_ext_reply_template(text, len, id, o->cfg.opts.txt,
-                                     o->cfg.opts.ntxt, tpl, sizeof tpl,
-                                     &base);
+                                     o->cfg.opts.ntxt, tpl, max, &base);
 
     if (err == MCD_E_TOOLONG)
         cli_error("respond: --txt: the extended reply would be longer than "
-                  "%d bytes; declare fewer or shorter pairs", MCD_EXT_MAX);
+                  "%zu bytes; declare fewer or shorter pairs", max);
     else if (err < 0)
         cli_error("respond: extended reply: %s", mcd_strerror(err));
     return err < 0 ? -1 : 0;
@@ -302,7 +343,7 @@ static int check_reply(const ropts *o)
 static const cli_cmd respond_cli = {
     "respond", ":i:g:p:n:P:s:q:vjh",
     "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
-    "query=q id=I txt=T delay=D querier-interval=Q rate=R burst=B "
+    "query=q id=I txt=T key=K delay=D querier-interval=Q rate=R burst=B "
     "allow-unicast.U allow-offlink.O allow-amplification.A verbose.v json.j "
     "config=C",
     cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
@@ -321,6 +362,8 @@ static int parse_args(ropts *o, int argc, char **argv)
     o->cfg.opts.port = o->where.port;
     o->cfg.ifaces = o->where.ifaces.name;
     o->cfg.n_ifaces = o->where.ifaces.n;
+    if (rc == 0)
+        rc = load_key(o);
     return rc != 0 ? rc : check_reply(o);
 }
 
@@ -410,10 +453,11 @@ static void announce(const ropts *o, const mcd_responder *r)
     if (mcd_responder_id(r, id))
         mcd_ext_id_format(id, idtext);
     logout_printf(&err_log, "mcdisc: respond: answering \"%s\" on %s port %u "
-                  "as \"%s %s %u\", id %s, %zu TXT pairs\n",
+                  "as \"%s %s %u\", id %s, %zu TXT pairs%s\n",
                   o->cfg.opts.query, o->cfg.opts.group, o->cfg.opts.port,
                   o->cfg.opts.name, o->cfg.opts.proto,
-                  o->cfg.opts.service_port, idtext, o->cfg.opts.ntxt);
+                  o->cfg.opts.service_port, idtext, o->cfg.opts.ntxt,
+                  o->cfg.opts.mac != NULL ? ", signed (--key)" : "");
     if (rlen > 0 && (size_t)rlen > strlen(o->cfg.opts.query) + 1)
         logout_printf(&err_log, "mcdisc: respond: warning: the reply is "
                       "longer than the query (--allow-amplification): "
@@ -651,6 +695,7 @@ static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
     }
     cli_config_free(o->values);
     *o = n;
+    key_taken(o);
     /* Pointers of ropts into itself follow it (an option that fills an
      * array in ropts must be re-pointed here too). */
     o->cfg.ifaces = o->where.ifaces.name;
@@ -712,6 +757,7 @@ int cmd_respond(int argc, char **argv)
         cli_config_free(o.values);
         return EXIT_USAGE;
     }
+    key_taken(&o);
     announce(&o, r);
     notify_ready(&o, "READY=1");
     rc = serve(&o, &r, &waitmask, argc, argv);

@@ -76,7 +76,12 @@ extern "C" {
     X(BADEXT, "malformed mcdisc extension")                                  \
     X(BADTXT, "TXT must be key=value: a key of letters, digits, '.', '_', "  \
               "'-', a value of printable text")                              \
-    X(BADID, "id must be exactly 16 hex digits")
+    X(BADID, "id must be exactly 16 hex digits")                            \
+    X(KEYPERM, "key file may be read or written by group or others "         \
+               "(chmod 600 it)")                                             \
+    X(KEYTYPE, "key file is not a regular file")                             \
+    X(KEYSHORT, "key shorter than 16 bytes")                                 \
+    X(KEYLONG, "key longer than 1024 bytes")
 
 #define MCD_E_BASE (-30000)
 
@@ -454,6 +459,46 @@ MCD_EXTERN
 void mcd_ext_id_format(const uint8_t id[MCD_EXT_ID_LEN], char out[17]);
 
 /* ------------------------------------------------------------------------ */
+/* Keys (docs/PROTOCOL.md, "Keys: authenticated replies"; src/core/ext_mac.c):
+ * the MAC TLV. The core holds no crypto: the caller gives a MAC function
+ * (HMAC-SHA-256 cut to 16 bytes, from mbedTLS on POSIX and lwIP).         */
+
+#define MCD_EXT_TLV_MAC 5
+#define MCD_MAC_KEYID_LEN 4 /* first bytes of SHA-256(key) */
+#define MCD_MAC_LEN 16      /* HMAC-SHA-256 cut to its first 16 bytes */
+#define MCD_MAC_TLV_LEN (3 + MCD_MAC_KEYID_LEN + MCD_MAC_LEN) /* 23 */
+
+/* mac = the MAC of data[0..len) under the caller's key (ctx). Returns 0,
+ * or a negative error (the datagram is then not sent, or not verified). */
+typedef int (*mcd_mac_fn)(void *ctx, const uint8_t *data, size_t len,
+                          uint8_t mac[MCD_MAC_LEN]);
+
+/* A key as the core sees it: fn NULL means no key. */
+typedef struct mcd_mac_key {
+    mcd_mac_fn fn;
+    void *ctx;
+    uint8_t key_id[MCD_MAC_KEYID_LEN];
+} mcd_mac_key;
+
+/* Append a MAC TLV to the datagram buf[0..len): type, length, key id, then
+ * the MAC of every byte before the MAC value. Returns the new length
+ * (len + MCD_MAC_TLV_LEN), MCD_E_TOOLONG (cap, or past MCD_EXT_MAX),
+ * MCD_E_INVAL, or the MAC function's error. */
+MCD_EXTERN
+int mcd_ext_mac_append(const mcd_mac_key *k, uint8_t *buf, size_t len,
+                       size_t cap);
+
+#define MCD_MAC_OK 1    /* the last TLV is a MAC of our key id, and right */
+#define MCD_MAC_NONE 0  /* no MAC TLV (an unkeyed device) */
+#define MCD_MAC_BAD (-1) /* a MAC TLV that is not last, not 20 bytes long,
+                            of another key id, or wrong */
+/* Check the MAC of a decoded extended reply (er from
+ * mcd_ext_reply_decode() of data[0..len)). Compares in constant time. */
+MCD_EXTERN
+int mcd_ext_mac_check(const mcd_mac_key *k, const uint8_t *data, size_t len,
+                      const mcd_ext_reply *er);
+
+/* ------------------------------------------------------------------------ */
 /* Time                                                                       */
 
 /* The cores take time as an argument: microseconds on any monotonic clock
@@ -561,6 +606,9 @@ typedef struct mcd_rcore_config {
     size_t ext_reply_len;
     size_t ext_base_len;
     uint8_t id[MCD_EXT_ID_LEN];
+    /* Keys: when mac.fn is set, every extended reply ends with a MAC TLV,
+     * counted in the base (truncation drops TXT, never the MAC). */
+    mcd_mac_key mac;
 } mcd_rcore_config;
 
 /* The limits every socket layer's responder starts from. */
@@ -601,6 +649,8 @@ typedef struct mcd_rcore_tx {
     bool ext;            /* an extended reply: nonce and flags patched in */
     uint8_t nonce[MCD_EXT_NONCE_LEN];
     uint8_t flags;
+    const mcd_mac_key *mac; /* an extended reply of a keyed core: MAC TLV
+                               appended after the len bytes; else NULL */
 } mcd_rcore_tx;
 
 /* A reply waiting for its time: what mcd_rcore_poll() makes a tx of (its
@@ -669,7 +719,9 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx);
 
 /* Write the bytes of `tx` into out: a copy of the chapter reply, or the
  * template's first tx->len bytes with the query's nonce and the flags
- * patched in. Returns tx->len, or 0 when cap is too small. */
+ * patched in, then the MAC TLV when tx->mac is set. Returns the bytes
+ * written (tx->len, + MCD_MAC_TLV_LEN when keyed), or 0 when cap is too
+ * small or the MAC function failed. */
 MCD_EXTERN
 size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap);
 
@@ -720,6 +772,7 @@ typedef struct mcd_responder_opts {
     const char *id;
     const char *const *txt;
     size_t ntxt;
+    const mcd_mac_key *mac; /* keys: NULL or fn NULL, unkeyed (borrowed) */
 } mcd_responder_opts;
 
 /* Fill o with the defaults: the chapter's exchange and the MCD_DEFAULT_*
@@ -765,6 +818,10 @@ typedef struct mcd_device {
     /* Pairs are missing: it only answered with flag T (its full reply did
      * not fit our query), or they did not fit txt[], or broke the rules. */
     bool txt_truncated;
+    /* Keys: a reply of this id and text carried a right MAC of the
+     * client's key for this run's nonce (docs/PROTOCOL.md). Its addresses
+     * and TXT are then only those of verified replies. */
+    bool verified;
     struct {
         uint32_t hash;
         uint8_t t_replies; /* replies with flag T; UINT8_MAX: a full one came */
@@ -789,6 +846,11 @@ typedef struct mcd_qcore_config {
     uint32_t window_ms;   /* WINDOW asked of devices, 1-MCD_EXT_WINDOW_MAX_MS;
                              0: MCD_EXT_DEFAULT_WINDOW_MS */
     uint8_t nonce[MCD_EXT_NONCE_LEN]; /* random, one per run */
+    /* Keys: with mac.fn set, each extended reply's MAC is checked
+     * (mcd_device.verified); require_auth then drops every reply that is
+     * not verified, chapter replies included (MCD_Q_UNVERIFIED). */
+    mcd_mac_key mac;
+    bool require_auth;
 } mcd_qcore_config;
 
 /* What mcd_qcore_input() made of a datagram. */
@@ -806,8 +868,9 @@ enum mcd_qresult {
     MCD_Q_BAD_SOURCE = -4, /* from port 0, or not a unicast address (a
                               broadcast, a group, the unspecified one) */
     MCD_Q_OFF_LINK = -5, /* from off the link, and allow_offlink unset */
-    MCD_Q_BAD_NONCE = -6 /* an extended reply without our nonce: forged,
+    MCD_Q_BAD_NONCE = -6, /* an extended reply without our nonce: forged,
                             or an answer to another client */
+    MCD_Q_UNVERIFIED = -7 /* require_auth: a reply without a right MAC */
 };
 
 /* One datagram the client received, as the socket layer saw it. */
@@ -835,6 +898,7 @@ typedef struct mcd_qcore {
         /* Some of those, by reason; replies of devices left unlisted. */
         uint64_t bad_source, off_link, capped, full, bad_nonce;
         uint64_t received; /* every datagram fed */
+        uint64_t bad_mac, unverified; /* keys */
     } priv_;
 } mcd_qcore;
 
@@ -849,6 +913,9 @@ typedef struct mcd_qcore_stats {
     uint64_t full;       /* devices left unlisted: MCD_Q_FULL */
     uint64_t bad_nonce;  /* ...of dropped: MCD_Q_BAD_NONCE */
     uint64_t received;   /* datagrams fed, whatever they were */
+    uint64_t bad_mac;    /* keyed client: extended replies with our nonce
+                            whose MAC TLV was wrong (MCD_MAC_BAD) */
+    uint64_t unverified; /* ...of dropped: MCD_Q_UNVERIFIED */
 } mcd_qcore_stats;
 
 /* Start a query at `now` with a caller-owned device table of `cap`

@@ -148,6 +148,38 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 MCD_EXTERN
 void mcd_responder_close(mcd_responder *r);
 
+/* --- keys (src/net/keyfile.c, src/net/mac_mbedtls.c) --------------------- */
+
+/* A pre-shared key (docs/PROTOCOL.md, "Keys: authenticated replies") and
+ * the core's view of it (mac: HMAC-SHA-256 from mbedTLS, cut to 16
+ * bytes; key id: the first 4 bytes of SHA-256(key)). */
+#define MCD_KEY_MIN 16
+#define MCD_KEY_MAX 1024
+typedef struct mcd_key {
+    mcd_mac_key mac; /* mac.ctx points at this struct: do not copy it */
+    size_t len;
+    uint8_t key[MCD_KEY_MAX];
+} mcd_key;
+
+/* Load a key file: its bytes with one trailing newline removed. Refused
+ * as ssh refuses a loose private key: MCD_E_KEYPERM (group or others may
+ * read or write it), MCD_E_KEYTYPE (not a regular file), MCD_E_KEYSHORT,
+ * MCD_E_KEYLONG, -errno (cannot open or read it), MCD_E_UNSUPPORTED
+ * (built without mbedTLS). */
+MCD_EXTERN
+int mcd_key_load(mcd_key *k, const char *path);
+/* The same from bytes (MCD_E_KEYSHORT, MCD_E_KEYLONG, MCD_E_UNSUPPORTED). */
+MCD_EXTERN
+int mcd_key_set(mcd_key *k, const uint8_t *key, size_t len);
+/* Forget the key's bytes. */
+MCD_EXTERN
+void mcd_key_wipe(mcd_key *k);
+/* HMAC-SHA-256 (mbedTLS), whole: for tests against RFC 4231. Returns 0,
+ * MCD_E_UNSUPPORTED or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_hmac_sha256(const uint8_t *key, size_t klen, const uint8_t *data,
+                    size_t len, uint8_t out[32]);
+
 /* --- query (client) ----------------------------------------------------- */
 
 typedef struct mcd_query_config {
@@ -168,6 +200,8 @@ typedef struct mcd_query_config {
     bool chapter_only;         /* only the chapter's plain query */
     uint32_t window_ms;        /* the extension's reply window;
                                   0: MCD_EXT_DEFAULT_WINDOW_MS */
+    const mcd_mac_key *mac;    /* keys: NULL, unkeyed (see mcd_key) */
+    bool require_auth;         /* list verified devices only */
 } mcd_query_config;
 
 /* Devices listed per source address: a host runs a few responders (one
@@ -186,6 +220,8 @@ typedef struct mcd_query_stats {
     uint64_t bad_source;  /* replies from port 0 or a non-unicast address */
     uint64_t off_link;    /* replies from off the link (TTL 1) */
     uint64_t bad_nonce;   /* extended replies without our nonce */
+    uint64_t bad_mac;     /* keyed: extended replies whose MAC was wrong */
+    uint64_t unverified;  /* require_auth: replies dropped, not verified */
     uint64_t other;       /* malformed, a query, sent to a group */
     uint64_t received;    /* datagrams received, whatever they were */
     uint32_t copies;      /* copies of the query due so far */

@@ -38,6 +38,8 @@ int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
     if (cfg->timeout_ms == 0 || cfg->interval_ms == 0 ||
         cfg->window_ms > MCD_EXT_WINDOW_MAX_MS)
         return MCD_E_INVAL;
+    if (cfg->require_auth && cfg->mac.fn == NULL)
+        return MCD_E_INVAL; /* nothing could be verified */
     err = mcd_query_check(cfg->query, cfg->query_len);
     if (err < 0)
         return err;
@@ -191,6 +193,8 @@ static enum mcd_qresult not_device(mcd_qcore *q, enum mcd_qresult why)
         q->priv_.off_link++;
     else if (why == MCD_Q_BAD_NONCE)
         q->priv_.bad_nonce++;
+    else if (why == MCD_Q_UNVERIFIED)
+        q->priv_.unverified++;
     return why;
 }
 
@@ -254,6 +258,8 @@ static enum mcd_qresult chapter_input(mcd_qcore *q, mcd_time now,
                                       const mcd_qcore_rx *rx,
                                       const mcd_reply *r, mcd_device **d)
 {
+    if (q->priv_.cfg.require_auth)
+        return not_device(q, MCD_Q_UNVERIFIED); /* never verified */
     *d = find(q, rx->from, r);
     if (*d != NULL)
         return MCD_Q_DUPLICATE;
@@ -350,30 +356,81 @@ static enum mcd_qresult ext_again(mcd_device *d, const mcd_qcore_rx *rx,
     return more ? MCD_Q_UPDATE : MCD_Q_DUPLICATE;
 }
 
+/* --- keys ------------------------------------------------------------------ */
+
+/* Whether a keyed client can trust this reply (its nonce is checked
+ * already: the MAC covers it, so a reply replayed to a later query fails
+ * both). A MAC that is there but wrong is counted. */
+static bool verified(mcd_qcore *q, const mcd_qcore_rx *rx,
+                     const mcd_ext_reply *er)
+{
+    int r;
+
+    if (q->priv_.cfg.mac.fn == NULL)
+        return false;
+    r = mcd_ext_mac_check(&q->priv_.cfg.mac, rx->data, rx->len, er);
+    if (r == MCD_MAC_BAD)
+        q->priv_.bad_mac++;
+    return r == MCD_MAC_OK;
+}
+
+/* A verified reply for a listed device. The first one makes the device
+ * verified and replaces what unverified replies said (their addresses and
+ * TXT may be a forger's: anyone can send a reply with a borrowed id and
+ * text and our nonce); later unverified ones never add to it
+ * (ext_input). */
+static enum mcd_qresult verified_again(mcd_device *d, const mcd_qcore_rx *rx,
+                                       const mcd_ext_reply *er)
+{
+    if (d->verified)
+        return ext_again(d, rx, er);
+    d->verified = true;
+    d->from = *rx->from;
+    d->ifindex = rx->ifindex;
+    d->addrs[0] = (mcd_device_addr){.ep = *rx->from, .ifindex = rx->ifindex};
+    d->naddrs = 1;
+    d->addrs_dropped = 0;
+    d->priv_.hash = device_hash(rx->from, &d->reply);
+    d->priv_.t_replies = 0;
+    d->txt_len = 0;
+    take_txt(d, er);
+    return MCD_Q_UPDATE;
+}
+
 static enum mcd_qresult ext_input(mcd_qcore *q, mcd_time now,
                                   const mcd_qcore_rx *rx, mcd_device **d)
 {
     mcd_ext_reply er;
     enum mcd_qresult res;
 
+    bool ok;
+
     if (mcd_ext_reply_decode(rx->data, rx->len, &er) < 0)
         return not_device(q, MCD_Q_MALFORMED);
     if (memcmp(er.nonce, q->priv_.cfg.nonce, MCD_EXT_NONCE_LEN) != 0)
         return not_device(q, MCD_Q_BAD_NONCE);
+    ok = verified(q, rx, &er);
+    if (!ok && q->priv_.cfg.require_auth)
+        return not_device(q, MCD_Q_UNVERIFIED);
     *d = find_id(q, er.id, &er.base);
+    if (*d != NULL && (*d)->verified && !ok)
+        return MCD_Q_DUPLICATE; /* adds no address, no TXT */
     if (*d != NULL)
-        return ext_again(*d, rx, &er);
+        return ok ? verified_again(*d, rx, &er) : ext_again(*d, rx, &er);
     *d = find(q, rx->from, &er.base);
     if (*d != NULL && !(*d)->ext) {
         /* Heard first in the chapter's exchange: now it has an id. */
         become_ext(*d, &er);
+        (*d)->verified = ok;
         return MCD_Q_UPDATE;
     }
     /* Else another id at an endpoint and text already listed: two
      * responders sharing a host and port are two devices. */
     res = add(q, now, rx, &er.base, d);
-    if (res == MCD_Q_NEW)
+    if (res == MCD_Q_NEW) {
         become_ext(*d, &er);
+        (*d)->verified = ok;
+    }
     return res;
 }
 
@@ -414,6 +471,15 @@ static size_t filter_room(const mcd_qcore *q)
     return used < MCD_EXT_MAX ? MCD_EXT_MAX - used : 0;
 }
 
+/* Named in KNOWN: an extended device whose full reply we hold; with a
+ * key, a verified one only (else a forger who replies first with a
+ * device's id would silence the device itself for the run). */
+static bool known(const mcd_qcore *q, const mcd_device *d)
+{
+    return d->ext && !txt_pending(d) &&
+           (q->priv_.cfg.mac.fn == NULL || d->verified);
+}
+
 /* KNOWN: every extended device whose full reply we hold. *pad_big when
  * one still owes its TXT: the copy is padded so that its full reply fits. */
 static size_t known_filter(const mcd_qcore *q, uint16_t salt, uint8_t *f,
@@ -424,7 +490,7 @@ static size_t known_filter(const mcd_qcore *q, uint16_t salt, uint8_t *f,
     *pad_big = false;
     for (size_t i = 0; i < q->priv_.n; i++) {
         *pad_big = *pad_big || txt_pending(&q->priv_.devices[i]);
-        n += q->priv_.devices[i].ext && !txt_pending(&q->priv_.devices[i]);
+        n += known(q, &q->priv_.devices[i]);
     }
     if (n == 0 || room == 0)
         return 0;
@@ -433,7 +499,7 @@ static size_t known_filter(const mcd_qcore *q, uint16_t salt, uint8_t *f,
     for (size_t i = 0; i < q->priv_.n; i++) {
         const mcd_device *d = &q->priv_.devices[i];
 
-        if (d->ext && !txt_pending(d))
+        if (known(q, d))
             mcd_ext_known_add(f, len, MCD_EXT_KNOWN_K, q->priv_.cfg.nonce,
                               salt, d->id);
     }
@@ -496,5 +562,6 @@ void mcd_qcore_stats_get(const mcd_qcore *q, mcd_qcore_stats *st)
         .off_link = q->priv_.off_link, .capped = q->priv_.capped,
         .full = q->priv_.full, .bad_nonce = q->priv_.bad_nonce,
         .received = q->priv_.received,
+        .bad_mac = q->priv_.bad_mac, .unverified = q->priv_.unverified,
     };
 }

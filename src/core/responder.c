@@ -54,6 +54,12 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
     }
     if (ebuf == NULL)
         return 0;
+    if (o->mac != NULL && o->mac->fn != NULL) {
+        /* Room for the MAC after the whole template. */
+        rcc->mac = *o->mac;
+        if (ecap > MCD_EXT_MAX - MCD_MAC_TLV_LEN)
+            ecap = MCD_EXT_MAX - MCD_MAC_TLV_LEN;
+    }
     /* The reply was formatted: it parses back, no need to check. */
     err = mcd_ext_template_(rcc->reply, rcc->reply_len, rcc->id, o->txt,
                             o->ntxt, ebuf, ecap, &rcc->ext_base_len);
@@ -439,6 +445,12 @@ static bool pending_for(const mcd_rcore *rc, const mcd_addr *a,
     return false;
 }
 
+/* Bytes the MAC TLV adds to every extended reply of a keyed core. */
+static size_t mac_len(const mcd_rcore_config *c)
+{
+    return c->mac.fn != NULL ? MCD_MAC_TLV_LEN : 0;
+}
+
 /* Rules 1, 3 and 5 for an extended query that passed the chapter's
  * rules; on MCD_IGNORE_NONE *tx holds what to send. Rule 4 starts here:
  * the client's endpoint is remembered, known or not. */
@@ -455,14 +467,15 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
     if (eq->has_known && mcd_ext_known_has(eq->filter, eq->filter_len, eq->k,
                                            eq->nonce, eq->salt, c->id))
         return MCD_IGNORE_KNOWN;
-    /* Never longer than the query (anti-amplification, every mode). */
+    /* Never longer than the query (anti-amplification, every mode); the
+     * MAC counts in the base: truncation drops TXT, never the MAC. */
     tx->flags = 0;
     tx->len = c->ext_reply_len;
-    if (tx->len > rx->len) {
+    if (tx->len + mac_len(c) > rx->len) {
         tx->flags = MCD_EXT_FLAG_TRUNC;
         tx->len = c->ext_base_len;
     }
-    if (tx->len > rx->len)
+    if (tx->len + mac_len(c) > rx->len)
         return MCD_IGNORE_SHORT_QUERY;
     if (pending_for(rc, &rx->src->addr, rx->ifindex))
         return MCD_IGNORE_RATE_QUERIER;
@@ -589,9 +602,12 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
     tx->len = rc->priv_.cfg.reply_len;
     tx->ext = false;
     tx->flags = 0;
+    tx->mac = NULL;
 #if MCD_CONFIG_EXT
     if (p->ext) {
         tx->ext = true;
+        if (rc->priv_.cfg.mac.fn != NULL)
+            tx->mac = &rc->priv_.cfg.mac;
         tx->data = rc->priv_.cfg.ext_reply;
         tx->len = p->len;
         tx->flags = p->flags;
@@ -600,6 +616,15 @@ bool mcd_rcore_poll(mcd_rcore *rc, mcd_time now, mcd_rcore_tx *tx)
 #endif
     p->used = false;
     return true;
+}
+
+/* Keys: the MAC over the patched bytes, appended (0 when it fails: a
+ * reply without its MAC is not sent). */
+static size_t tx_mac(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
+{
+    int n = mcd_ext_mac_append(tx->mac, out, tx->len, cap);
+
+    return n < 0 ? 0 : (size_t)n;
 }
 
 size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
@@ -621,7 +646,7 @@ size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
         return 0;
     out[h + 6] = tx->flags;
     memcpy(out + h + 7, tx->nonce, MCD_EXT_NONCE_LEN);
-    return tx->len;
+    return MCD_CONFIG_EXT && tx->mac != NULL ? tx_mac(tx, out, cap) : tx->len;
 }
 
 void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome)

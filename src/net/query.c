@@ -103,8 +103,11 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
                                       : MCD_DEFAULT_PER_SOURCE,
         .chapter_only = cfg->chapter_only,
         .window_ms = cfg->window_ms,
+        .require_auth = cfg->require_auth,
     };
     make_nonce(qc.nonce);
+    if (cfg->mac != NULL)
+        qc.mac = *cfg->mac;
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());
 }
 
@@ -460,7 +463,10 @@ void mcd_query_get_stats(const mcd_query *q, mcd_query_stats *st)
         .bad_source = cs.bad_source,
         .off_link = cs.off_link,
         .bad_nonce = cs.bad_nonce,
-        .other = cs.dropped - cs.bad_source - cs.off_link - cs.bad_nonce,
+        .bad_mac = cs.bad_mac,
+        .unverified = cs.unverified,
+        .other = cs.dropped - cs.bad_source - cs.off_link - cs.bad_nonce -
+                 cs.unverified,
         .received = cs.received,
         .copies = cs.sent,
         .copies_unsent = q->copies_unsent,

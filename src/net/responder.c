@@ -400,7 +400,11 @@ static void send_due(mcd_responder *r)
             tx.len = mcd_rcore_tx_write(&tx, r->tx[n], sizeof r->tx[n]);
             tx.data = r->tx[n];
             tx.ext = false;
-            batch[n++] = tx;
+            tx.mac = NULL;
+            if (tx.len > 0)
+                batch[n++] = tx;
+            else /* its MAC could not be made: not sent without it */
+                mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
             send_batch(r, batch, gate(r, batch, n));

@@ -5,7 +5,12 @@
  * holds its bounds, every stored TXT pair obeys the rules, and the
  * extended copy decodes, fits MCD_EXT_MAX and names every id it should
  * (a Bloom filter has no false negatives). The run's nonce is
- * 0102030405060708, so the corpus can hold replies that echo it. */
+ * 0102030405060708, so the corpus can hold replies that echo it.
+ * Each input runs three times: unkeyed, keyed, keyed with require_auth,
+ * with a toy MAC (FNV-1a-32 spread over 16 bytes, key id "toy!": the core
+ * is under test, not the crypto, and the corpus can hold right MACs).
+ * Keyed, KNOWN names only verified devices; with require_auth every
+ * listed device is verified. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +20,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t NONCE[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-static void check_device(const mcd_device *d)
+static int toy_mac(void *ctx, const uint8_t *data, size_t len,
+                   uint8_t mac[MCD_MAC_LEN])
+{
+    uint32_t h = 2166136261u;
+
+    (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ data[i]) * 16777619u;
+    for (size_t i = 0; i < MCD_MAC_LEN; i++)
+        mac[i] = (uint8_t)((h >> (8 * (i % 4))) ^ i);
+    return 0;
+}
+
+static void check_device_txt(const mcd_device *d)
 {
     size_t pos = 0, len;
     const uint8_t *p;
@@ -28,8 +46,17 @@ static void check_device(const mcd_device *d)
             abort();
 }
 
+static void check_device(const mcd_device *d, int mode)
+{
+    if (mode == 2 && !d->verified)
+        abort(); /* require_auth lists verified devices only */
+    if (mode == 0 && d->verified)
+        abort();
+    check_device_txt(d);
+}
+
 static void check_copy(mcd_qcore *q, const mcd_device *tab, size_t n,
-                       mcd_time now)
+                       mcd_time now, int mode)
 {
     static const char Q[] = MCD_DEFAULT_QUERY;
     uint8_t out[MCD_EXT_MAX];
@@ -45,6 +72,7 @@ static void check_copy(mcd_qcore *q, const mcd_device *tab, size_t n,
     for (size_t i = 0; i < n; i++) {
         /* Named unless it still owes its TXT (at most T_TRIES times). */
         if (tab[i].ext && !tab[i].txt_truncated &&
+            (mode == 0 || tab[i].verified) &&
             !(eq.has_known && mcd_ext_known_has(eq.filter, eq.filter_len,
                                                 eq.k, NONCE, eq.salt,
                                                 tab[i].id)))
@@ -52,7 +80,7 @@ static void check_copy(mcd_qcore *q, const mcd_device *tab, size_t n,
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run(const uint8_t *data, size_t size, int mode)
 {
     static const char Q[] = MCD_DEFAULT_QUERY;
     static mcd_device tab[8];
@@ -66,6 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mcd_time now = 0;
 
     memcpy(cfg.nonce, NONCE, sizeof NONCE);
+    if (mode > 0) {
+        cfg.mac = (mcd_mac_key){.fn = toy_mac, .key_id = {'t', 'o', 'y', '!'}};
+        cfg.require_auth = mode == 2;
+    }
     if (mcd_qcore_init(&q, &cfg, tab, 8, 0) != 0)
         abort();
     while (size >= 3) {
@@ -96,8 +128,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st.found > 8)
             abort();
         for (size_t i = 0; i < st.found; i++)
-            check_device(&tab[i]);
-        check_copy(&q, tab, st.found, now);
+            check_device(&tab[i], mode);
+        check_copy(&q, tab, st.found, now, mode);
     }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    for (int mode = 0; mode < 3; mode++)
+        run(data, size, mode);
     return 0;
 }

@@ -3,7 +3,9 @@
  * a well-formed extended query), never a reply longer than its query,
  * never more than its table holds, never one for a datagram that came in
  * where the group is not joined; and the wait it asks for is one poll()
- * takes. */
+ * takes. Each input runs twice, the second time keyed (a toy MAC: the
+ * core is under test, not the crypto): every extended reply then ends
+ * with a MAC that checks, and is still never longer than its query. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,32 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int toy_mac(void *ctx, const uint8_t *data, size_t len,
+                   uint8_t mac[MCD_MAC_LEN])
+{
+    uint32_t h = 2166136261u;
+
+    (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ data[i]) * 16777619u;
+    for (size_t i = 0; i < MCD_MAC_LEN; i++)
+        mac[i] = (uint8_t)((h >> (8 * (i % 4))) ^ i);
+    return 0;
+}
+
+static const mcd_mac_key toy = {.fn = toy_mac, .key_id = {'t', 'o', 'y', '!'}};
+
+/* A keyed extended reply: its MAC is last and right. */
+static void check_mac(const uint8_t *out, size_t w)
+{
+    mcd_ext_reply er;
+
+    if (mcd_ext_reply_decode(out, w, &er) != 0 ||
+        mcd_ext_mac_check(&toy, out, w, &er) != MCD_MAC_OK)
+        abort();
+}
+
+static void run(const uint8_t *data, size_t size, bool keyed)
 {
     static const char q[] = MCD_DEFAULT_QUERY;
     static const uint8_t reply[] = "ESP32-C3 Smart Light https 443";
@@ -37,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (n < 0)
         abort();
     cfg.ext_enabled = true;
+    if (keyed)
+        cfg.mac = toy;
     cfg.ext_reply = tpl;
     cfg.ext_reply_len = (size_t)n;
     memcpy(cfg.id, id, 8);
@@ -71,8 +100,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         while (mcd_rcore_poll(&rc, now, &tx)) {
             size_t w = mcd_rcore_tx_write(&tx, out, sizeof out);
 
-            if (w != tx.len || (!tx.ext && w != sizeof reply - 1))
+            if (w != tx.len + (keyed && tx.ext ? MCD_MAC_TLV_LEN : 0) ||
+                (!tx.ext && w != sizeof reply - 1))
                 abort();
+            if (keyed && tx.ext)
+                check_mac(out, w);
             /* Rule 5 keeps one pending reply per address: the length
              * recorded for it is its query's. */
             if (tx.ext && w > ext_len[tx.to.addr.b[3]])
@@ -85,5 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data += len + 1;
         size -= len + 1;
     }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run(data, size, false);
+    run(data, size, true);
     return 0;
 }

@@ -88,6 +88,26 @@ kill -TERM "$lwip_pid"
 wait "$lwip_pid"
 t_check "the lwIP responder exits 0 on SIGTERM" test $? -eq 0
 
+# Keys on lwIP (mbedTLS, as on a device): replies signed with the key
+# the client holds are verified; a loose key file is refused.
+(umask 077 && printf 'a key the lwIP device holds\n' >"$tmp/lwip.key")
+ip netns exec "$LAB_BR" "$MCDISC_LWIP" --tap tap0 --addr $DEV/16 \
+    --key "$tmp/lwip.key" >"$tmp/lwipk.log" 2>&1 &
+lwip_pid=$!
+t_check "the keyed lwIP responder starts" wait_for "$tmp/lwipk.log" "answering on tap0" 10
+lab_exec 1 "$MCDISC" discover --key "$tmp/lwip.key" --require-auth --json \
+    --timeout 1000 >"$tmp/dk.json" 2>/dev/null
+t_jq "discover --key --require-auth lists the keyed lwIP device, verified" \
+    "length == 1 and .[0].address == \"$DEV\" and .[0].verified == true" "$tmp/dk.json"
+kill -TERM "$lwip_pid"
+wait "$lwip_pid"
+chmod 644 "$tmp/lwip.key"
+ip netns exec "$LAB_BR" "$MCDISC_LWIP" --tap tap0 --addr $DEV/16 \
+    --key "$tmp/lwip.key" >"$tmp/lwipl.log" 2>&1
+rc=$?
+t_check "a loose key file is refused by the lwIP device (exit $rc)" \
+    sh -c "test $rc -eq 2 && grep -q 'group or others' '$tmp/lwipl.log'"
+
 # What lwIP cannot do is refused, not faked.
 ip netns exec "$LAB_BR" ip tuntap add tap1 mode tap
 ip netns exec "$LAB_BR" "$MCDISC_LWIP" --tap tap1 --addr 198.18.0.101/16 --ssm \

@@ -8,6 +8,9 @@
  *   MODE   echo: the query's nonce, as a device does;
  *          forge: the right format with a wrong nonce (every bit of the
  *          query's flipped), as an off-path forger that guessed
+ *          replay: ID is a whole reply in hex (captured, keyed, for an
+ *          earlier query); it is sent again with each query's nonce
+ *          patched in, as an on-path forger without the key would
  *   ID     16 hex digits
  *   TEXT   the reply text (default "ESP32-C3 Smart Light https 443")
  *   PAIR   key=value, one TXT TLV each
@@ -63,13 +66,25 @@ int main(int argc, char **argv)
     socklen_t dstlen;
     unsigned long sent = 0;
 
-    if (argc < 6 || (strcmp(argv[4], "echo") && strcmp(argv[4], "forge")) ||
-        strlen(argv[5]) != 16) {
-        fprintf(stderr, "usage: ext_peer IFACE_ADDR GROUP PORT echo|forge "
-                        "ID [TEXT [PAIR...]]\n");
+    int replay = argc >= 6 && strcmp(argv[4], "replay") == 0;
+    size_t rlen = 0;
+
+    if (argc < 6 ||
+        (strcmp(argv[4], "echo") && strcmp(argv[4], "forge") && !replay) ||
+        (!replay && strlen(argv[5]) != 16)) {
+        fprintf(stderr, "usage: ext_peer IFACE_ADDR GROUP PORT "
+                        "echo|forge|replay ID [TEXT [PAIR...]]\n");
         return 2;
     }
-    for (int i = 0; i < 8; i++)
+    if (replay) { /* the captured reply; its nonce follows the first NUL */
+        for (; argv[5][2 * rlen] && rlen < sizeof out; rlen++)
+            if (sscanf(argv[5] + 2 * rlen, "%2hhx", &out[rlen]) != 1)
+                return 2;
+        unsigned char *nul = memchr(out, 0, rlen);
+        if (nul == NULL || (size_t)(nul - out) + 16 > rlen)
+            return 2;
+    }
+    for (int i = 0; !replay && i < 8; i++)
         if (sscanf(argv[5] + 2 * i, "%2hhx", &id[i]) != 1)
             return 2;
     const char *text = argc > 6 ? argv[6] : "ESP32-C3 Smart Light https 443";
@@ -88,8 +103,13 @@ int main(int argc, char **argv)
             continue;
         for (int i = 0; forge && i < 8; i++)
             nonce[i] ^= 0xff;
-        size_t len = build(out, text, nonce, id, argv + 7,
-                           argc > 7 ? argc - 7 : 0);
+        size_t len = rlen;
+
+        if (replay)
+            memcpy((unsigned char *)memchr(out, 0, rlen) + 8, nonce, 8);
+        else
+            len = build(out, text, nonce, id, argv + 7,
+                        argc > 7 ? argc - 7 : 0);
         if (sendto(fd, out, len, 0, (void *)&from, fl) < 0) {
             fprintf(stderr, "ext_peer: sendto: %s\n", strerror(errno));
             continue;

@@ -5,10 +5,11 @@
  *
  * usage: mcdisc-lwip --tap NAME --addr A.B.C.D/PREFIX [--name N]
  *        [--proto P] [--service-port N] [--group G] [--port P]
- *        [--txt KEY=VALUE]...
+ *        [--txt KEY=VALUE]... [--key FILE]
  *
  * The instance id of extended replies is the EUI-64 of the TAP netif's
- * MAC, as on a device.
+ * MAC, as on a device. --key FILE signs extended replies (HMAC-SHA-256
+ * from mbedTLS; the file's rules are mcdisc's, docs/PROTOCOL.md "Keys").
  *
  * The TAP device must exist (ip tuntap add NAME mode tap) and be up.
  * Runs until SIGINT or SIGTERM; exit 0 then, 2 on an error.
@@ -30,6 +31,9 @@
 #include "netif/tapif.h"
 
 #include "mcdisc_lwip.h"
+#ifdef MCD_HAVE_MBEDTLS
+#include "mcdisc/posix.h" /* the key file loader (file I/O, mbedTLS) */
+#endif
 
 static volatile sig_atomic_t stop;
 
@@ -141,9 +145,13 @@ int main(int argc, char **argv)
         {"port", required_argument, NULL, 'p'},
         {"ssm", no_argument, NULL, 'S'},
         {"txt", required_argument, NULL, 'T'},
+        {"key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     static mcd_lwip_responder r;
+#ifdef MCD_HAVE_MBEDTLS
+    static mcd_key key;
+#endif
     static struct netif nif;
     mcd_lwip_config cfg = {.now = now_us, .random = rnd};
     const char *tap = NULL, *addr = NULL;
@@ -172,6 +180,17 @@ int main(int argc, char **argv)
             txt[cfg.opts.ntxt++] = optarg;
             cfg.opts.txt = txt;
             break;
+#ifdef MCD_HAVE_MBEDTLS
+        case 'K':
+            err = mcd_key_load(&key, optarg);
+            if (err < 0) {
+                fprintf(stderr, "mcdisc-lwip: --key '%s': %s\n", optarg,
+                        mcd_strerror(err));
+                return 2;
+            }
+            cfg.opts.mac = &key.mac;
+            break;
+#endif
         default:
             fprintf(stderr, "mcdisc-lwip: unknown option (see the header of "
                     "tools/lwip/mcdisc_lwip_host.c)\n");

@@ -203,8 +203,10 @@ static void send_due(mcd_lwip_responder *r)
          * yet, no buffer) is a lost reply: counted; the client resends
          * its query. */
         size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
-        ssize_t sent = lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
-                                   (struct sockaddr *)&to, sizeof to);
+        /* 0: its MAC could not be made; never sent without it. */
+        ssize_t sent = n == 0 ? -1
+                              : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
+                                            (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
                                                 : MCD_IGNORE_NONE);
