@@ -302,19 +302,26 @@ lab_frr() {
         echo "ip pim rp $rp 239.255.0.0/16"
         for s in $(ip -n "$(lab_rns "$r")" -br link | awk '/^eth/ {sub("@.*", "", $1); print $1}'); do
             printf 'interface %s\n ip pim\n ip igmp\n' "$s"
-            printf ' ip igmp version 3\n ip igmp query-interval 5\n'
+            printf ' ip igmp version 3\n ip igmp query-max-response-time 10\n'
+            printf ' ip igmp query-interval 5\n'
         done
     } >"$dir/pimd.conf"
     : >"$dir/zebra.conf"
+    # FRR drops to its own user (root is not in its vty group): it owns
+    # the router's directory, and may pass through $tmp to reach it.
+    chown -R frr:frr "$dir" && chmod o+x "$tmp" ||
+        lab_die "FAIL: FRR's user 'frr' is missing: run scripts/deps.sh"
     # A mount namespace of the router's own: FRR's default state and
     # temporary directories are private tmpfs, /etc/frr an empty one.
     lab_rbg "$r" "$dir/frr.log" unshare --mount --propagation private \
         sh -c 'for d in /etc/frr /var/run/frr /var/tmp; do
                    mount -t tmpfs mcdfrr "$d" || exit 1; done
                f="$0"; d="$1"
-               "$f/zebra" -u root -g root -f "$d/zebra.conf" -i "$d/zebra.pid" \
+               "$f/zebra" -u frr -g frr -f "$d/zebra.conf" -i "$d/zebra.pid" \
                    --vty_socket "$d" --log "file:$d/zebra.log" &
-               "$f/pimd" -u root -g root -f "$d/pimd.conf" -i "$d/pimd.pid" \
+               n=0; until [ -S /var/run/frr/zserv.api ]; do
+                   n=$((n + 1)); [ $n -gt 100 ] && exit 1; sleep 0.05; done
+               "$f/pimd" -u frr -g frr -f "$d/pimd.conf" -i "$d/pimd.pid" \
                    --vty_socket "$d" --log "file:$d/pimd.log" &
                wait' "$LAB_FRR" "$dir"
 }
