@@ -456,7 +456,8 @@ static void announce(const ropts *o, const mcd_responder *r)
         g.family == MCD_AF_INET4 && g.b[0] == 232)
         logout_printf(&err_log, "mcdisc: respond: note: %s is in 232/8, the "
                       "source-specific block (RFC 4607); SSM-aware routers "
-                      "and switches may drop any-source joins there. "
+                      "(FRR's pimd by default) and switches drop any-source "
+                      "joins there, so it does not cross a router. "
                       "239.255.0.0/16 is safer for a group of your own.\n",
                       o->cfg.opts.group);
 }

@@ -98,6 +98,10 @@ t_jq "discover --ttl 3 on $SSM: only the near device, the far one is cut off" \
     "length == 1 and .[0].address == \"$near\"" "$tmp/chap.json"
 t_check "the far responder never heard the query" \
     sh -c "! grep -q ' -> $SSM ' '$tmp/s3.log'"
+t_check "respond says at start that $SSM does not cross a router" \
+    grep -q "in 232/8.*does not cross a router" "$tmp/s3.log"
+t_check "mcdisc addr says it too" \
+    sh -c "'$MCDISC' addr $SSM | grep -q 'any-source.*does not cross one'"
 lab_vtysh 2 -c "show ip igmp groups" >"$tmp/igmp.txt" 2>&1
 lab_vtysh 2 -c "show ip igmp groups" 2>&1 | grep -q "$G" &&
     t_check "r2 holds the $G join but none for $SSM (pimd: 232/8 is SSM)" \
