@@ -40,8 +40,9 @@
 #                         in the background
 #   lab_smcroute R G S1 S2...   smcrouted in router R: static (*,G) routes
 #                         from ethS1 to the other ethSn, state in $tmp/rR
-#   lab_frr R RP          zebra + pimd in router R: PIM-SM on every link,
-#                         static RP, IGMPv3 towards hosts; FRR's state, its
+#   lab_frr R RP [QI]     zebra + pimd in router R: PIM-SM on every link,
+#                         static RP, IGMPv3 towards hosts (queries every QI
+#                         s, default 5); FRR's state, its
 #                         sockets and logs in $tmp/rR, in a mount namespace
 #                         of its own (the host's /etc/frr is never read)
 #
@@ -293,7 +294,7 @@ lab_smcroute() {
 
 LAB_FRR=/usr/lib/frr
 lab_frr() {
-    local r=$1 rp=$2 dir s
+    local r=$1 rp=$2 qi=${3:-5} dir s
     dir="$tmp/r$r"
     mkdir -p "$dir"
     [ -x "$LAB_FRR/pimd" ] ||
@@ -303,7 +304,7 @@ lab_frr() {
         for s in $(ip -n "$(lab_rns "$r")" -br link | awk '/^eth/ {sub("@.*", "", $1); print $1}'); do
             printf 'interface %s\n ip pim\n ip igmp\n' "$s"
             printf ' ip igmp version 3\n ip igmp query-max-response-time 10\n'
-            printf ' ip igmp query-interval 5\n'
+            printf ' ip igmp query-interval %s\n' "$qi"
         done
     } >"$dir/pimd.conf"
     : >"$dir/zebra.conf"
