@@ -80,6 +80,14 @@ for run in $(seq 1 10); do
 done
 t_check "discover --ttl 3 across two pimd routers finds near and far, 10 of 10 ($ok)" \
     test "$ok" -eq 10
+# Time to each device, over the 10 runs (docs/PERFORMANCE.md).
+for who in near far; do
+    addr=$([ $who = near ] && echo "$near" || echo "$far")
+    cat "$tmp"/d[0-9]*.json | jq -r "select(.address==\"$addr\") | .t_ms" |
+        sort -n | awk -v w="$who" -v l="2 routers (FRR pimd)" '{ v[NR] = $1 }
+            END { printf "# time to the %s device (%s): median %.1f ms, max %.1f ms, %d runs\n",
+                  w, w == "near" ? "0 routers" : l, v[int((NR + 1) / 2)], v[NR], NR }'
+done
 t_check "the device that does not trust the prefix heard it and stayed silent" \
     grep -q "^$(lab_ip 1):[0-9]* -> $G on eth0, 33 bytes: ignored: source is not on the link" "$tmp/r4.log"
 lab_exec 1 "$MCDISC" discover --json --group $G --ttl 2 --timeout 600 \

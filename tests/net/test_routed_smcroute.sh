@@ -49,6 +49,14 @@ t_check "discover --ttl 2 finds the near and the trusting far device, 10 of 10 (
     test "$ok" -eq 10
 t_check "the far device answered a client off its link" \
     grep -q "^$(lab_ip 1):[0-9]* -> $G on eth0, 33 bytes: answered" "$tmp/r3.log"
+# Time to each device, over the 10 runs (docs/PERFORMANCE.md).
+for who in near far; do
+    addr=$([ $who = near ] && echo "$near" || echo "$far")
+    cat "$tmp"/d[0-9]*.json | jq -r "select(.address==\"$addr\") | .t_ms" |
+        sort -n | awk -v w="$who" -v l="1 router (smcroute)" '{ v[NR] = $1 }
+            END { printf "# time to the %s device (%s): median %.1f ms, max %.1f ms, %d runs\n",
+                  w, w == "near" ? "0 routers" : l, v[int((NR + 1) / 2)], v[NR], NR }'
+done
 t_check "the device that does not trust the prefix heard it and stayed silent" \
     grep -q "^$(lab_ip 1):[0-9]* -> $G on eth0, 33 bytes: ignored: source is not on the link" "$tmp/r4.log"
 t_check "the router forwarded the group (kernel (S,G) entry on r1)" \
