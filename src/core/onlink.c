@@ -93,7 +93,7 @@ int mcd_subnet_parse(const char *text, size_t len, mcd_subnet *out)
     /* Bits past the length: a typo for another prefix (10.1.2.3/8), or
      * a host meant as /32; either way not what the table would hold. */
     for (unsigned i = (unsigned)bits; i < width(&a); i++)
-        if ((a.b[i / 8u] >> (7u - i % 8u)) & 1u)
+        if (((unsigned)a.b[i / 8u] >> (7u - i % 8u)) & 1u)
             return MCD_E_PREFIXHOST;
     out->addr = a;
     out->bits = (uint8_t)bits;

@@ -90,6 +90,14 @@ for who in near far; do
 done
 t_check "the device that does not trust the prefix heard it and stayed silent" \
     grep -q "^$(lab_ip 1):[0-9]* -> $G on eth0, 33 bytes: ignored: source is not on the link" "$tmp/r4.log"
+# diag on the first router: the kernel's (S,G) entry, its counters, and
+# eth2 (towards r2) among its outgoing interfaces.
+lab_rexec 1 "$MCDISC" diag --json >"$tmp/diag_r1.json"
+t_jq "diag on r1: the (client, $G) route forwarded the queries out of eth2" \
+    "any(.kind == \"mroute\" and .group == \"$G\" and .source == \"$(lab_ip 1)\" and .iface == \"eth1\" and .packets > 0 and (.oifs | index(\"eth2\") != null))" \
+    "$tmp/diag_r1.json"
+t_jq "diag on r1: multicast forwarding on eth1" \
+    'any(.kind == "iface" and .iface == "eth1" and .mc_forwarding == 1)' "$tmp/diag_r1.json"
 lab_exec 1 "$MCDISC" discover --json --group $G --ttl 2 --timeout 600 \
     >"$tmp/ttl2.json" 2>/dev/null
 t_jq "with --ttl 2 the query dies at r2: only the near device" \
