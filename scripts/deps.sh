@@ -38,7 +38,13 @@ libinih-dev
 libmbedtls-dev
 libsystemd-dev
 systemd
+frr
+smcroute
+libmnl-dev
 "
+# frr (zebra, pimd) and smcroute: the routed lab's multicast routers
+# (tests/net/lab.sh lab_router*), run only inside the test's namespaces;
+# libmnl-dev: mcdisc diag's rtnetlink queries.
 # ninja-build, python3 and libbsd-dev: ESP-IDF's linux target, which the
 # test net_esp_idf builds (scripts/esp_idf.sh).
 
@@ -120,3 +126,11 @@ apt-get update -qq >&2 || { echo "deps.sh: apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2 ||
     { echo "deps.sh: '$line' failed" >&2; exit 1; }
+# The lab's routers run only inside its namespaces, never as this host's
+# services: undo what the packages' postinst enabled or started.
+case "$missing" in
+    *frr* | *smcroute*)
+        for s in frr smcroute smcroute-helper; do
+            systemctl disable --now "$s.service" >/dev/null 2>&1 || true
+        done ;;
+esac

@@ -219,12 +219,34 @@ void diag_watch_close(diag_watch *w);
 void diag_print_queriers(FILE *f, const diag_watch *w, const mcd_iface *ifc,
                          enum mcd_family family);
 
+/* The querier last heard on ifindex for family 0 (IGMP) or 1 (MLD), or
+ * NULL. */
+const diag_heard *diag_watch_heard(const diag_watch *w, uint32_t ifindex,
+                                   int fam);
+
+/* A bridge in this namespace (the interface itself or its master): its
+ * multicast settings from sysfs, -1 where unknown, and the other querier
+ * it heard (rtnetlink, when built with libmnl; "" when none). */
+typedef struct diag_bridge {
+    char name[128];
+    int snooping, querier, igmp_version;
+    long long membership_ms, query_ms;
+    char other_querier[CLI_ADDR_STRLEN];
+} diag_bridge;
+bool diag_bridge_read(const char *ifname, diag_bridge *b);
+/* Fill b->other_querier (tools/diag_nl.c). */
+void diag_bridge_querier(diag_bridge *b);
+/* The bridge's group database (RTM_GETMDB), one record a line in
+ * `mcdisc diag`'s format; a record saying why when it cannot be read. */
+void diag_mdb_records(FILE *f, bool json, const char *bridge);
+
 /* Each subcommand: argv[0] is the subcommand's name. Returns an exit code. */
 int cmd_addr(int argc, char **argv);
 int cmd_discover(int argc, char **argv);
 int cmd_respond(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
+int cmd_diag(int argc, char **argv);
 
 /* Help text of each subcommand, printed by `mcdisc help NAME` and
  * `mcdisc NAME --help`. */
@@ -233,5 +255,6 @@ extern const char cmd_discover_usage[];
 extern const char cmd_respond_usage[];
 extern const char cmd_send_usage[];
 extern const char cmd_recv_usage[];
+extern const char cmd_diag_usage[];
 
 #endif

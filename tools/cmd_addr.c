@@ -76,8 +76,9 @@ static void print_any_source(const mcd_addr *a, const mcd_addr_info *in)
         field("any-source", "yes");
     else if (a->family == MCD_AF_INET4)
         field("any-source", "no: 232/8 is for source-specific joins "
-                            "(RFC 4607); prefer 239.255.0.0/16 for a "
-                            "private group");
+                            "(RFC 4607): routers drop any-source joins, so "
+                            "it does not cross one; prefer 239.255.0.0/16 "
+                            "for a private group");
     else
         field("any-source", "no: ff3x::/32 is for source-specific joins "
                             "(RFC 4607); prefer an ff05:: or ff08:: group "

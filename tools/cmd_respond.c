@@ -68,6 +68,10 @@ const char cmd_respond_usage[] =
     "      --allow-unicast   also answer queries not sent to the group\n"
     "      --allow-offlink   also answer sources outside the link the query\n"
     "                        came in on (routed setups)\n"
+    "      --allow-from PREFIX\n"
+    "                        ...or only those inside PREFIX (10.1.0.0/16,\n"
+    "                        2001:db8:1::/64; comma-separated or repeated,\n"
+    "                        at most " CLI_STR(MCD_ALLOW_FROM_MAX) " in all)\n"
     "      --allow-amplification\n"
     "                        allow a reply longer than the query (spoofed\n"
     "                        queries then make this host an amplifier)\n"
@@ -91,6 +95,8 @@ typedef struct ropts {
     cli_config *values; /* what it held */
     const char *txt[MCD_TXT_PAIRS_MAX];
     const char *key_file; /* --key FILE */
+    const char *allow_from[MCD_ALLOW_FROM_MAX];
+    size_t n_prefixes; /* in all the --allow-from strings */
 } ropts;
 
 static volatile sig_atomic_t stop_signal, counters_signal, reload_signal;
@@ -229,6 +235,32 @@ static int parse_txt(ropts *o, const char *arg)
     return 0;
 }
 
+/* --allow-from PREFIX[,PREFIX...], repeatable: each checked here so the
+ * error names the argument at fault. */
+static int parse_allow_from(ropts *o, const char *arg)
+{
+    mcd_subnet p[MCD_ALLOW_FROM_MAX];
+    size_t n = 0;
+    int err = mcd_subnet_list_parse(arg, p, MCD_ALLOW_FROM_MAX, &n);
+
+    if (err == 0 && o->n_prefixes + n > MCD_ALLOW_FROM_MAX)
+        err = MCD_E_PREFIXES;
+    if (err == MCD_E_PREFIXES) {
+        cli_error("respond: --allow-from: at most %d prefixes",
+                  MCD_ALLOW_FROM_MAX);
+        return -1;
+    }
+    if (err < 0) {
+        cli_error("respond: --allow-from '%s': %s", cli_quote(arg),
+                  mcd_strerror(err));
+        return -1;
+    }
+    o->n_prefixes += n;
+    o->allow_from[o->cfg.opts.n_allow_from++] = arg;
+    o->cfg.opts.allow_from = o->allow_from;
+    return 0;
+}
+
 static int parse_opt(void *ctx, int c, const char *arg)
 {
     ropts *o = ctx;
@@ -251,6 +283,7 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'I': return parse_id(o, arg);
     case 'T': return parse_txt(o, arg);
     case 'K': o->key_file = arg; return 0;
+    case 'F': return parse_allow_from(o, arg);
     }
     return parse_limit(o, c, arg);
 }
@@ -344,7 +377,8 @@ static const cli_cmd respond_cli = {
     "respond", ":i:g:p:n:P:s:q:vjh",
     "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
     "query=q id=I txt=T key=K delay=D querier-interval=Q rate=R burst=B "
-    "allow-unicast.U allow-offlink.O allow-amplification.A verbose.v json.j "
+    "allow-unicast.U allow-offlink.O allow-from=F allow-amplification.A "
+    "verbose.v json.j "
     "config=C",
     cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
 
@@ -466,7 +500,8 @@ static void announce(const ropts *o, const mcd_responder *r)
         g.family == MCD_AF_INET4 && g.b[0] == 232)
         logout_printf(&err_log, "mcdisc: respond: note: %s is in 232/8, the "
                       "source-specific block (RFC 4607); SSM-aware routers "
-                      "and switches may drop any-source joins there. "
+                      "(FRR's pimd by default) and switches drop any-source "
+                      "joins there, so it does not cross a router. "
                       "239.255.0.0/16 is safer for a group of your own.\n",
                       o->cfg.opts.group);
 }
@@ -701,6 +736,8 @@ static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
     o->cfg.ifaces = o->where.ifaces.name;
     if (o->cfg.opts.ntxt > 0)
         o->cfg.opts.txt = o->txt;
+    if (o->cfg.opts.n_allow_from > 0)
+        o->cfg.opts.allow_from = o->allow_from;
     announce(o, *rp);
     notify_ready(o, "READY=1");
     return;

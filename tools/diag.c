@@ -337,12 +337,31 @@ static bool local_bridge(const char *ifname, char *br, size_t cap)
     return true;
 }
 
+bool diag_bridge_read(const char *ifname, diag_bridge *b)
+{
+    const char *n = b->name;
+
+    memset(b, 0, sizeof *b);
+    if (!local_bridge(ifname, b->name, sizeof b->name))
+        return false;
+    b->snooping = read_int("/sys/class/net/%s/bridge/multicast_snooping", n);
+    b->querier = read_int("/sys/class/net/%s/bridge/multicast_querier", n);
+    b->igmp_version =
+        read_int("/sys/class/net/%s/bridge/multicast_igmp_version", n);
+    /* sysfs gives centiseconds (USER_HZ). */
+    b->membership_ms = 10LL * read_int(
+        "/sys/class/net/%s/bridge/multicast_membership_interval", n);
+    b->query_ms = 10LL * read_int(
+        "/sys/class/net/%s/bridge/multicast_query_interval", n);
+    diag_bridge_querier(b);
+    return true;
+}
+
 static void print_bridge(FILE *f, const char *ifname)
 {
-    char br[128];
-    int snoop, querier;
+    diag_bridge b;
 
-    if (!local_bridge(ifname, br, sizeof br)) {
+    if (!diag_bridge_read(ifname, &b)) {
         fprintf(f, "mcdisc: diag: %s: not a bridge or a bridge's port here; "
                 "what this host cannot see: whether a switch between here "
                 "and the sender snoops IGMP/MLD and still has a querier "
@@ -350,16 +369,23 @@ static void print_bridge(FILE *f, const char *ifname)
                 "last query), nor whether the sender sends at all\n", ifname);
         return;
     }
-    snoop = read_int("/sys/class/net/%s/bridge/multicast_snooping", br);
-    querier = read_int("/sys/class/net/%s/bridge/multicast_querier", br);
     fprintf(f, "mcdisc: diag: %s: bridge %s in this namespace: multicast "
-            "snooping %s, its own querier %s%s\n", ifname, br,
-            snoop == 1 ? "on" : snoop == 0 ? "off" : "unknown",
-            querier == 1 ? "on" : querier == 0 ? "off" : "unknown",
-            snoop == 1 && querier != 1
+            "snooping %s, its own querier %s%s\n", ifname, b.name,
+            b.snooping == 1 ? "on" : b.snooping == 0 ? "off" : "unknown",
+            b.querier == 1 ? "on" : b.querier == 0 ? "off" : "unknown",
+            b.snooping == 1 && b.querier != 1 && b.other_querier[0] == 0
                 ? ": with no other querier on the link, its ports' "
                   "memberships expire and the group stops being forwarded"
                 : "");
+}
+
+const diag_heard *diag_watch_heard(const diag_watch *w, uint32_t ifindex,
+                                   int fam)
+{
+    for (size_t i = 0; i < w->nheard[fam]; i++)
+        if (w->heard[fam][i].ifindex == ifindex)
+            return &w->heard[fam][i];
+    return NULL;
 }
 
 void diag_print_queriers(FILE *f, const diag_watch *w, const mcd_iface *ifc,
@@ -368,11 +394,8 @@ void diag_print_queriers(FILE *f, const diag_watch *w, const mcd_iface *ifc,
     int fam = family == MCD_AF_INET6;
     const char *what = fam ? "MLD" : "IGMP";
     double ran = (double)(mcd_clock_mono() - w->since) / 1e6;
-    const diag_heard *h = NULL;
+    const diag_heard *h = diag_watch_heard(w, ifc->index, fam);
 
-    for (size_t i = 0; i < w->nheard[fam]; i++)
-        if (w->heard[fam][i].ifindex == ifc->index)
-            h = &w->heard[fam][i];
     if (w->fd[fam] < 0) {
         fprintf(f, "mcdisc: diag: %s: cannot listen for %s queries (%s%s), "
                 "so whether a querier is on the link is unknown\n", ifc->name,

@@ -23,6 +23,8 @@ static const command commands[] = {
      cmd_send, cmd_send_usage},
     {"recv", "join groups; show, count and time what arrives", cmd_recv,
      cmd_recv_usage},
+    {"diag", "what this host knows about multicast, per interface",
+     cmd_diag, cmd_diag_usage},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -81,7 +81,11 @@ extern "C" {
                "(chmod 600 it)")                                             \
     X(KEYTYPE, "key file is not a regular file")                             \
     X(KEYSHORT, "key shorter than 16 bytes")                                 \
-    X(KEYLONG, "key longer than 1024 bytes")
+    X(KEYLONG, "key longer than 1024 bytes")                               \
+    X(BADPREFIX, "prefix must be ADDRESS/LENGTH, length 1-32 (IPv4) or "     \
+                 "1-128 (IPv6)")                                             \
+    X(PREFIXHOST, "prefix has address bits set past its length")            \
+    X(PREFIXES, "too many prefixes")
 
 #define MCD_E_BASE (-30000)
 
@@ -261,6 +265,35 @@ bool mcd_addr_is_link_local(const mcd_addr *a);
 MCD_EXTERN
 bool mcd_addr_is_broadcast(const mcd_addr *a, const mcd_addr *prefix,
                            unsigned bits);
+
+/* A prefix (an address and its length), as --allow-from takes it. */
+typedef struct mcd_subnet {
+    mcd_addr addr;
+    uint8_t bits;
+} mcd_subnet;
+
+/* The prefixes a responder trusts off its links (mcd_rcore_config):
+ * a small fixed table; a build may set another size (-D). */
+#ifndef MCD_ALLOW_FROM_MAX
+#define MCD_ALLOW_FROM_MAX 4
+#endif
+
+/* Parse the first `len` bytes of `text` as ADDRESS/LENGTH, strictly: the
+ * address as mcd_addr_parse_n() reads it (no zone), a decimal length of
+ * 1-32 or 1-128 without sign or leading zero, no bit set past it.
+ * Returns 0, MCD_E_BADPREFIX (syntax, or /0: every source, which is
+ * allow_offlink), MCD_E_PREFIXHOST (10.1.2.3/8), or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_subnet_parse(const char *text, size_t len, mcd_subnet *out);
+/* A comma-separated list of such prefixes (a Kconfig string), no empty
+ * element, at most `cap`: the count in *n. Returns 0, the first bad
+ * element's error, MCD_E_PREFIXES past cap, or MCD_E_INVAL. */
+MCD_EXTERN
+int mcd_subnet_list_parse(const char *text, mcd_subnet *out, size_t cap,
+                          size_t *n);
+/* Whether `a` lies inside one of the n prefixes (families must match). */
+MCD_EXTERN
+bool mcd_subnet_match(const mcd_subnet *p, size_t n, const mcd_addr *a);
 
 /* ------------------------------------------------------------------------ */
 /* The chapter's exchange (see docs/PROTOCOL.md)                              */
@@ -589,6 +622,10 @@ typedef struct mcd_rcore_config {
     bool allow_unicast;  /* ...unless this is set */
     bool allow_amplification; /* a reply longer than query + 1 byte */
     bool allow_offlink;  /* answer sources off the ingress link */
+    /* ...or only those inside one of these (routed clients a device
+     * trusts; every other rule still applies to them). */
+    mcd_subnet allow_from[MCD_ALLOW_FROM_MAX];
+    size_t n_allow_from;
     uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
     uint32_t delay_max_ms;
     /* At most one reply per querier address per interval (0: no limit);
@@ -762,6 +799,11 @@ typedef struct mcd_responder_opts {
     bool allow_unicast;     /* see mcd_rcore_config */
     bool allow_amplification;
     bool allow_offlink;
+    /* Prefixes answered off the link: each string one or more prefixes,
+     * comma-separated (mcd_subnet_list_parse), MCD_ALLOW_FROM_MAX in all;
+     * parsed at setup, borrowed until then. */
+    const char *const *allow_from;
+    size_t n_allow_from;
     /* Limits: see mcd_rcore_config. mcd_responder_opts_init() sets the
      * MCD_DEFAULT_* ones; here 0 means 0 (no delay, no limit). */
     uint32_t delay_min_ms, delay_max_ms;

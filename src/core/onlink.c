@@ -58,3 +58,76 @@ bool mcd_addr_is_broadcast(const mcd_addr *a, const mcd_addr *prefix,
     uint32_t host = bits == 0 ? UINT32_MAX : UINT32_MAX >> bits;
     return (v & host) == host;
 }
+
+/* Decimal 0-max without sign, space or leading zero; -1 when not. */
+static int prefix_len(const char *t, size_t n, unsigned max)
+{
+    unsigned v = 0;
+
+    if (n == 0 || n > 3 || (t[0] == '0' && n > 1))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < '0' || t[i] > '9')
+            return -1;
+        v = v * 10u + (unsigned)(t[i] - '0');
+    }
+    return v > max ? -1 : (int)v;
+}
+
+int mcd_subnet_parse(const char *text, size_t len, mcd_subnet *out)
+{
+    const char *slash;
+    mcd_addr a;
+    int bits;
+
+    if (out == NULL || (text == NULL && len > 0))
+        return MCD_E_INVAL;
+    slash = len > 0 ? memchr(text, '/', len) : NULL;
+    if (slash == NULL ||
+        mcd_addr_parse_n(text, (size_t)(slash - text), &a, NULL) < 0)
+        return MCD_E_BADPREFIX;
+    bits = prefix_len(slash + 1, len - (size_t)(slash - text) - 1, width(&a));
+    /* A /0 trusts every source: that is --allow-offlink, said plainly. */
+    if (bits <= 0)
+        return MCD_E_BADPREFIX;
+    /* Bits past the length: a typo for another prefix (10.1.2.3/8), or
+     * a host meant as /32; either way not what the table would hold. */
+    for (unsigned i = (unsigned)bits; i < width(&a); i++)
+        if (((unsigned)a.b[i / 8u] >> (7u - i % 8u)) & 1u)
+            return MCD_E_PREFIXHOST;
+    out->addr = a;
+    out->bits = (uint8_t)bits;
+    return 0;
+}
+
+int mcd_subnet_list_parse(const char *text, mcd_subnet *out, size_t cap,
+                          size_t *n)
+{
+    size_t start = 0, count = 0;
+
+    if (text == NULL || n == NULL || (out == NULL && cap > 0))
+        return MCD_E_INVAL;
+    for (size_t i = 0;; i++) {
+        if (text[i] != ',' && text[i] != '\0')
+            continue;
+        if (count == cap)
+            return MCD_E_PREFIXES;
+        int err = mcd_subnet_parse(text + start, i - start, &out[count]);
+        if (err < 0)
+            return err;
+        count++;
+        if (text[i] == '\0')
+            break;
+        start = i + 1;
+    }
+    *n = count;
+    return 0;
+}
+
+bool mcd_subnet_match(const mcd_subnet *p, size_t n, const mcd_addr *a)
+{
+    for (size_t i = 0; p != NULL && i < n; i++)
+        if (mcd_addr_in_prefix(a, &p[i].addr, p[i].bits))
+            return true;
+    return false;
+}

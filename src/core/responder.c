@@ -71,6 +71,27 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
     return 0;
 }
 
+/* The opts' prefix strings into the core's table. */
+static int setup_allow_from(mcd_rcore_config *rcc,
+                            const mcd_responder_opts *o)
+{
+    for (size_t i = 0; i < o->n_allow_from; i++) {
+        size_t n = 0;
+        int err;
+
+        if (o->allow_from == NULL || o->allow_from[i] == NULL)
+            return MCD_E_INVAL;
+        err = mcd_subnet_list_parse(o->allow_from[i],
+                                    rcc->allow_from + rcc->n_allow_from,
+                                    MCD_ALLOW_FROM_MAX - rcc->n_allow_from,
+                                    &n);
+        if (err < 0)
+            return err;
+        rcc->n_allow_from += n;
+    }
+    return 0;
+}
+
 int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
                             const mcd_addr *group, uint8_t *qbuf,
                             uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
@@ -98,6 +119,9 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
     /* The core compares addresses only: the zone is the layer's business
      * (which interfaces it joins). */
     rcc.group.scope_id = 0;
+    err = setup_allow_from(&rcc, o);
+    if (err < 0)
+        return err;
     err = setup_ext(&rcc, o, ebuf, ecap, default_id);
     if (err < 0)
         return err;
@@ -166,6 +190,8 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
     if (cfg->ext_enabled)
         return MCD_E_UNSUPPORTED;
 #endif
+    if (cfg->n_allow_from > MCD_ALLOW_FROM_MAX)
+        return MCD_E_PREFIXES;
     memset(rc, 0, sizeof *rc);
     rc->priv_.cfg = *cfg;
     rc->priv_.bucket_at = now;
@@ -314,7 +340,8 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
     /* Anti-reflection: a spoofed source from elsewhere must not make us
      * send to a third party (the SSDP and WS-Discovery amplification
      * attacks). */
-    if (!rx->src_on_link && !c->allow_offlink)
+    if (!rx->src_on_link && !c->allow_offlink &&
+        !mcd_subnet_match(c->allow_from, c->n_allow_from, &rx->src->addr))
         return MCD_IGNORE_OFF_LINK;
     return MCD_IGNORE_NONE;
 }

@@ -53,6 +53,7 @@ for c in $(grep -vx help <<<"$cmds"); do
 done
 expect "respond: options by prefix '--allow-'" "--allow-unicast
 --allow-offlink
+--allow-from
 --allow-amplification" respond --allow-
 expect "options after other options and values" "--name" respond -v --group 239.1.2.3 --na
 

@@ -134,11 +134,33 @@ static void options_checked(void **state)
     assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_INVAL);
 }
 
+/* --allow-from as the firmware's Kconfig gives it: one comma-separated
+ * string, parsed when the port opens; a bad prefix stops it with why. */
+static void allow_from_string(void **state)
+{
+    static mcd_lwip_responder r;
+    mcd_lwip_config cfg = {.now = fake_now, .random = fake_random};
+    static const char *const bad[] = {"10.20.0.0/16,10.1.2.3/8"};
+    static const char *const good[] = {"10.20.0.0/16,2001:db8:20::/48"};
+
+    (void)state;
+    mcd_responder_opts_init(&cfg.opts);
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.opts.allow_from = bad;
+    cfg.opts.n_allow_from = 1;
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_PREFIXHOST);
+    cfg.opts.allow_from = good;
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    mcd_lwip_responder_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(process_reports_a_failed_socket),
         cmocka_unit_test(options_checked),
+        cmocka_unit_test(allow_from_string),
     };
     return cmocka_run_group_tests(tests, start_stack, NULL);
 }

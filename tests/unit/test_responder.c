@@ -250,6 +250,89 @@ static void off_link_ignored(void **state)
     assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
 }
 
+/* --allow-from: off-link sources inside a trusted prefix are answered,
+ * every other rule still applies to them, and nothing else gets in. */
+static void allow_from_prefixes(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12), uni = v4(10, 1, 0, 9);
+    mcd_endpoint src = {.addr = v4(10, 1, 2, 3), .port = 40000};
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3,
+                       .src_on_link = false};
+    mcd_subnet p;
+
+    (void)state;
+    setup_core(&rc, 0, 0);
+    assert_int_equal(mcd_subnet_parse("10.1.0.0/16", 11, &p), 0);
+    tcfg.allow_from[tcfg.n_allow_from++] = p;
+    tcfg.querier_interval_ms = 200;
+    restart(&rc);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+    /* Outside the prefix, by one bit. */
+    src.addr = v4(10, 0, 255, 255);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_OFF_LINK);
+    /* Inside, but the per-querier interval and the group rule hold. */
+    src.addr = v4(10, 1, 2, 3);
+    assert_int_equal(mcd_rcore_input(&rc, 1000, &rx),
+                     MCD_IGNORE_RATE_QUERIER);
+    src.addr = v4(10, 1, 2, 4);
+    rx.dst = &uni;
+    assert_int_equal(mcd_rcore_input(&rc, 1000, &rx), MCD_IGNORE_NOT_GROUP);
+    /* A spoofed broadcast or group source inside it: still refused. */
+    rx.dst = &g;
+    src.addr = v4(10, 1, 255, 255);
+    rx.src_prefix_len = 16;
+    assert_int_equal(mcd_rcore_input(&rc, 1000, &rx),
+                     MCD_IGNORE_LOCAL_SOURCE);
+    rx.src_prefix_len = 0;
+    /* An IPv6 source whose first bytes spell the IPv4 prefix. */
+    src.addr = (mcd_addr){.family = MCD_AF_INET6, .b = {10, 1, 2, 3}};
+    assert_int_equal(mcd_rcore_input(&rc, 1000, &rx), MCD_IGNORE_OFF_LINK);
+    /* The table's size is checked, not trusted. */
+    tcfg.n_allow_from = MCD_ALLOW_FROM_MAX + 1;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_PREFIXES);
+}
+
+/* The opts' strings reach the core through setup, checked there. */
+static void allow_from_opts(void **state)
+{
+    mcd_responder_opts o;
+    mcd_rcore rc;
+    static uint8_t qbuf[MCD_QUERY_MAX], rbuf[MCD_REPLY_MAX];
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = {.addr = v4(10, 9, 0, 1), .port = 40000};
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3};
+    const char *ok[] = {"10.1.0.0/16,10.9.0.0/16", "2001:db8::/32"};
+    const char *zero[] = {"0.0.0.0/0"}, *host[] = {"10.9.0.1/16"};
+    const char *many[] = {"10.1.0.0/16,10.2.0.0/16", "10.3.0.0/16",
+                          "10.4.0.0/16,10.5.0.0/16"};
+
+    (void)state;
+    mcd_responder_opts_init(&o);
+    o.delay_max_ms = 0;
+    assert_int_equal(o.n_allow_from, 0);
+    o.allow_from = ok;
+    o.n_allow_from = 2;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0), 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+    o.n_allow_from = 1;
+    o.allow_from = zero;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_BADPREFIX);
+    o.allow_from = host;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_PREFIXHOST);
+    o.allow_from = many;
+    o.n_allow_from = 3;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_PREFIXES);
+    o.allow_from = NULL;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_INVAL);
+}
+
 static void per_querier_interval(void **state)
 {
     mcd_rcore rc;
@@ -1143,6 +1226,8 @@ int main(void)
 #else
         cmocka_unit_test(chapter_only_build),
 #endif
+        cmocka_unit_test(allow_from_prefixes),
+        cmocka_unit_test(allow_from_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * usage: mcdisc-lwip --tap NAME --addr A.B.C.D/PREFIX [--name N]
  *        [--proto P] [--service-port N] [--group G] [--port P]
  *        [--txt KEY=VALUE]... [--key FILE]
+ *        [--allow-from PREFIX[,PREFIX...]]
  *
  * The instance id of extended replies is the EUI-64 of the TAP netif's
  * MAC, as on a device. --key FILE signs extended replies (HMAC-SHA-256
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
         {"ssm", no_argument, NULL, 'S'},
         {"txt", required_argument, NULL, 'T'},
         {"key", required_argument, NULL, 'K'},
+        {"allow-from", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     static mcd_lwip_responder r;
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
     mcd_lwip_config cfg = {.now = now_us, .random = rnd};
     const char *tap = NULL, *addr = NULL;
     static const char *txt[MCD_TXT_PAIRS_MAX];
+    static const char *allow_from[1]; /* comma-separated, as in Kconfig */
     char idtext[2 * MCD_EXT_ID_LEN + 1];
     struct in_addr a, m;
     int c, err;
@@ -191,6 +194,11 @@ int main(int argc, char **argv)
             cfg.opts.mac = &key.mac;
             break;
 #endif
+        case 'F':
+            allow_from[0] = optarg;
+            cfg.opts.allow_from = allow_from;
+            cfg.opts.n_allow_from = 1;
+            break;
         default:
             fprintf(stderr, "mcdisc-lwip: unknown option (see the header of "
                     "tools/lwip/mcdisc_lwip_host.c)\n");
