@@ -55,8 +55,9 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
     if (ebuf == NULL)
         return 0;
     /* The reply was formatted: it parses back, no need to check. */
-    err = mcd_ext_template_(rcc->reply, rcc->reply_len, rcc->id, o->txt,
-                            o->ntxt, ebuf, ecap, &rcc->ext_base_len);
+    err = mcd_ext_template_lt_(rcc->reply, rcc->reply_len, rcc->id,
+                               o->lifetime, o->txt, o->ntxt, ebuf, ecap,
+                               &rcc->ext_base_len);
     if (err < 0)
         return err;
     rcc->ext_enabled = true;
