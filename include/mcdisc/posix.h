@@ -147,6 +147,14 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 /* Leave the group, close the sockets, free r (NULL is fine). */
 MCD_EXTERN
 void mcd_responder_close(mcd_responder *r);
+/* The live view: stop announcing and say goodbye (twice, 100 ms apart:
+ * keep calling mcd_responder_process() on its timeout until
+ * mcd_responder_stopped(), then close). Without a lifetime
+ * (opts.lifetime 0) or an id there is nothing to say: stopped at once. */
+MCD_EXTERN
+void mcd_responder_stop(mcd_responder *r);
+MCD_EXTERN
+bool mcd_responder_stopped(const mcd_responder *r);
 
 /* --- query (client) ----------------------------------------------------- */
 
