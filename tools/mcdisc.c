@@ -23,6 +23,8 @@ static const command commands[] = {
      cmd_send, cmd_send_usage},
     {"recv", "join groups; show, count and time what arrives", cmd_recv,
      cmd_recv_usage},
+    {"watch", "list the devices present and keep the list current",
+     cmd_watch, cmd_watch_usage},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -306,8 +306,10 @@ size_t mcd_watch_refresh_known(mcd_watch *w, mcd_time now, uint8_t *filter,
 
         if (!d->used)
             continue;
-        if (now >= due_at(d)) {
-            d->asked = now; /* withheld: it answers */
+        /* Due, or due within a fifth of its lifetime: withheld (it
+         * answers), so that devices seen at nearby times share a query. */
+        if (due_at(d) <= now + (mcd_time)d->lifetime * (US_PER_S / 5)) {
+            d->asked = now;
             if (!d->ext && chapter_due != NULL)
                 *chapter_due = true;
         } else if (d->ext && filter != NULL) {
