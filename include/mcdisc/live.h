@@ -15,9 +15,9 @@ extern "C" {
 #define MCD_EXT_KIND_GOODBYE 4
 #define MCD_EXT_TLV_LIFETIME 4
 #define MCD_EXT_TLV_TEXT 6
-#define MCD_LIFETIME_DEFAULT 120u /* s; docs/PERFORMANCE.md */
-#define MCD_LIFETIME_MIN 10u
-#define MCD_LIFETIME_MAX 86400u
+#define MCD_LIFETIME_DEFAULT 120 /* s; docs/PERFORMANCE.md */
+#define MCD_LIFETIME_MIN 10
+#define MCD_LIFETIME_MAX 86400
 
 /* The fields of an announcement (kind 3) or goodbye (kind 4). */
 typedef struct mcd_ext_announce {
