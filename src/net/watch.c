@@ -264,6 +264,7 @@ static void take_group(mcd_watcher *w, const uint8_t *p, size_t len,
 {
     mcd_ext_announce a;
     const mcd_watch_dev *d;
+    enum mcd_watch_event ev;
 
     if (w->chapter_only || len <= w->qlen ||
         memcmp(p, w->query, w->qlen) != 0 || p[w->qlen] != 0)
@@ -271,7 +272,8 @@ static void take_group(mcd_watcher *w, const uint8_t *p, size_t len,
     if (mcd_ext_announce_decode(p, len, w->qlen, &a) != 0)
         return;
     w->heard++;
-    report(w, mcd_watch_on_announce(&w->table, &a, from, mcd_now_(), &d), d);
+    ev = mcd_watch_on_announce(&w->table, &a, from, mcd_now_(), &d);
+    report(w, ev, d); /* apart: d is set by the call */
 }
 
 /* On the query socket: extended replies (our nonce) and chapter ones. */
@@ -279,6 +281,7 @@ static void take_reply(mcd_watcher *w, const uint8_t *p, size_t len,
                        const mcd_endpoint *from)
 {
     const mcd_watch_dev *d;
+    enum mcd_watch_event ev;
     mcd_ext_reply r;
     mcd_reply c;
 
@@ -287,11 +290,12 @@ static void take_reply(mcd_watcher *w, const uint8_t *p, size_t len,
             memcmp(r.nonce, w->nonce, sizeof r.nonce) != 0)
             return; /* malformed, or not for our query */
         w->heard++;
-        report(w, mcd_watch_on_reply(&w->table, &r, from, mcd_now_(), &d), d);
+        ev = mcd_watch_on_reply(&w->table, &r, from, mcd_now_(), &d);
+        report(w, ev, d);
     } else if (mcd_reply_parse(p, len, &c) == 0) {
         w->heard++;
-        report(w, mcd_watch_on_chapter(&w->table, &c, from, mcd_now_(), &d),
-               d);
+        ev = mcd_watch_on_chapter(&w->table, &c, from, mcd_now_(), &d);
+        report(w, ev, d);
     }
 }
 
