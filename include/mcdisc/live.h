@@ -99,6 +99,10 @@ void mcd_announcer_stop(mcd_announcer *a, mcd_time now);
  * MCD_TIME_NEVER-like UINT64_MAX when nothing is scheduled. */
 MCD_EXTERN
 int mcd_announcer_poll(mcd_announcer *a, mcd_time now, mcd_time *next);
+/* When mcd_announcer_poll() has something to do next (MCD_TIME_NEVER:
+ * nothing), without changing a. */
+MCD_EXTERN
+mcd_time mcd_announcer_next(const mcd_announcer *a);
 /* After stop: true once every goodbye went out. */
 MCD_EXTERN
 bool mcd_announcer_done(const mcd_announcer *a);

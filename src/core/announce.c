@@ -282,8 +282,10 @@ void mcd_announcer_stop(mcd_announcer *a, mcd_time now)
     a->next = now;
 }
 
-static mcd_time announcer_next(const mcd_announcer *a)
+mcd_time mcd_announcer_next(const mcd_announcer *a)
 {
+    if (a == NULL)
+        return MCD_TIME_NEVER;
     if (a->bye_left > 0 || a->left > 0)
         return a->next;
     if (a->pending)
@@ -310,7 +312,7 @@ int mcd_announcer_poll(mcd_announcer *a, mcd_time now, mcd_time *next)
         kind = MCD_EXT_KIND_ANNOUNCE;
     }
     if (next != NULL)
-        *next = announcer_next(a);
+        *next = mcd_announcer_next(a);
     return kind;
 }
 

@@ -66,6 +66,7 @@ struct mcd_responder {
 
 static int live_setup(mcd_responder *r, const mcd_responder_opts *o);
 static void live_send_due(mcd_responder *r);
+static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len);
 
 void mcd_responder_config_init(mcd_responder_config *cfg)
 {
@@ -265,11 +266,9 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 
 int mcd_responder_timeout(const mcd_responder *r)
 {
-    mcd_time next = mcd_rcore_next(&r->core), ann = MCD_TIME_NEVER;
-    mcd_announcer peek = r->ann;
+    mcd_time next = mcd_rcore_next(&r->core);
+    mcd_time ann = r->ann_on ? mcd_announcer_next(&r->ann) : MCD_TIME_NEVER;
 
-    if (r->ann_on)
-        (void)mcd_announcer_poll(&peek, 0, &ann); /* at 0 nothing is due */
     return mcd_timeout_ms(ann < next ? ann : next, mcd_now_());
 }
 
@@ -320,6 +319,8 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
 
     if (to_group && holder != SIZE_MAX && holder != s)
         return;
+    if (live_own(r, data, rx->len))
+        return; /* our own announcement, looped back: not a datagram to count */
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
     mcd_rcore_rx in = {
@@ -647,4 +648,24 @@ void mcd_responder_stop(mcd_responder *r)
 bool mcd_responder_stopped(const mcd_responder *r)
 {
     return r == NULL || !r->ann_on || mcd_announcer_done(&r->ann);
+}
+
+/* One of the datagrams we sent (its counter aside): the group loops our
+ * announcements back to our own sockets, and another watcher or responder
+ * on this host needs that loop. */
+static bool same_but_counter(const mcd_responder *r, const uint8_t *a,
+                             const uint8_t *b, size_t len)
+{
+    size_t at = r->qlen + 1 + 7;
+
+    return memcmp(a, b, at) == 0 &&
+           memcmp(a + at + 8, b + at + 8, len - at - 8) == 0;
+}
+
+static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len)
+{
+    if (!r->ann_on)
+        return false;
+    return (len == r->ann_len && same_but_counter(r, data, r->ann_buf, len)) ||
+           (len == r->bye_len && same_but_counter(r, data, r->bye_buf, len));
 }

@@ -166,6 +166,7 @@ static void test_announcer_schedule(void **state)
     mcd_announcer_kick(&a, t + 5 * S); /* and many changes make one burst */
     assert_int_equal(mcd_announcer_poll(&a, t + 4 * S, &next), 0);
     assert_true(next == t + 10 * S);
+    assert_true(mcd_announcer_next(&a) == t + 10 * S); /* no busy wait */
     assert_int_equal(mcd_announcer_poll(&a, t + 10 * S, &next),
                      MCD_EXT_KIND_ANNOUNCE);
     /* Stop: no more announcements, 2 goodbyes 100 ms apart. */
