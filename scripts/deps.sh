@@ -65,6 +65,8 @@ ESP_IDF_PACKAGES="
 gcc-riscv64-unknown-elf
 binutils-riscv64-unknown-elf
 libnewlib-dev
+"
+
 # For the Debian packages (debian/, scripts/package_test.sh): debhelper,
 # lintian, and bash-completion's loader the completion test uses.
 PACKAGE_PACKAGES="
