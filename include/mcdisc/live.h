@@ -176,8 +176,8 @@ enum mcd_watch_event mcd_watch_on_chapter(mcd_watch *w, const mcd_reply *r,
 MCD_EXTERN
 enum mcd_watch_event mcd_watch_expire(mcd_watch *w, mcd_time now,
                                       const mcd_watch_dev **dev);
-/* Refresh: true when a device is due (80% of its lifetime since it was
- * seen, and not asked in the last tenth of its lifetime) — then send a
+/* Refresh: true when a device is due (7/8 of its lifetime since it was
+ * seen, and not asked in the last 20th of its lifetime): then send a
  * query; *next gets the next time to look. */
 MCD_EXTERN
 bool mcd_watch_refresh_due(const mcd_watch *w, mcd_time now, mcd_time *next);

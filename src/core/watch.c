@@ -256,15 +256,16 @@ enum mcd_watch_event mcd_watch_expire(mcd_watch *w, mcd_time now,
     return MCD_WATCH_NONE;
 }
 
-/* Due at 80% of the lifetime; asked again every tenth of it until it
- * answers or expires (a lost reply gets two more chances). */
+/* Due at 7/8 of the lifetime (a quiet device then costs 8/7 = 1.14
+ * replies per lifetime: docs/PERFORMANCE.md); asked again every 20th of
+ * it until it answers or expires (a lost reply gets two more chances). */
 static mcd_time due_at(const mcd_watch_dev *d)
 {
     mcd_time life = (mcd_time)d->lifetime * US_PER_S;
-    mcd_time t = d->seen + life / 10 * 8;
+    mcd_time t = d->seen + life / 8 * 7;
 
-    if (d->asked != 0 && d->asked + life / 10 > t)
-        t = d->asked + life / 10;
+    if (d->asked != 0 && d->asked + life / 20 > t)
+        t = d->asked + life / 20;
     return t;
 }
 
@@ -306,9 +307,9 @@ size_t mcd_watch_refresh_known(mcd_watch *w, mcd_time now, uint8_t *filter,
 
         if (!d->used)
             continue;
-        /* Due, or due within a fifth of its lifetime: withheld (it
+        /* Due, or due within a 20th of its lifetime: withheld (it
          * answers), so that devices seen at nearby times share a query. */
-        if (due_at(d) <= now + (mcd_time)d->lifetime * (US_PER_S / 5)) {
+        if (due_at(d) <= now + (mcd_time)d->lifetime * (US_PER_S / 20)) {
             d->asked = now;
             if (!d->ext && chapter_due != NULL)
                 *chapter_due = true;

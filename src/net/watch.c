@@ -236,13 +236,13 @@ static void send_due(mcd_watcher *w)
         if (++w->sweeps < SWEEPS)
             w->next_sweep_at = w->start + sweep_ms[w->sweeps] * 1000u;
         else
-            w->next_chapter = now + (mcd_time)w->default_lifetime * 800000u;
+            w->next_chapter = now + (mcd_time)w->default_lifetime * 875000u;
     }
     if (now >= w->next_chapter) {
         /* Chapter devices cannot announce: look for new ones as often as
-         * the known ones are refreshed. */
+         * the known ones are refreshed (7/8 of the default lifetime). */
         send_query(w, now, true, true, MCD_EXT_QUERY_PAD);
-        w->next_chapter = now + (mcd_time)w->default_lifetime * 800000u;
+        w->next_chapter = now + (mcd_time)w->default_lifetime * 875000u;
     }
     if (mcd_watch_refresh_due(&w->table, now, NULL))
         send_query(w, now, false, false, MCD_EXT_QUERY_PAD);

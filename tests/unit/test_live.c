@@ -321,20 +321,20 @@ static void test_watch_refresh(void **state)
                      MCD_WATCH_NEW);
     assert_int_equal(d->lifetime, 50); /* the default, for chapter devices */
     assert_false(mcd_watch_refresh_due(&w, S, &next));
-    assert_true(next == 40 * S); /* the chapter device at 80% of 50 s */
-    assert_true(mcd_watch_refresh_due(&w, 80 * S, &next));
+    assert_true(next == 43750000u); /* the chapter device at 7/8 of 50 s */
+    assert_true(mcd_watch_refresh_due(&w, 88 * S, &next));
     memset(filter, 0, sizeof filter);
-    /* At 80 s: a is due (withheld), b is not (known), chapter due. */
-    assert_int_equal(mcd_watch_refresh_known(&w, 80 * S, filter,
+    /* At 88 s: a is due (withheld), b is not (known), chapter due. */
+    assert_int_equal(mcd_watch_refresh_known(&w, 88 * S, filter,
                                              sizeof filter, 5, nonce, 7,
                                              &chapter_due), 1);
     assert_true(chapter_due);
     assert_true(mcd_ext_known_has(filter, sizeof filter, 5, nonce, 7, b.id));
-    /* a asked: not due again for a tenth of its lifetime. */
-    assert_false(mcd_watch_refresh_due(&w, 80 * S + 1, &next));
+    /* a asked: not due again for a 20th of its lifetime. */
+    assert_false(mcd_watch_refresh_due(&w, 88 * S + 1, &next));
     assert_true(next == 50 * S); /* the chapter device's expiry */
     /* A chapter reply refreshes it: no event. */
-    assert_int_equal(mcd_watch_on_chapter(&w, &chap, &e3, 81 * S, &d),
+    assert_int_equal(mcd_watch_on_chapter(&w, &chap, &e3, 89 * S, &d),
                      MCD_WATCH_NONE);
 }
 
