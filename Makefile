@@ -20,7 +20,7 @@ MCD_TESTS_REQUIRED ?= OFF
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = addr groupspec reply probe responder netlink extquery extreply
+FUZZ_TARGETS = addr groupspec reply probe responder netlink extquery extreply announce
 
 .PHONY: all build test demo install deps clean fuzz bench esp-idf
 

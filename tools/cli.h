@@ -247,6 +247,7 @@ int cmd_respond(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /* Help text of each subcommand, printed by `mcdisc help NAME` and
  * `mcdisc NAME --help`. */
@@ -256,5 +257,6 @@ extern const char cmd_respond_usage[];
 extern const char cmd_send_usage[];
 extern const char cmd_recv_usage[];
 extern const char cmd_diag_usage[];
+extern const char cmd_watch_usage[];
 
 #endif

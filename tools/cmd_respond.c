@@ -52,6 +52,11 @@ const char cmd_respond_usage[] =
     "      --key FILE        sign extended replies with the pre-shared key in\n"
     "                        FILE (HMAC-SHA-256; at least 16 bytes; refused\n"
     "                        when group or others may read or write it)\n"
+    "      --lifetime S      how long a watcher lists this device without a\n"
+    "                        refresh, in seconds: " CLI_STR(MCD_LIFETIME_MIN) "-" CLI_STR(MCD_LIFETIME_MAX) " (default "
+    CLI_STR(MCD_LIFETIME_DEFAULT) ");\n"
+    "                        it announces at start and on address or link\n"
+    "                        changes, and says goodbye on SIGINT/SIGTERM\n"
     "      --delay MIN-MAX   reply after a random delay in MIN-MAX ms\n"
     "                        (default " CLI_STR(MCD_DEFAULT_DELAY_MIN_MS) "-"
     CLI_STR(MCD_DEFAULT_DELAY_MAX_MS) "; 0 answers at once, as the\n"
@@ -284,6 +289,9 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'T': return parse_txt(o, arg);
     case 'K': o->key_file = arg; return 0;
     case 'F': return parse_allow_from(o, arg);
+    case 'L':
+        return cli_parse_u32("respond: --lifetime", arg, MCD_LIFETIME_MIN,
+                             MCD_LIFETIME_MAX, &o->cfg.opts.lifetime);
     }
     return parse_limit(o, c, arg);
 }
@@ -376,9 +384,9 @@ static int check_reply(const ropts *o)
 static const cli_cmd respond_cli = {
     "respond", ":i:g:p:n:P:s:q:vjh",
     "iface=i wait-iface.W group=g port=p name=n proto=P service-port=s "
-    "query=q id=I txt=T key=K delay=D querier-interval=Q rate=R burst=B "
-    "allow-unicast.U allow-offlink.O allow-from=F allow-amplification.A "
-    "verbose.v json.j "
+    "query=q id=I txt=T key=K lifetime=L delay=D querier-interval=Q rate=R "
+    "burst=B allow-unicast.U allow-offlink.O allow-from=F "
+    "allow-amplification.A verbose.v json.j "
     "config=C",
     cmd_respond_usage, parse_opt, MCD_MAX_IFACES, false};
 
@@ -388,6 +396,7 @@ static int parse_args(ropts *o, int argc, char **argv)
 
     o->where.group = o->cfg.opts.group;
     o->where.port = o->cfg.opts.port;
+    o->cfg.opts.lifetime = MCD_LIFETIME_DEFAULT;
     rc = cli_getopt(&respond_cli, argc, argv, &o->where, o);
     if (rc == 0 && o->config != NULL)
         rc = cli_config_load(&respond_cli, o->config, &o->where, o,
@@ -656,6 +665,25 @@ static int serve(ropts *o, mcd_responder **rp, const sigset_t *waitmask,
     return rc;
 }
 
+/* SIGINT/SIGTERM: goodbyes (two, 100 ms apart) before closing; a
+ * second signal, or half a second, cuts it short. */
+static void say_goodbye(mcd_responder *r, const sigset_t *waitmask)
+{
+    struct timespec ts = {0, 20000000L};
+
+    stop_signal = 0;
+    mcd_responder_stop(r);
+    for (int i = 0; i < 25 && !stop_signal && !mcd_responder_stopped(r);
+         i++) {
+        int ms = mcd_responder_timeout(r);
+
+        if (ms >= 0 && ms < 20)
+            ts.tv_nsec = (long)ms * 1000000L;
+        (void)ppoll(NULL, 0, &ts, waitmask);
+        (void)mcd_responder_process(r, -1);
+    }
+}
+
 /* Readiness (and after a reload) for systemd, with what is answered. */
 static void notify_ready(const ropts *o, const char *state)
 {
@@ -799,6 +827,8 @@ int cmd_respond(int argc, char **argv)
     notify_ready(&o, "READY=1");
     rc = serve(&o, &r, &waitmask, argc, argv);
     cli_notify("STOPPING=1");
+    if (stop_signal)
+        say_goodbye(r, &waitmask);
     err_rate.tokens = 1;
     say_suppressed();
     print_counters(&o, r);

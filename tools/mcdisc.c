@@ -25,6 +25,8 @@ static const command commands[] = {
      cmd_recv_usage},
     {"diag", "what this host knows about multicast, per interface",
      cmd_diag, cmd_diag_usage},
+    {"watch", "list the devices present and keep the list current",
+     cmd_watch, cmd_watch_usage},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

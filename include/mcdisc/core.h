@@ -815,6 +815,9 @@ typedef struct mcd_responder_opts {
     const char *const *txt;
     size_t ntxt;
     const mcd_mac_key *mac; /* keys: NULL or fn NULL, unkeyed (borrowed) */
+    /* The live view: LIFETIME in every extended reply, in seconds (0:
+     * none, as before it; `mcdisc respond` sets MCD_LIFETIME_DEFAULT). */
+    uint32_t lifetime;
 } mcd_responder_opts;
 
 /* Fill o with the defaults: the chapter's exchange and the MCD_DEFAULT_*
@@ -1102,5 +1105,8 @@ const char *mcd_version(void);
 #ifdef __cplusplus
 }
 #endif
+
+/* The live view: announcements, goodbyes, a watcher's table. */
+#include "mcdisc/live.h"
 
 #endif /* MCDISC_CORE_H */

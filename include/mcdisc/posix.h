@@ -147,6 +147,62 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 /* Leave the group, close the sockets, free r (NULL is fine). */
 MCD_EXTERN
 void mcd_responder_close(mcd_responder *r);
+/* The live view: stop announcing and say goodbye (twice, 100 ms apart:
+ * keep calling mcd_responder_process() on its timeout until
+ * mcd_responder_stopped(), then close). Without a lifetime
+ * (opts.lifetime 0) or an id there is nothing to say: stopped at once. */
+MCD_EXTERN
+void mcd_responder_stop(mcd_responder *r);
+MCD_EXTERN
+bool mcd_responder_stopped(const mcd_responder *r);
+
+/* --- watch: the live view (src/net/watch.c) -------------------------------- */
+
+/* A watcher: joins the group to hear announcements and goodbyes, queries
+ * at start, then refreshes with known answers as devices fall due, and
+ * reports what changed (docs/PROTOCOL.md, "Live view and keys"). */
+typedef struct mcd_watcher mcd_watcher;
+
+typedef struct mcd_watcher_config {
+    const char *group;         /* NULL: MCD_DEFAULT_GROUP */
+    uint16_t port;             /* 0: MCD_DEFAULT_PORT */
+    const char *const *ifaces; /* NULL/0: every usable interface */
+    size_t n_ifaces;
+    const char *query;         /* NULL: MCD_DEFAULT_QUERY */
+    size_t max_devices;        /* 0: 4096 */
+    uint32_t default_lifetime; /* s, for chapter devices; 0: 120 */
+    bool chapter_only;         /* only plain queries, no extension */
+    mcd_event_fn on_event;     /* joins, links, errors; may be NULL */
+    void *ctx;
+} mcd_watcher_config;
+
+/* What changed: ev, and the device (for a GONE: its last state). */
+typedef void (*mcd_watcher_fn)(void *ctx, enum mcd_watch_event ev,
+                               const mcd_watch_dev *dev);
+
+MCD_EXTERN
+int mcd_watcher_open(mcd_watcher **out, const mcd_watcher_config *cfg,
+                     mcd_watcher_fn fn, void *ctx, size_t *bad_iface);
+/* Descriptors to poll for reading, up to cap; how many. */
+MCD_EXTERN
+size_t mcd_watcher_fds(const mcd_watcher *w, int *fds, size_t cap);
+/* Milliseconds until mcd_watcher_process() must run again (-1: none). */
+MCD_EXTERN
+int mcd_watcher_timeout(const mcd_watcher *w);
+/* `fd` readable, or -1 for the timers: reads, expires, sends what is due.
+ * Returns 0 or an error of the sockets. */
+MCD_EXTERN
+int mcd_watcher_process(mcd_watcher *w, int fd);
+/* The table (to draw it) and its counters. */
+MCD_EXTERN
+const mcd_watch *mcd_watcher_table(const mcd_watcher *w);
+/* Datagrams sent (queries and plain copies), replies and announcements
+ * taken. */
+MCD_EXTERN
+void mcd_watcher_counts(const mcd_watcher *w, uint64_t *sent,
+                        uint64_t *heard);
+MCD_EXTERN
+void mcd_watcher_close(mcd_watcher *w);
 
 /* --- keys (src/net/keyfile.c, src/net/mac_mbedtls.c) --------------------- */
 

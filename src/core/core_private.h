@@ -50,4 +50,11 @@ int mcd_ext_template_(const uint8_t *text, size_t text_len,
                       const char *const *txt, size_t ntxt, uint8_t *out,
                       size_t cap, size_t *base_len);
 
+/* mcd_ext_template_ with LIFETIME (when lifetime > 0) in the base, right
+ * after the id (src/core/announce.c). */
+int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
+                         const uint8_t id[MCD_EXT_ID_LEN], uint32_t lifetime,
+                         const char *const *txt, size_t ntxt, uint8_t *out,
+                         size_t cap, size_t *base_len);
+
 #endif

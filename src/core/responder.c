@@ -61,8 +61,9 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
             ecap = MCD_EXT_MAX - MCD_MAC_TLV_LEN;
     }
     /* The reply was formatted: it parses back, no need to check. */
-    err = mcd_ext_template_(rcc->reply, rcc->reply_len, rcc->id, o->txt,
-                            o->ntxt, ebuf, ecap, &rcc->ext_base_len);
+    err = mcd_ext_template_lt_(rcc->reply, rcc->reply_len, rcc->id,
+                               o->lifetime, o->txt, o->ntxt, ebuf, ecap,
+                               &rcc->ext_base_len);
     if (err < 0)
         return err;
     rcc->ext_enabled = true;
@@ -146,15 +147,16 @@ int mcd_timeout_ms(mcd_time next, mcd_time now)
 
 #if MCD_CONFIG_EXT
 /* The template is an extended reply of this reply's text and this id,
- * TLVs after its base: the core patches only the nonce and flags. (Not
- * its TLVs: a device need not link the reply decoder for that.) */
+ * TLVs after its base (which may hold TLVs that a cut reply keeps, as
+ * LIFETIME): the core patches only the nonce and flags. (Not its TLVs: a
+ * device need not link the reply decoder for that.) */
 static bool ext_config_ok(const mcd_rcore_config *c)
 {
     static const uint8_t kind[3] = {MCD_EXT_VERSION, MCD_EXT_KIND_REPLY, 0};
     size_t h = c->reply_len + 1;
     const uint8_t *t = c->ext_reply;
 
-    if (t == NULL || c->ext_base_len != h + MCD_EXT_HDR_LEN + MCD_EXT_ID_LEN ||
+    if (t == NULL || c->ext_base_len < h + MCD_EXT_HDR_LEN + MCD_EXT_ID_LEN ||
         c->ext_reply_len < c->ext_base_len || c->ext_reply_len > MCD_EXT_MAX)
         return false;
     return memcmp(t, c->reply, c->reply_len) == 0 && t[c->reply_len] == 0 &&

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Large enough for any query the core can match (an extended one is the
@@ -55,7 +56,17 @@ struct mcd_responder {
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
     uint8_t tx[MCD_SOCK_BATCH][MCD_EXT_MAX]; /* one buffer per reply */
+    /* The live view: announcements and goodbyes (the end of this file). */
+    mcd_announcer ann;
+    bool ann_on;      /* an id and a lifetime: the device announces */
+    uint64_t counter; /* the last one sent: realtime microseconds */
+    uint8_t ann_buf[MCD_EXT_MAX], bye_buf[MCD_EXT_MAX];
+    size_t ann_len, bye_len, qlen;
 };
+
+static int live_setup(mcd_responder *r, const mcd_responder_opts *o);
+static void live_send_due(mcd_responder *r);
+static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len);
 
 void mcd_responder_config_init(mcd_responder_config *cfg)
 {
@@ -143,9 +154,10 @@ static int configure(mcd_responder *r, const mcd_responder_config *cfg)
     if (err < 0)
         return err;
     default_id(o, id);
-    return mcd_responder_setup_ext(&r->core, o, &r->group, r->query,
-                                   r->reply, r->ext_reply,
-                                   sizeof r->ext_reply, id, mcd_now_());
+    err = mcd_responder_setup_ext(&r->core, o, &r->group, r->query,
+                                  r->reply, r->ext_reply,
+                                  sizeof r->ext_reply, id, mcd_now_());
+    return err < 0 ? err : live_setup(r, o);
 }
 
 /* --- open, close ----------------------------------------------------------- */
@@ -214,6 +226,8 @@ int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
         mcd_responder_close(r);
         return err;
     }
+    mcd_announcer_init(&r->ann);
+    mcd_announcer_kick(&r->ann, mcd_now_()); /* at start */
     *out = r;
     return 0;
 }
@@ -252,7 +266,10 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 
 int mcd_responder_timeout(const mcd_responder *r)
 {
-    return mcd_timeout_ms(mcd_rcore_next(&r->core), mcd_now_());
+    mcd_time next = mcd_rcore_next(&r->core);
+    mcd_time ann = r->ann_on ? mcd_announcer_next(&r->ann) : MCD_TIME_NEVER;
+
+    return mcd_timeout_ms(ann < next ? ann : next, mcd_now_());
 }
 
 /* A random number for the reply delay: the kernel's generator, fetched
@@ -302,6 +319,8 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
 
     if (to_group && holder != SIZE_MAX && holder != s)
         return;
+    if (live_own(r, data, rx->len))
+        return; /* our own announcement, looped back: not a datagram to count */
     /* A group another program joined on another interface reaches this
      * socket where IPV6_MULTICAST_ALL is missing (Linux < 4.20). */
     mcd_rcore_rx in = {
@@ -465,11 +484,15 @@ int mcd_responder_process(mcd_responder *r, int fd)
     size_t s = fd >= 0 ? sock_index(r, fd) : SIZE_MAX;
     int err = 0;
 
-    if (fd >= 0 && fd == r->links.nl_fd)
+    if (fd >= 0 && fd == r->links.nl_fd) {
         mcd_links_process_(&r->links);
-    else if (s != SIZE_MAX)
+        /* An address or link changed: announce (rate-limited). */
+        mcd_announcer_kick(&r->ann, mcd_now_());
+    } else if (s != SIZE_MAX) {
         err = process_socket(r, s);
+    }
     send_due(r);
+    live_send_due(r);
     return err;
 }
 
@@ -524,10 +547,129 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
                                                   (enum mcd_ignore)w);
     r->on_event = cfg->on_event;
     r->ctx = cfg->ctx;
-    return configure(r, cfg); /* as checked: it cannot fail now */
+    err = configure(r, cfg); /* as checked: it cannot fail now */
+    mcd_announcer_kick(&r->ann, mcd_now_()); /* what it says changed */
+    return err;
 }
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
 {
     return mcd_links_ifaces_(&r->links, idx, cap);
+}
+
+/* --- the live view: announcements and goodbyes ------------------------------ */
+
+/* Both datagrams made once per configuration; the counter is patched in
+ * at each send (docs/PROTOCOL.md, "Announcements and goodbyes"). */
+static int live_setup(mcd_responder *r, const mcd_responder_opts *o)
+{
+    mcd_ext_announce a;
+    const uint8_t *nul;
+    size_t qlen, rlen;
+    int n;
+
+    r->ann_on = false;
+    if (o->lifetime == 0 || !mcd_rcore_id(&r->core, a.id))
+        return 0;
+    /* The texts as set up: the template starts with the reply and a NUL. */
+    qlen = strlen(o->query ? o->query : MCD_DEFAULT_QUERY);
+    nul = memchr(r->ext_reply, 0, sizeof r->ext_reply);
+    rlen = nul != NULL ? (size_t)(nul - r->ext_reply) : 0;
+    r->qlen = qlen;
+    a.kind = MCD_EXT_KIND_ANNOUNCE;
+    a.counter = 0;
+    a.lifetime = o->lifetime;
+    n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen,
+                                o->txt, o->ntxt, r->ann_buf,
+                                sizeof r->ann_buf);
+    if (n < 0)
+        return n;
+    r->ann_len = (size_t)n;
+    a.kind = MCD_EXT_KIND_GOODBYE;
+    n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen, NULL,
+                                0, r->bye_buf, sizeof r->bye_buf);
+    if (n < 0)
+        return n;
+    r->bye_len = (size_t)n;
+    r->ann_on = true;
+    return 0;
+}
+
+/* The counter: the realtime clock in microseconds, strictly increasing
+ * even when the clock steps back. */
+static uint64_t live_counter(mcd_responder *r)
+{
+    struct timespec ts;
+    uint64_t now = 0;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+        now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    r->counter = now > r->counter ? now : r->counter + 1;
+    return r->counter;
+}
+
+/* One announcement or goodbye to the group, out of every joined link. */
+static void live_send(mcd_responder *r, uint8_t *buf, size_t len)
+{
+    mcd_endpoint to = {.addr = r->group, .port = r->port};
+    size_t at = r->qlen + 1 + 7; /* the counter's offset */
+    uint64_t c = live_counter(r);
+    uint32_t idx[MCD_MAX_IFACES * 4];
+    size_t n = mcd_links_ifaces_(&r->links, idx, sizeof idx / sizeof idx[0]);
+
+    for (size_t i = 0; i < 8; i++)
+        buf[at + i] = (uint8_t)(c >> (56 - 8 * i));
+    for (size_t i = 0; i < n; i++) {
+        int err = mcd_sock_send_(r->fd, buf, len, &to, idx[i]);
+
+        if (err < 0)
+            emit(r, MCD_EV_ERROR, "announce", idx[i], err);
+    }
+}
+
+static void live_send_due(mcd_responder *r)
+{
+    int kind;
+
+    if (!r->ann_on)
+        return;
+    while ((kind = mcd_announcer_poll(&r->ann, mcd_now_(), NULL)) != 0) {
+        if (kind == MCD_EXT_KIND_GOODBYE)
+            live_send(r, r->bye_buf, r->bye_len);
+        else
+            live_send(r, r->ann_buf, r->ann_len);
+    }
+}
+
+void mcd_responder_stop(mcd_responder *r)
+{
+    if (r == NULL)
+        return;
+    mcd_announcer_stop(&r->ann, mcd_now_());
+    live_send_due(r);
+}
+
+bool mcd_responder_stopped(const mcd_responder *r)
+{
+    return r == NULL || !r->ann_on || mcd_announcer_done(&r->ann);
+}
+
+/* One of the datagrams we sent (its counter aside): the group loops our
+ * announcements back to our own sockets, and another watcher or responder
+ * on this host needs that loop. */
+static bool same_but_counter(const mcd_responder *r, const uint8_t *a,
+                             const uint8_t *b, size_t len)
+{
+    size_t at = r->qlen + 1 + 7;
+
+    return memcmp(a, b, at) == 0 &&
+           memcmp(a + at + 8, b + at + 8, len - at - 8) == 0;
+}
+
+static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len)
+{
+    if (!r->ann_on)
+        return false;
+    return (len == r->ann_len && same_but_counter(r, data, r->ann_buf, len)) ||
+           (len == r->bye_len && same_but_counter(r, data, r->bye_buf, len));
 }

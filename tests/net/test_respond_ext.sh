@@ -114,10 +114,12 @@ t_check "control: a query + NUL makes it answer again" strcmp_answers
 N1=a1a2a3a4a5a6a7a8
 TXTHEX=$(printf 'fw=1.4.2' | hexof)
 MODHEX=$(printf 'model=C3-Lamp' | hexof)
-want="${RHEX}00""4d434458""01""02""00""${N1}${ID}030008${TXTHEX}03000d${MODHEX}"
+# LIFETIME (04, 4 bytes: 120 s, the default) right after the id, in the base.
+LT=04000400000078
+want="${RHEX}00""4d434458""01""02""00""${N1}${ID}${LT}030008${TXTHEX}03000d${MODHEX}"
 xq ext1 --nonce $N1 --window 50 --wait 600
-t_check "an extended query gets the extended reply: its nonce, the id, TXT (81 bytes)" \
-    grep -qx "from $(lab_ip 1):3333 len 81 $want" "$tmp/ext1.out"
+t_check "an extended query gets the extended reply: its nonce, the id, LIFETIME, TXT (88 bytes)" \
+    grep -qx "from $(lab_ip 1):3333 len 88 $want" "$tmp/ext1.out"
 t_check "the exact-33 chapter device ignores the extended query" \
     wait_for "$tmp/b2.log" "^from $(lab_ip 4):[0-9]* len 128 ignored" 2
 
@@ -144,7 +146,7 @@ t_check "...nothing of 30 bytes from the device" \
 port=$(grep "33 bytes: ignored: plain copy" "$tmp/r1.log" | tail -1 |
     sed 's/^[^:]*:\([0-9]*\) .*/\1/')
 t_check "...the extended one is" \
-    grep -q "^from $(lab_ip 1):3333 len 81 .*b1b2b3b4b5b6b7b8$ID" "$tmp/both.out"
+    grep -q "^from $(lab_ip 1):3333 len 88 .*b1b2b3b4b5b6b7b8$ID" "$tmp/both.out"
 t_check "...and the chapter device answers the plain copy" \
     grep -q "^from $(lab_ip 2):3333 len 30 " "$tmp/both.out"
 lab_exec 4 "$BOOK_SENDER" $G 3333 "$(lab_ip 4)" --wait 600 >"$tmp/s4.out"
@@ -153,9 +155,9 @@ t_check "a plain query from the same host, another port ($port -> 3333), is answ
     "$tmp/s4.out"
 
 # Short queries: the base with flag T, or nothing.
-xq cut --nonce c1c2c3c4c5c6c7c8 --window 50 --pad 60 --wait 600
-t_check "a 60-byte query gets the 54-byte base reply with flag T" \
-    grep -qx "from $(lab_ip 1):3333 len 54 ${RHEX}004d434458010201c1c2c3c4c5c6c7c8$ID" \
+xq cut --nonce c1c2c3c4c5c6c7c8 --window 50 --pad 64 --wait 600
+t_check "a 64-byte query gets the 61-byte base reply (LIFETIME kept) with flag T" \
+    grep -qx "from $(lab_ip 1):3333 len 61 ${RHEX}004d434458010201c1c2c3c4c5c6c7c8$ID$LT" \
     "$tmp/cut.out"
 n=$(lines "$tmp/r1.log" "query too short for the reply")
 xq short --pad 0 --wait 300
@@ -170,7 +172,7 @@ lab_bg 4 "$tmp/tcpdump.log" tcpdump -i eth0 -n -U --immediate-mode \
 tcpdump_pid=$LAB_PID
 wait_for "$tmp/tcpdump.log" "listening on" >/dev/null || t_fail "capture on h4 started"
 i=0
-for pad in 0 49 53 54 55 60 80 81 82 100 128 300 1232; do
+for pad in 0 49 60 61 62 67 87 88 89 100 128 300 1232; do
     i=$((i + 1))
     nonce=$(printf '%016x' $((0x5100000000000000 + i)))
     xq "cap$i" --nonce "$nonce" --window 20 --pad $pad --plain --wait 150

@@ -22,14 +22,18 @@ LOCAL_WHY='ignored: source is this host, or a subnet anycast or broadcast'
 lab_up 3
 # h1 counts the replies that leave its socket (the output hook sees each
 # datagram the kernel accepted, before any ARP/ND wait), and refuses
-# those to 198.18.200.0/24 so that sends fail there on purpose.
+# those to 198.18.200.0/24 so that sends fail there on purpose. Its
+# announcements to the group (issue 14) are not replies: counted apart.
 lab_exec 1 nft -f - <<NFT
 table inet count {
     counter out { }
     counter refused { }
     counter self { }
+    counter announced { }
     chain out {
         type filter hook output priority 0;
+        ip daddr 224.0.0.0/4 udp sport 3333 counter name announced accept
+        ip6 daddr ff00::/8 udp sport 3333 counter name announced accept
         ip daddr { $(lab_ip 1), 198.18.255.255, 198.18.0.0 } udp sport 3333 counter name self
         ip6 daddr { $(lab_ip6 1), 2001:db8:1:: } udp sport 3333 counter name self
         ip daddr 198.18.200.0/24 udp sport 3333 counter name refused drop
