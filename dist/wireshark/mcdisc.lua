@@ -20,8 +20,9 @@ local CHAPTER_QUERY = "Are you Espressif IOT Smart Light"
 local EXT_MAX = 1232 -- an extended datagram's size bound (IPv6 minimum MTU)
 local PROBE_LEN = 32
 
-local kinds = {[1] = "query", [2] = "reply"}
-local tlv_types = {[0] = "PAD", [1] = "WINDOW", [2] = "KNOWN", [3] = "TXT"}
+local kinds = {[1] = "query", [2] = "reply", [3] = "announcement", [4] = "goodbye"}
+local tlv_types = {[0] = "PAD", [1] = "WINDOW", [2] = "KNOWN", [3] = "TXT",
+                   [4] = "LIFETIME", [5] = "MAC", [6] = "TEXT"}
 
 local f = mcdisc.fields
 f.kind = ProtoField.string("mcdisc.kind", "Kind")
@@ -42,6 +43,7 @@ f.ext_kind = ProtoField.uint8("mcdisc.ext.kind", "Kind", base.DEC, kinds)
 f.ext_flags = ProtoField.uint8("mcdisc.ext.flags", "Flags", base.HEX)
 f.ext_flag_t = ProtoField.bool("mcdisc.ext.flags.t", "T: TXT left out (query too short)", 8, nil, 0x01)
 f.ext_nonce = ProtoField.bytes("mcdisc.ext.nonce", "Nonce")
+f.ext_counter = ProtoField.uint64("mcdisc.ext.counter", "Counter")
 f.ext_id = ProtoField.string("mcdisc.ext.id", "Instance id")
 f.tlv = ProtoField.none("mcdisc.ext.tlv", "TLV")
 f.tlv_type = ProtoField.uint8("mcdisc.ext.tlv.type", "Type", base.DEC, tlv_types)
@@ -53,6 +55,10 @@ f.known_salt = ProtoField.uint16("mcdisc.ext.known.salt", "Salt", base.HEX)
 f.known_k = ProtoField.uint8("mcdisc.ext.known.k", "Hash functions (k)")
 f.known_m = ProtoField.uint32("mcdisc.ext.known.m", "Filter bits (m)")
 f.known_filter = ProtoField.bytes("mcdisc.ext.known.filter", "Filter")
+f.lifetime = ProtoField.uint32("mcdisc.ext.lifetime", "Lifetime (s)")
+f.mac_key_id = ProtoField.bytes("mcdisc.ext.mac.key_id", "Key id")
+f.mac = ProtoField.bytes("mcdisc.ext.mac", "MAC (HMAC-SHA-256, 16 bytes)")
+f.ann_text = ProtoField.string("mcdisc.ext.text", "Device text")
 f.txt = ProtoField.string("mcdisc.ext.txt", "TXT")
 f.txt_key = ProtoField.string("mcdisc.ext.txt.key", "Key")
 f.txt_value = ProtoField.string("mcdisc.ext.txt.value", "Value")
@@ -229,8 +235,28 @@ local function dissect_value(t, typ, r, kind, first)
         dissect_known(t, r)
     elseif typ == 3 then
         dissect_txt(t, r)
+    elseif typ == 4 and first then
+        if len ~= 4 then
+            bad(t, r, "LIFETIME of " .. len .. " bytes (4)")
+        else
+            t:add(f.lifetime, r)
+        end
+    elseif typ == 5 then
+        if len ~= 20 then
+            bad(t, r, "MAC of " .. len .. " bytes (20)")
+        else
+            t:add(f.mac_key_id, r(0, 4))
+            t:add(f.mac, r(4, 16))
+        end
+    elseif typ == 6 and first then
+        t:add(f.ann_text, r, r:string(ENC_UTF_8))
     end
-    if (typ == 3 and kind == 1) or ((typ == 1 or typ == 2 or typ == 0) and kind == 2) then
+    -- Which kinds carry which TLVs (docs/PROTOCOL.md).
+    local where = {[0] = {[1] = true}, [1] = {[1] = true}, [2] = {[1] = true},
+                   [3] = {[2] = true, [3] = true}, [4] = {[2] = true, [3] = true},
+                   [5] = {[2] = true, [3] = true, [4] = true},
+                   [6] = {[3] = true, [4] = true}}
+    if where[typ] ~= nil and not where[typ][kind] then
         t:append_text(" (not expected in a " .. kinds[kind] .. ")")
     end
 end
@@ -277,7 +303,11 @@ local function dissect_ext(tvb, tree, off)
     t:add(f.ext_kind, tvb(off + 5, 1))
     local fl = t:add(f.ext_flags, tvb(off + 6, 1))
     fl:add(f.ext_flag_t, tvb(off + 6, 1))
-    t:add(f.ext_nonce, tvb(off + 7, 8))
+    if kind == 3 or kind == 4 then
+        t:add(f.ext_counter, tvb(off + 7, 8))
+    else
+        t:add(f.ext_nonce, tvb(off + 7, 8))
+    end
     if n > EXT_MAX then
         bad(t, tvb(0, n), "extended datagram of " .. n .. " bytes (at most 1232)")
     end
@@ -290,17 +320,18 @@ local function dissect_ext(tvb, tree, off)
         return "extension kind " .. kind
     end
     local body = off + 15
-    if kind == 2 then
+    if kind >= 2 then
         if n - body < 8 then
-            bad(t, tvb(body), "extended reply cut short: no 8-byte id")
-            return "malformed extended reply"
+            bad(t, tvb(body), "extended " .. kinds[kind] .. " cut short: no 8-byte id")
+            return "malformed extended " .. kinds[kind]
         end
         t:add(f.ext_id, tvb(body, 8), hex(tvb(body, 8)))
         body = body + 8
     end
     local ok = dissect_tlvs(tvb, t, body, kind)
-    local what = "extended " .. kinds[kind] .. " nonce " .. hex(tvb(off + 7, 8))
-    if kind == 2 then
+    local what = "extended " .. kinds[kind] ..
+        ((kind == 3 or kind == 4) and " counter " or " nonce ") .. hex(tvb(off + 7, 8))
+    if kind >= 2 then
         what = what .. " id " .. hex(tvb(off + 15, 8))
     end
     return ok and what or ("malformed " .. what)

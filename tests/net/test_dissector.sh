@@ -55,6 +55,13 @@ craft 40001 $G 3333 "$EXTQ"
 craft 40002 $G 4444 "$EXTQ"
 # An extended reply, flag T, id, two TXT pairs.
 craft 40003 "$H2" 3333 "Kitchen Lamp coap 5683\000MCDX\001\002\001$NONCE$ID\003\000\010fw=1.2.3\003\000\012room=attic"
+# An announcement (counter 256, id, TEXT, LIFETIME 120, TXT, MAC) and a
+# goodbye (LIFETIME 0), to the group (docs/PROTOCOL.md, "Live view and
+# keys").
+MAC16='\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017\020'
+CTR='\000\000\000\000\000\000\001\000'
+craft 40006 $G 3333 "$Q\000MCDX\001\003\000$CTR$ID\006\000\026Kitchen Lamp coap 5683\004\000\004\000\000\000\170\003\000\010fw=1.2.3\005\000\024\112\205\174\365$MAC16"
+craft 40007 $G 3333 "$Q\000MCDX\001\004\000$CTR$ID\006\000\026Kitchen Lamp coap 5683\004\000\004\000\000\000\000"
 # The chapter's query with its NUL, on another port (heuristic).
 craft 40004 $G 4444 "$Q\000"
 # A test header by hand on the heuristic port: sender 0xdeadbeef, seq 7,
@@ -101,7 +108,8 @@ mcdisc.query mcdisc.reply mcdisc.reply.name mcdisc.reply.proto mcdisc.reply.port
 mcdisc.ext.magic mcdisc.ext.version mcdisc.ext.kind mcdisc.ext.flags mcdisc.ext.flags.t mcdisc.ext.nonce
 mcdisc.ext.id mcdisc.ext.tlv.type mcdisc.ext.tlv.length mcdisc.ext.pad mcdisc.ext.window
 mcdisc.ext.known.salt mcdisc.ext.known.k mcdisc.ext.known.m mcdisc.ext.known.filter mcdisc.ext.txt
-mcdisc.ext.txt.key mcdisc.ext.txt.value mcdisc.probe.magic mcdisc.probe.version mcdisc.probe.flags
+mcdisc.ext.txt.key mcdisc.ext.txt.value mcdisc.ext.counter mcdisc.ext.lifetime mcdisc.ext.mac.key_id
+mcdisc.ext.mac mcdisc.ext.text mcdisc.probe.magic mcdisc.probe.version mcdisc.probe.flags
 mcdisc.probe.hdrlen mcdisc.probe.sender mcdisc.probe.seq mcdisc.probe.time_us mcdisc.probe.time
 mcdisc.probe.total mcdisc.probe.filler_ok"
 args=()
@@ -190,6 +198,20 @@ expect "extended reply: T, id, two TXT" "udp.srcport=40003" -- \
     mcdisc.ext.flags.t=1 mcdisc.ext.id=0011223344556677 \
     mcdisc.ext.tlv.type=3,3 mcdisc.ext.txt=fw=1.2.3,room=attic \
     mcdisc.ext.txt.key=fw,room mcdisc.ext.txt.value=1.2.3,attic mcdisc.error=
+expect "the responder's extended reply, with its LIFETIME" "udp.srcport=3333 mcdisc.ext.kind=2" -- \
+    "mcdisc.kind=extended reply" "mcdisc.reply.name=Kitchen Lamp" mcdisc.ext.lifetime=120 mcdisc.error=
+expect "the responder's announcement at start" "udp.srcport=3333 mcdisc.ext.kind=3" -- \
+    "mcdisc.kind=extended announcement" "mcdisc.query=$Q" "mcdisc.ext.text=Kitchen Lamp coap 5683" \
+    mcdisc.ext.lifetime=120 mcdisc.error=
+expect "an announcement: counter, id, TEXT, LIFETIME, TXT, MAC" "udp.srcport=40006" -- \
+    "mcdisc.kind=extended announcement" mcdisc.ext.kind=3 mcdisc.ext.counter=256 \
+    mcdisc.ext.nonce= mcdisc.ext.id=0011223344556677 mcdisc.ext.tlv.type=6,4,3,5 \
+    "mcdisc.ext.text=Kitchen Lamp coap 5683" mcdisc.ext.lifetime=120 \
+    mcdisc.ext.txt=fw=1.2.3 mcdisc.ext.mac.key_id=4a857cf5 \
+    mcdisc.ext.mac=0102030405060708090a0b0c0d0e0f10 mcdisc.error=
+expect "a goodbye: LIFETIME 0" "udp.srcport=40007" -- \
+    "mcdisc.kind=extended goodbye" mcdisc.ext.kind=4 mcdisc.ext.counter=256 \
+    mcdisc.ext.lifetime=0 mcdisc.error=
 expect "the chapter query + NUL by heuristic (port 4444)" "udp.srcport=40004" -- \
     mcdisc.kind=query "mcdisc.query=$Q" mcdisc.nul=0x00 mcdisc.error=
 expect "a test header by heuristic (port 4444)" "udp.srcport=40005" -- \
