@@ -169,7 +169,7 @@ expect() {
 # The discovery, as recorded.
 expect "the chapter query of discover" "udp.dstport=3333 mcdisc.kind=query" -- \
     "mcdisc.query=$Q" mcdisc.error= _ws.malformed=
-expect "the responder's reply" "udp.srcport=3333 mcdisc.kind=reply" -- \
+expect "the responder's chapter reply (to the query + NUL, one of the cuts below)" "udp.srcport=3333 mcdisc.kind=reply" -- \
     "mcdisc.reply=Kitchen Lamp coap 5683" "mcdisc.reply.name=Kitchen Lamp" \
     mcdisc.reply.proto=coap mcdisc.reply.port=5683 mcdisc.error=
 # send/recv.
