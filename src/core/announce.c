@@ -90,28 +90,6 @@ int mcd_ext_announce_encode(const uint8_t *query, size_t query_len,
     return w.err ? MCD_E_TOOLONG : (int)w.len;
 }
 
-/* One TLV at *pos; false at the end or past it (*bad). */
-static bool tlv_next(const uint8_t *p, size_t len, size_t *pos, uint8_t *type,
-                     const uint8_t **val, size_t *vlen, bool *bad)
-{
-    mcd_rcur r = {p, len, *pos, false};
-    size_t n;
-
-    *bad = false;
-    if (*pos >= len)
-        return false;
-    *type = (uint8_t)mcd_rcur_be(&r, 1);
-    n = (size_t)mcd_rcur_be(&r, 2);
-    if (r.err || n > len - r.pos) {
-        *bad = true;
-        return false;
-    }
-    *val = p + r.pos;
-    *vlen = n;
-    *pos = r.pos + n;
-    return true;
-}
-
 static uint32_t be32(const uint8_t *v)
 {
     return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 |
@@ -126,7 +104,7 @@ static int announce_tlvs(const uint8_t *p, size_t len, mcd_ext_announce *out)
     uint8_t type;
     bool bad = false, text = false, life = false;
 
-    while (tlv_next(p, len, &pos, &type, &val, &vlen, &bad)) {
+    while (mcd_tlv_next_(p, len, &pos, &type, &val, &vlen, &bad)) {
         if (type == MCD_EXT_TLV_TEXT && !text) {
             if (mcd_reply_parse(val, vlen, &out->base) != 0)
                 return MCD_E_BADREPLY;
@@ -185,7 +163,7 @@ bool mcd_ext_lifetime_get(const uint8_t *tlv, size_t tlv_len, uint32_t *s)
 
     if (tlv == NULL || s == NULL)
         return false;
-    while (tlv_next(tlv, tlv_len, &pos, &type, &val, &vlen, &bad))
+    while (mcd_tlv_next_(tlv, tlv_len, &pos, &type, &val, &vlen, &bad))
         if (type == MCD_EXT_TLV_LIFETIME) {
             if (vlen != 4)
                 return false;

@@ -57,4 +57,10 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
                          const char *const *txt, size_t ntxt, uint8_t *out,
                          size_t cap, size_t *base_len);
 
+/* One TLV (type, 2-byte length, value) from *pos in tlv[0..len) (ext.c):
+ * false at the end, or when it runs past it (*bad set). */
+bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,
+                   uint8_t *type, const uint8_t **val, size_t *vlen,
+                   bool *bad);
+
 #endif

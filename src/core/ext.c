@@ -48,10 +48,10 @@ static bool hdr_read(mcd_rcur *r, ext_hdr *h)
 }
 
 /* One TLV from *pos in tlv[0..len). False at the end (*pos == len) or when
- * it runs past the end (*bad set). */
-static bool tlv_next(const uint8_t *tlv, size_t len, size_t *pos,
-                     uint8_t *type, const uint8_t **val, size_t *vlen,
-                     bool *bad)
+ * it runs past the end (*bad set). Every TLV reader of the core uses it. */
+bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,
+                   uint8_t *type, const uint8_t **val, size_t *vlen,
+                   bool *bad)
 {
     mcd_rcur r = {tlv, len, *pos, false};
     size_t n;
@@ -79,7 +79,7 @@ static bool tlvs_well_formed(const uint8_t *tlv, size_t len)
     uint8_t type;
     bool bad = false;
 
-    while (tlv_next(tlv, len, &pos, &type, &val, &vlen, &bad))
+    while (mcd_tlv_next_(tlv, len, &pos, &type, &val, &vlen, &bad))
         ;
     return !bad;
 }
@@ -203,7 +203,7 @@ int mcd_ext_query_decode(const uint8_t *data, size_t len, size_t query_len,
     out->flags = h.flags;
     data += r.pos;
     len -= r.pos;
-    while (tlv_next(data, len, &pos, &type, &val, &vlen, &bad))
+    while (mcd_tlv_next_(data, len, &pos, &type, &val, &vlen, &bad))
         if (!query_tlv(out, type, val, vlen))
             return MCD_E_BADEXT;
     return bad ? MCD_E_BADEXT : 0;
@@ -424,7 +424,7 @@ bool mcd_ext_txt_next(const uint8_t *tlv, size_t tlv_len, size_t *pos,
 
     if (tlv == NULL || pos == NULL || pair == NULL || len == NULL)
         return false;
-    while (tlv_next(tlv, tlv_len, pos, &type, &val, &vlen, &bad))
+    while (mcd_tlv_next_(tlv, tlv_len, pos, &type, &val, &vlen, &bad))
         if (type == MCD_EXT_TLV_TXT) {
             *pair = val;
             *len = vlen;
