@@ -32,25 +32,6 @@ static void lifetime_put(mcd_wcur *w, uint32_t s)
     tlv_put(w, MCD_EXT_TLV_LIFETIME, v, sizeof v);
 }
 
-static int txt_put(mcd_wcur *w, const char *const *txt, size_t ntxt)
-{
-    if (ntxt > MCD_TXT_PAIRS_MAX)
-        return MCD_E_TOOLONG;
-    for (size_t i = 0; i < ntxt; i++) {
-        size_t n;
-        int err;
-
-        if (txt[i] == NULL)
-            return MCD_E_INVAL;
-        n = strlen(txt[i]);
-        err = mcd_txt_check((const uint8_t *)txt[i], n);
-        if (err < 0)
-            return err;
-        tlv_put(w, MCD_EXT_TLV_TXT, txt[i], n);
-    }
-    return 0;
-}
-
 static void hdr_put(mcd_wcur *w, uint8_t kind, uint64_t counter)
 {
     mcd_wcur_put(w, magic, sizeof magic);
@@ -84,7 +65,7 @@ int mcd_ext_announce_encode(const uint8_t *query, size_t query_len,
     mcd_wcur_put(&w, a->id, MCD_EXT_ID_LEN);
     tlv_put(&w, MCD_EXT_TLV_TEXT, text, text_len);
     lifetime_put(&w, bye ? 0 : a->lifetime);
-    err = bye ? 0 : txt_put(&w, txt, ntxt);
+    err = bye ? 0 : mcd_ext_txt_put_(&w, txt, ntxt);
     if (err < 0)
         return err;
     return w.err ? MCD_E_TOOLONG : (int)w.len;
@@ -193,7 +174,7 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
     if (lifetime > 0)
         lifetime_put(&w, lifetime);
     base = w.len;
-    err = txt_put(&w, txt, ntxt);
+    err = mcd_ext_txt_put_(&w, txt, ntxt);
     if (err < 0)
         return err;
     if (w.err)

@@ -7,6 +7,7 @@
 #define MCD_CORE_PRIVATE_H
 
 #include "mcdisc/core.h"
+#include "cursor.h"
 
 /* A responder's two texts in one step, for every socket layer: copy
  * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
@@ -62,5 +63,10 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
 bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,
                    uint8_t *type, const uint8_t **val, size_t *vlen,
                    bool *bad);
+
+/* The TXT pairs as TXT TLVs into w, each checked with mcd_txt_check
+ * (ext.c): 0, MCD_E_TOOLONG (more than MCD_TXT_PAIRS_MAX), MCD_E_BADTXT,
+ * MCD_E_INVAL. Overflow of w is left in w->err. */
+int mcd_ext_txt_put_(mcd_wcur *w, const char *const *txt, size_t ntxt);
 
 #endif

@@ -316,8 +316,11 @@ int mcd_txt_check(const uint8_t *pair, size_t len)
     return 0;
 }
 
-static int put_txt(mcd_wcur *w, const char *const *txt, size_t ntxt)
+/* The TXT pairs as TLVs, each checked (core_private.h). */
+int mcd_ext_txt_put_(mcd_wcur *w, const char *const *txt, size_t ntxt)
 {
+    if (ntxt > MCD_TXT_PAIRS_MAX)
+        return MCD_E_TOOLONG;
     for (size_t i = 0; i < ntxt; i++) {
         size_t n;
         int err;
@@ -360,7 +363,7 @@ int mcd_ext_template_(const uint8_t *text, size_t text_len,
     put_hdr(&w, MCD_EXT_KIND_REPLY, 0, zero);
     mcd_wcur_put(&w, id, MCD_EXT_ID_LEN);
     base = w.len;
-    err = put_txt(&w, txt, ntxt);
+    err = mcd_ext_txt_put_(&w, txt, ntxt);
     if (err < 0)
         return err;
     if (w.err)
