@@ -200,6 +200,28 @@ lab_links() {
     done
 }
 
+# Lose one UDP frame in N (5: 20%) in the bridge, each way: as it leaves a
+# host (prerouting: once per frame, so all receivers miss it alike) and as
+# each copy goes to a host (forward: once per port). That is the loss on
+# every host's link in each direction, without the sender's socket seeing
+# an error, as on a real lossy link. Counted in `dropped`; lab_count's
+# chains run first (priority -10).
+lab_udp_loss() {
+    ip netns exec "$LAB_BR" nft -f - <<NFT
+table bridge mcdloss {
+    counter dropped { }
+    chain from_host {
+        type filter hook prerouting priority 0;
+        meta l4proto udp numgen random mod $1 == 0 counter name dropped drop
+    }
+    chain to_host {
+        type filter hook forward priority 0;
+        meta l4proto udp numgen random mod $1 == 0 counter name dropped drop
+    }
+}
+NFT
+}
+
 # The traffic of a discovery client on host I, counted by nftables in the
 # bridge, on the client's own port (cheaper than a capture at 1000 devices,
 # and the same figures). Counted:

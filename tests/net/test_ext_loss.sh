@@ -26,21 +26,8 @@ N=20
 RUNS=${MCD_LOSS_RUNS:-20}
 
 lab_up $((N + 1))
-# 20% of frames as they leave a host, 20% of each copy as it goes to one:
-# see test_hold_loss.sh. lab_count's chains run first (priority -10).
-ip netns exec "$LAB_BR" nft -f - <<'NFT' || { t_fail "nftables loss"; t_done; exit 1; }
-table bridge mcdloss {
-    counter dropped { }
-    chain from_host {
-        type filter hook prerouting priority 0;
-        meta l4proto udp numgen random mod 5 == 0 counter name dropped drop
-    }
-    chain to_host {
-        type filter hook forward priority 0;
-        meta l4proto udp numgen random mod 5 == 0 counter name dropped drop
-    }
-}
-NFT
+# 20% of UDP lost on every link, each way (lab_udp_loss).
+lab_udp_loss 5 || { t_fail "nftables loss"; t_done; exit 1; }
 lab_count_up 1 || { t_fail "nftables counters in the bridge"; t_done; exit 1; }
 for i in $(seq 2 $((N + 1))); do
     lab_bg "$i" "$tmp/dev$i.log" "$MCDISC" respond --id "$(printf '%016x' "$i")" \

@@ -16,24 +16,8 @@ N=20
 RUNS=${MCD_LOSS_RUNS:-20}
 
 lab_up $((N + 1))
-# The loss lives in the bridge: 20% of frames as they leave a host
-# (prerouting: once per frame, so all receivers miss it alike) and 20% of
-# each copy as it goes to a host (forward: once per port). That is 20% on
-# every host's link in each direction, without the sender's socket seeing
-# an error, as on a real lossy link.
-ip netns exec "$LAB_BR" nft -f - <<'NFT' || { t_fail "nftables loss"; t_done; exit 1; }
-table bridge mcdloss {
-    counter dropped { }
-    chain from_host {
-        type filter hook prerouting priority 0;
-        meta l4proto udp numgen random mod 5 == 0 counter name dropped drop
-    }
-    chain to_host {
-        type filter hook forward priority 0;
-        meta l4proto udp numgen random mod 5 == 0 counter name dropped drop
-    }
-}
-NFT
+# 20% of UDP lost on every link, each way (lab_udp_loss).
+lab_udp_loss 5 || { t_fail "nftables loss"; t_done; exit 1; }
 for i in $(seq 2 $((N + 1))); do
     lab_bg "$i" "$tmp/dev$i.log" "$MCDISC" respond --name "Device $i" \
         --proto http --service-port 80
