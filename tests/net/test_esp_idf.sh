@@ -14,6 +14,11 @@
 #    reply with the query's nonce, the id = EUI-64 of the MAC the firmware
 #    sends from, and the TXT pair of Kconfig; a query whose KNOWN filter
 #    holds that id gets nothing;
+#  - the live view: mcdisc watch (started first, on the subnet the device
+#    moves to) sees the firmware new by its announcement on start, an
+#    update on the new address within 2 s of the move (the announcement
+#    on IP_EVENT_STA_GOT_IP), and gone (goodbye) on mcdisc_app_stop();
+#    extended replies carry LIFETIME (CONFIG_MCDISC_LIFETIME, 120);
 #  - a second configuration (other reply, group and port; lwIP without
 #    SO_REUSE and IP_PKTINFO; the chapter's exchange only) opens and
 #    answers, and ignores an extended query.
@@ -91,8 +96,20 @@ except socket.timeout:
     pass' "$2" "$3"
 }
 
+now_ms() { date +%s%3N; }
+since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
+# The watcher, on host 2: off the device's first subnet, so its queries
+# are not answered there; its start-up sweep (0, 0.25, 1 s) is over before
+# the firmware starts, so the firmware is new only by its announcement.
+lab_bg 2 "$tmp/w.json" "$MCDISC" watch --json
+w_pid=$LAB_PID
+sleep 2 # past the sweep (it prints nothing to wait for)
+fw_t0=$(now_ms)
 t_check "the firmware starts on ESP-IDF's lwIP over tap0 and opens its responder" \
     fw_start "$ESP_IDF_OUT/linux/mcdisc_example.elf" "232.10.11.12 from $DEV mask 255.255.0.0"
+t_check "mcdisc watch sees the firmware new (its announcement) within 2 s" \
+    wait_for "$tmp/w.json" "\"event\":\"new\",.*\"address\":\"$DEV\"" 2
+echo "# new $(since "$fw_t0") s after the start"
 lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/d.json" 2>/dev/null
 t_jq "mcdisc discover finds it with its configured name, protocol and port" \
     "length == 1 and .[0].address == \"$DEV\" and .[0].port == 3333 and .[0].name == \"ESP32-C3 Smart Light\" and .[0].proto == \"https\" and .[0].service_port == 443" \
@@ -108,21 +125,23 @@ ID=${mac:0:6}fffe${mac:6:6}
 t_check "the firmware logs its id, the EUI-64 of its MAC $mac" \
     grep -q "extension: id $ID" "$tmp/fw.log"
 N1=a1a2a3a4a5a6a7a8
-want="$(printf 'ESP32-C3 Smart Light https 443' | hexof)00""4d434458""01""02""00""${N1}${ID}030006$(printf 'fw=1.0' | hexof)"
+t_check "...with that id and the lifetime of Kconfig (120)" \
+    grep -q "\"event\":\"new\",\"id\":\"$ID\".*\"address\":\"$DEV\".*\"lifetime\":120," "$tmp/w.json"
+want="$(printf 'ESP32-C3 Smart Light https 443' | hexof)00""4d434458""01""02""00""${N1}${ID}04000400000078030006$(printf 'fw=1.0' | hexof)"
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --nonce "$N1" --window 50 --wait 500 >"$tmp/ext.out" 2>&1
-t_check "an extended query gets the extended reply: its nonce, the id, fw=1.0 (63 bytes)" \
-    grep -qx "from $DEV:3333 len 63 $want" "$tmp/ext.out"
+t_check "an extended query gets the extended reply: its nonce, the id, LIFETIME 120, fw=1.0 (70 bytes)" \
+    grep -qx "from $DEV:3333 len 70 $want" "$tmp/ext.out"
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --known 3333333333333333 --window 50 --wait 500 >"$tmp/known.out" 2>&1
 t_check "a query whose KNOWN filter holds its id gets nothing" \
     sh -c "grep -q '^sent ' '$tmp/known.out' && ! grep -q '^from $DEV:' '$tmp/known.out'"
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --window 50 --wait 500 >"$tmp/other.out" 2>&1
 t_check "...and one that knows only another id gets the reply" \
-    grep -q "^from $DEV:3333 len 63 " "$tmp/other.out"
+    grep -q "^from $DEV:3333 len 70 " "$tmp/other.out"
 # The longest query (1232 bytes: a KNOWN filter of ~1000 ids, read whole).
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known "$ID" --pad 1232 --window 50 --wait 500 >"$tmp/known1232.out" 2>&1
 lab_exec 1 "$EXT_QUERY" "$(lab_ip 1)" 232.10.11.12 3333 --known 3333333333333333 --pad 1232 --window 50 --wait 500 >"$tmp/other1232.out" 2>&1
 t_check "a 1232-byte query: silent when KNOWN holds its id, answered when not" \
-    sh -c "grep -q '^sent 1232 ' '$tmp/known1232.out' && ! grep -q '^from $DEV:' '$tmp/known1232.out' && grep -q '^from $DEV:3333 len 63 ' '$tmp/other1232.out'"
+    sh -c "grep -q '^sent 1232 ' '$tmp/known1232.out' && ! grep -q '^from $DEV:' '$tmp/known1232.out' && grep -q '^from $DEV:3333 len 70 ' '$tmp/other1232.out'"
 
 unicast_ask 1 $DEV 3333 >"$tmp/uni.out"
 t_check "with IP_PKTINFO (CONFIG_LWIP_NETBUF_RECVINFO) a query sent to its own address is not answered" \
@@ -134,7 +153,14 @@ t_check "its IGMP membership report for the group is on the wire ($n_first)" tes
 lab_exec 2 "$MCDISC" discover --json --timeout 1000 >"$tmp/before.json" 2>/dev/null
 t_jq "a querier in 198.19.5.0/24 is not answered while the device is in 198.18.0.0/16" \
     "length == 0" "$tmp/before.json"
+# Past the start-up burst's rate limit (one burst per 10 s), so that the
+# move's announcement is due at once.
+while [ $(($(now_ms) - fw_t0)) -lt 10500 ]; do sleep 0.2; done
+move_t0=$(now_ms)
 ctl "addr $NEW 255.255.255.0 198.19.5.1"
+t_check "mcdisc watch sees the move as an update on $NEW within 2 s (the announcement on GOT_IP)" \
+    wait_for "$tmp/w.json" "\"event\":\"update\",\"id\":\"$ID\".*\"address\":\"$NEW\"" 2
+echo "# update $(since "$move_t0") s after the move"
 lab_exec 2 "$MCDISC" discover --json --count 1 --timeout 2000 >"$tmp/new.json" 2>/dev/null
 t_jq "after the move to $NEW/24 a querier on the new subnet is answered within 2 s" \
     "length == 1 and .[0].address == \"$NEW\" and .[0].name == \"ESP32-C3 Smart Light\"" "$tmp/new.json"
@@ -162,6 +188,13 @@ for _ in $(seq 1 40); do
 done
 t_check "lwIP's IGMP report for the group is seen again after the reconnect ($n_before, then $n_after)" \
     test "$n_after" -gt "$n_before"
+# A clean stop, the address still there: goodbye.
+ctl stop
+t_check "on mcdisc_app_stop() watch sees it gone (goodbye) within 1 s" \
+    wait_for "$tmp/w.json" "\"event\":\"gone\",\"id\":\"$ID\".*\"reason\":\"goodbye\"" 1
+t_check "...and the firmware logs it" wait_for "$tmp/fw.log" "said goodbye" 2
+kill -TERM "$w_pid"
+wait "$w_pid" 2>/dev/null
 fw_stop
 kill -INT "$cap_pid"
 wait "$cap_pid" 2>/dev/null

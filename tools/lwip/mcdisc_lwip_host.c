@@ -5,12 +5,16 @@
  *
  * usage: mcdisc-lwip --tap NAME --addr A.B.C.D/PREFIX [--name N]
  *        [--proto P] [--service-port N] [--group G] [--port P]
- *        [--txt KEY=VALUE]... [--key FILE]
+ *        [--txt KEY=VALUE]... [--key FILE] [--lifetime S]
  *        [--allow-from PREFIX[,PREFIX...]]
  *
  * The instance id of extended replies is the EUI-64 of the TAP netif's
  * MAC, as on a device. --key FILE signs extended replies (HMAC-SHA-256
- * from mbedTLS; the file's rules are mcdisc's, docs/PROTOCOL.md "Keys").
+ * from mbedTLS; the file's rules are mcdisc's, docs/PROTOCOL.md "Keys"),
+ * and the announcements and goodbyes too. --lifetime S (default 120,
+ * 10-86400): LIFETIME in replies and announcements; it announces at start
+ * and says goodbye on SIGINT or SIGTERM. The announcements' counter has
+ * the realtime clock's seconds as its boot counter.
  *
  * The TAP device must exist (ip tuntap add NAME mode tap) and be up.
  * Runs until SIGINT or SIGTERM; exit 0 then, 2 on an error.
@@ -114,7 +118,14 @@ static int start_lwip(struct netif *nif, const char *tap, struct in_addr a,
 
 static int run(mcd_lwip_responder *r)
 {
-    while (!stop) {
+    bool stopping = false;
+
+    /* On a signal the address is still there: goodbyes, then the end. */
+    while (!stopping || !mcd_lwip_responder_stopped(r)) {
+        if (stop && !stopping) {
+            stopping = true;
+            mcd_lwip_responder_stop(r);
+        }
         struct pollfd pfd = {.fd = mcd_lwip_responder_fd(r), .events = POLLIN};
         int ms = mcd_lwip_responder_timeout(r);
 
@@ -148,6 +159,7 @@ int main(int argc, char **argv)
         {"txt", required_argument, NULL, 'T'},
         {"key", required_argument, NULL, 'K'},
         {"allow-from", required_argument, NULL, 'F'},
+        {"lifetime", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     static mcd_lwip_responder r;
@@ -155,7 +167,7 @@ int main(int argc, char **argv)
     static mcd_key key;
 #endif
     static struct netif nif;
-    mcd_lwip_config cfg = {.now = now_us, .random = rnd};
+    mcd_lwip_config cfg;
     const char *tap = NULL, *addr = NULL;
     static const char *txt[MCD_TXT_PAIRS_MAX];
     static const char *allow_from[1]; /* comma-separated, as in Kconfig */
@@ -163,7 +175,13 @@ int main(int argc, char **argv)
     struct in_addr a, m;
     int c, err;
 
-    mcd_responder_opts_init(&cfg.opts);
+    char *end;
+    long lt;
+
+    mcd_lwip_config_init(&cfg);
+    cfg.now = now_us;
+    cfg.random = rnd;
+    cfg.boot = (uint32_t)time(NULL); /* grows across restarts */
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 't': tap = optarg; break;
@@ -194,6 +212,17 @@ int main(int argc, char **argv)
             cfg.opts.mac = &key.mac;
             break;
 #endif
+        case 'L':
+            lt = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || lt < MCD_LIFETIME_MIN ||
+                lt > MCD_LIFETIME_MAX) {
+                fprintf(stderr, "mcdisc-lwip: --lifetime '%s': seconds from "
+                        "%d to %d\n", optarg, MCD_LIFETIME_MIN,
+                        MCD_LIFETIME_MAX);
+                return 2;
+            }
+            cfg.opts.lifetime = (uint32_t)lt;
+            break;
         case 'F':
             allow_from[0] = optarg;
             cfg.opts.allow_from = allow_from;

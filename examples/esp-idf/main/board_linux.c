@@ -33,6 +33,7 @@
 #include "protocol_examples_common.h"
 
 #include "board.h"
+#include "mcdisc_app.h"
 
 #define CONTROL_POLL_MS 20
 
@@ -93,6 +94,9 @@ static void command(const char *line)
         ESP_ERROR_CHECK(esp_netif_set_ip_info(s_netif, &info));
         ESP_LOGI(TAG, "control: link up");
         post_got_ip();
+    } else if (strcmp(line, "stop") == 0) {
+        ESP_LOGI(TAG, "control: stop");
+        mcdisc_app_stop();
     } else {
         ESP_LOGE(TAG, "control: unknown line '%s'", line);
     }
@@ -152,4 +156,11 @@ void board_network_start(void)
     }
     control_start();
     post_got_ip(); /* the static address: as a station's first lease */
+}
+
+/* No NVS in the linux target's bundle: the realtime clock's seconds grow
+ * across restarts as a chip's boot counter does. */
+uint32_t board_boot_count(void)
+{
+    return (uint32_t)time(NULL);
 }

@@ -9,6 +9,7 @@
 #include "esp_log.h"
 #include "esp_netif.h"
 #include "esp_wifi.h"
+#include "nvs.h"
 #include "nvs_flash.h"
 
 #include "board.h"
@@ -44,6 +45,29 @@ static void nvs_start(void)
         err = nvs_flash_init();
     }
     ESP_ERROR_CHECK(err);
+}
+
+/* Read, increment and store the boot counter once; later calls (each
+ * reopen) get the same value. A failing NVS gives 0: the counter still
+ * grows within the boot, and watchers forget a device after its lifetime. */
+uint32_t board_boot_count(void)
+{
+    static bool done;
+    static uint32_t boot;
+    nvs_handle_t h;
+
+    if (done)
+        return boot;
+    done = true;
+    if (nvs_open("mcdisc", NVS_READWRITE, &h) != ESP_OK)
+        return boot;
+    if (nvs_get_u32(h, "boot", &boot) != ESP_OK)
+        boot = 0;
+    boot++;
+    if (nvs_set_u32(h, "boot", boot) != ESP_OK || nvs_commit(h) != ESP_OK)
+        ESP_LOGW(TAG, "boot counter not stored");
+    nvs_close(h);
+    return boot;
 }
 
 void board_network_start(void)

@@ -9,6 +9,14 @@
  * it again on the new address and netmask: the on-link rule and the
  * membership belong to an address, so a DHCP renewal into another subnet
  * must not keep the old ones. Without an address it waits, closed.
+ *
+ * The live view (docs/PROTOCOL.md): every open and reopen announces the
+ * device (the core's schedule, rate-limited across reopens), so a watcher
+ * sees it on every IP_EVENT_STA_GOT_IP. No goodbye on a move or a loss:
+ * by the time the event arrives the old address is gone (lwIP already
+ * sends from the new one, or from none), and watchers see the move as an
+ * update, the loss as an expiry after CONFIG_MCDISC_LIFETIME.
+ * mcdisc_app_stop() says goodbye while the address is still there.
  */
 #include "mcdisc_app.h"
 
@@ -25,6 +33,7 @@
 #include "freertos/task.h"
 #include "lwip/sockets.h"
 
+#include "board.h"
 #include "mcdisc_lwip.h"
 
 /* The longest a new address waits to be seen while the responder is open,
@@ -35,9 +44,10 @@
 static const char *TAG = "mcdisc";
 
 /* What the network is now: an address to answer on, or none; the
- * station's MAC, for the extension's id. */
+ * station's MAC, for the extension's id. stop: a clean stop (goodbye). */
 typedef struct net_state {
     bool up;
+    bool stop;
     uint32_t addr;    /* network order */
     uint32_t netmask; /* network order */
     bool has_mac;
@@ -82,16 +92,26 @@ void mcdisc_app_link_down(void)
     post(&st);
 }
 
+void mcdisc_app_stop(void)
+{
+    net_state st = {.up = false, .stop = true};
+
+    post(&st);
+}
+
+/* First open, or reopen keeping the announcements' rate limit and
+ * counter. */
 static int open_responder(mcd_lwip_responder *r, const net_state *st)
 {
-    mcd_lwip_config cfg = {
-        .if_addr = st->addr,
-        .if_netmask = st->netmask,
-        .now = now_us,
-        .random = esp_random, /* the hardware RNG */
-    };
+    static bool opened;
+    mcd_lwip_config cfg;
 
-    mcd_responder_opts_init(&cfg.opts); /* the limits every layer uses */
+    mcd_lwip_config_init(&cfg); /* the limits every layer uses */
+    cfg.if_addr = st->addr;
+    cfg.if_netmask = st->netmask;
+    cfg.now = now_us;
+    cfg.random = esp_random; /* the hardware RNG */
+    cfg.boot = board_boot_count();
     cfg.opts.group = CONFIG_MCDISC_GROUP;
     cfg.opts.port = CONFIG_MCDISC_PORT;
     cfg.opts.name = CONFIG_MCDISC_NAME;
@@ -111,6 +131,7 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
         cfg.opts.txt = txt;
         cfg.opts.ntxt = 1;
     }
+    cfg.opts.lifetime = CONFIG_MCDISC_LIFETIME;
 #endif
     /* Routed clients' prefixes, comma-separated: the core parses them. */
     static const char *const allow_from[] = {CONFIG_MCDISC_ALLOW_FROM};
@@ -118,7 +139,22 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
         cfg.opts.allow_from = allow_from;
         cfg.opts.n_allow_from = 1;
     }
+    if (opened)
+        return mcd_lwip_responder_reopen(r, &cfg);
+    opened = true;
     return mcd_lwip_responder_open(r, &cfg);
+}
+
+/* A clean stop, the address still there: the goodbyes (2, 100 ms apart),
+ * waited for at most a second. */
+static void say_goodbye(mcd_lwip_responder *r)
+{
+    mcd_lwip_responder_stop(r);
+    for (int i = 0; i < 20 && !mcd_lwip_responder_stopped(r); i++) {
+        vTaskDelay(pdMS_TO_TICKS(50));
+        (void)mcd_lwip_responder_process(r);
+    }
+    ESP_LOGI(TAG, "said goodbye");
 }
 
 static void log_state(const char *what, const net_state *st)
@@ -135,12 +171,14 @@ static bool follow(mcd_lwip_responder *r, bool open, const net_state *st)
     int err;
 
     if (open) {
+        if (st->stop)
+            say_goodbye(r);
         mcd_lwip_responder_close(r);
         ESP_LOGI(TAG, "closed (answered %llu so far)",
                  (unsigned long long)mcd_lwip_responder_answered(r));
     }
     if (!st->up) {
-        ESP_LOGI(TAG, "paused: no address");
+        ESP_LOGI(TAG, "%s", st->stop ? "stopped" : "paused: no address");
         return false;
     }
     err = open_responder(r, st);

@@ -13,4 +13,9 @@ void mcdisc_app_start(void);
  * IP_EVENT_STA_GOT_IP. Safe from an event handler. */
 void mcdisc_app_link_down(void);
 
+/* Stop cleanly (before a restart, an update): the responder says goodbye
+ * while the address is still there, then closes until the next
+ * IP_EVENT_STA_GOT_IP. Safe from any task. */
+void mcdisc_app_stop(void);
+
 #endif

@@ -14,8 +14,18 @@
  * without it the destination of a datagram is unknown and that check is
  * left out. An lwIP without SO_REUSE (CONFIG_LWIP_SO_REUSE=n) gets no
  * SO_REUSEADDR. The on-link check uses the configured address and netmask:
- * when the station's address changes, close and open the responder again
- * (examples/esp-idf does it on every IP_EVENT_STA_GOT_IP).
+ * when the station's address changes, open the responder again
+ * (mcd_lwip_responder_reopen; examples/esp-idf does it on every
+ * IP_EVENT_STA_GOT_IP).
+ *
+ * The live view (docs/PROTOCOL.md, "Live view and keys"): with an id and a
+ * lifetime (opts.lifetime; mcd_lwip_config_init sets MCD_LIFETIME_DEFAULT)
+ * every extended reply carries LIFETIME, and the responder announces itself
+ * to the group on the core's schedule at every open and reopen (every new
+ * address), rate-limited across reopens. mcd_lwip_responder_stop() says
+ * goodbye while the address is still there; close() never sends (the link
+ * may be gone). Keyed (opts.mac), announcements and goodbyes end with the
+ * MAC TLV as replies do.
  */
 #ifndef MCDISC_LWIP_H
 #define MCDISC_LWIP_H
@@ -41,7 +51,18 @@ typedef struct mcd_lwip_config {
      * the chapter's exchange is answered. TXT pairs: opts.txt. */
     bool has_id;
     uint8_t id[MCD_EXT_ID_LEN];
+    /* The high 32 bits of the announcements' counter, which must grow
+     * across restarts: a boot counter kept in flash (NVS) on a chip, the
+     * realtime clock in seconds where there is one. The low 32 bits are
+     * now() in milliseconds, strictly increasing while open. */
+    uint32_t boot;
 } mcd_lwip_config;
+
+/* cfg zeroed, opts from mcd_responder_opts_init(), and the device's
+ * lifetime MCD_LIFETIME_DEFAULT (0 in opts.lifetime: no LIFETIME, no
+ * announcements). now and random are the caller's to set. The opts'
+ * strings and TXT pairs are borrowed while the responder is open. */
+void mcd_lwip_config_init(mcd_lwip_config *cfg);
 
 /* Room for the reply: its text and, with the extension, the extended
  * reply built on it (NUL, header and id: 24 bytes, then 3 + the length of
@@ -77,6 +98,12 @@ typedef struct mcd_lwip_responder {
         uint8_t reply[MCD_LWIP_EXT_REPLY_MAX]; /* and the extension's */
         /* The datagram received; the reply to send is written here too. */
         uint8_t rx[MCD_LWIP_RX_MAX];
+#if MCD_CONFIG_EXT
+        /* The live view: kept by reopen (rate limit, counter). */
+        mcd_announcer ann;
+        uint64_t counter; /* the last one sent */
+        bool ann_on;
+#endif
     } priv_;
 } mcd_lwip_responder;
 
@@ -97,7 +124,19 @@ uint64_t mcd_lwip_responder_answered(const mcd_lwip_responder *r);
  * (MCD_IGNORE_SEND_FAILED: no ARP entry yet, no pbuf). */
 uint64_t mcd_lwip_responder_ignored(const mcd_lwip_responder *r,
                                     enum mcd_ignore why);
-/* Close the socket (the membership goes with it). */
+/* A new address (or netmask, or link): close and open with cfg, keeping
+ * the announcement schedule's rate limit and counter of the responder
+ * opened before (r must have been opened once, even if it failed since).
+ * Announces again. Returns as mcd_lwip_responder_open. */
+int mcd_lwip_responder_reopen(mcd_lwip_responder *r,
+                              const mcd_lwip_config *cfg);
+/* Stop cleanly while the address is still there: goodbyes (2, 100 ms
+ * apart) instead of announcements, sent by process(); then close. */
+void mcd_lwip_responder_stop(mcd_lwip_responder *r);
+/* After stop: true once every goodbye went out (or there were none). */
+bool mcd_lwip_responder_stopped(const mcd_lwip_responder *r);
+/* Close the socket (the membership goes with it). Sends nothing: on a lost
+ * link no goodbye is possible, and watchers expire the device. */
 void mcd_lwip_responder_close(mcd_lwip_responder *r);
 
 #ifdef __cplusplus

@@ -67,6 +67,25 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
                                    cfg->has_id ? cfg->id : NULL, cfg->now());
 }
 
+/* Announcements leave by the station's interface, to the link only. */
+static int multicast_tx(mcd_lwip_responder *r)
+{
+#if MCD_CONFIG_EXT && LWIP_MULTICAST_TX_OPTIONS
+    struct in_addr ifa;
+    uint8_t ttl = 1;
+
+    ifa.s_addr = r->priv_.cfg.if_addr;
+    if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_MULTICAST_IF, &ifa,
+                        sizeof ifa) < 0 ||
+        lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl,
+                        sizeof ttl) < 0)
+        return sock_err();
+#else
+    (void)r;
+#endif
+    return 0;
+}
+
 static int open_socket(mcd_lwip_responder *r)
 {
     struct sockaddr_in any;
@@ -104,24 +123,73 @@ static int open_socket(mcd_lwip_responder *r)
     if (lwip_setsockopt(r->priv_.fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
                         sizeof mreq) < 0)
         return sock_err();
-    return 0;
+    return multicast_tx(r);
 }
 
-int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
+void mcd_lwip_config_init(mcd_lwip_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    mcd_responder_opts_init(&cfg->opts);
+    cfg->opts.lifetime = MCD_LIFETIME_DEFAULT;
+}
+
+/* Configure and open on r, whose live state the caller has set. */
+static int start(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 {
     int err;
 
-    if (r == NULL || cfg == NULL)
-        return MCD_E_INVAL;
-    memset(r, 0, sizeof *r);
     r->priv_.fd = -1;
     r->priv_.cfg = *cfg;
     err = configure(r, cfg);
     if (err == 0)
         err = open_socket(r);
-    if (err < 0)
+    if (err < 0) {
         mcd_lwip_responder_close(r);
-    return err;
+        return err;
+    }
+#if MCD_CONFIG_EXT
+    /* Announce with an id and a lifetime (a new address: a burst, when
+     * the rate limit allows). */
+    uint8_t id[MCD_EXT_ID_LEN];
+
+    r->priv_.ann_on = cfg->opts.lifetime != 0 &&
+                      mcd_rcore_id(&r->priv_.core, id);
+    if (r->priv_.ann_on)
+        mcd_announcer_kick(&r->priv_.ann, cfg->now());
+#endif
+    return 0;
+}
+
+int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
+{
+    if (r == NULL || cfg == NULL)
+        return MCD_E_INVAL;
+    memset(r, 0, sizeof *r);
+#if MCD_CONFIG_EXT
+    mcd_announcer_init(&r->priv_.ann);
+#endif
+    return start(r, cfg);
+}
+
+int mcd_lwip_responder_reopen(mcd_lwip_responder *r,
+                              const mcd_lwip_config *cfg)
+{
+    if (r == NULL || cfg == NULL)
+        return MCD_E_INVAL;
+    mcd_lwip_responder_close(r);
+#if MCD_CONFIG_EXT
+    mcd_announcer ann = r->priv_.ann;
+    uint64_t counter = r->priv_.counter;
+
+    memset(r, 0, sizeof *r);
+    ann.stopping = false; /* a stop before the move is over: announce */
+    ann.bye_left = 0;
+    r->priv_.ann = ann;
+    r->priv_.counter = counter;
+#else
+    memset(r, 0, sizeof *r);
+#endif
+    return start(r, cfg);
 }
 
 int mcd_lwip_responder_fd(const mcd_lwip_responder *r)
@@ -131,7 +199,15 @@ int mcd_lwip_responder_fd(const mcd_lwip_responder *r)
 
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r)
 {
-    return mcd_timeout_ms(mcd_rcore_next(&r->priv_.core), r->priv_.cfg.now());
+    mcd_time next = mcd_rcore_next(&r->priv_.core);
+#if MCD_CONFIG_EXT
+    mcd_time ann = r->priv_.ann_on ? mcd_announcer_next(&r->priv_.ann)
+                                   : MCD_TIME_NEVER;
+
+    if (ann < next)
+        next = ann;
+#endif
+    return mcd_timeout_ms(next, r->priv_.cfg.now());
 }
 
 static void to_endpoint(const struct sockaddr_in *sin, mcd_endpoint *ep)
@@ -213,6 +289,89 @@ static void send_due(mcd_lwip_responder *r)
     }
 }
 
+#if MCD_CONFIG_EXT
+/* --- the live view: announcements and goodbyes ---------------------------- */
+
+/* The counter: boot in the high 32 bits, now() in milliseconds in the low
+ * (added, so that it carries past 49 days), strictly increasing. */
+static uint64_t live_counter(mcd_lwip_responder *r)
+{
+    uint64_t c = ((uint64_t)r->priv_.cfg.boot << 32) +
+                 r->priv_.cfg.now() / 1000u;
+
+    r->priv_.counter = c > r->priv_.counter ? c : r->priv_.counter + 1;
+    return r->priv_.counter;
+}
+
+/* One announcement or goodbye, made in rx at the time of sending (no
+ * buffer kept for it): the reply text of the template, then signed. */
+static void live_send(mcd_lwip_responder *r, int kind)
+{
+    const mcd_responder_opts *o = &r->priv_.cfg.opts;
+    const uint8_t *nul = memchr(r->priv_.reply, 0, sizeof r->priv_.reply);
+    size_t qlen = strlen(o->query ? o->query : MCD_DEFAULT_QUERY);
+    mcd_ext_announce a;
+    struct sockaddr_in to;
+    int n;
+
+    if (nul == NULL || !mcd_rcore_id(&r->priv_.core, a.id))
+        return;
+    a.kind = (uint8_t)kind;
+    a.counter = live_counter(r);
+    a.lifetime = kind == MCD_EXT_KIND_GOODBYE ? 0 : o->lifetime;
+    n = mcd_ext_announce_encode(
+        r->priv_.query, qlen, &a, r->priv_.reply,
+        (size_t)(nul - r->priv_.reply),
+        kind == MCD_EXT_KIND_GOODBYE ? NULL : o->txt,
+        kind == MCD_EXT_KIND_GOODBYE ? 0 : o->ntxt, r->priv_.rx,
+        sizeof r->priv_.rx);
+    if (n > 0 && o->mac != NULL && o->mac->fn != NULL)
+        n = mcd_ext_mac_append(o->mac, r->priv_.rx, (size_t)n,
+                               sizeof r->priv_.rx); /* never unsigned */
+    if (n <= 0)
+        return;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = lwip_htons(o->port ? o->port : MCD_DEFAULT_PORT);
+    to.sin_addr.s_addr = r->priv_.group_addr;
+    /* A lost one (no pbuf) is one copy of several. */
+    (void)lwip_sendto(r->priv_.fd, r->priv_.rx, (size_t)n, 0,
+                      (struct sockaddr *)&to, sizeof to);
+}
+
+static void live_send_due(mcd_lwip_responder *r)
+{
+    int kind;
+
+    if (!r->priv_.ann_on || r->priv_.fd < 0)
+        return;
+    while ((kind = mcd_announcer_poll(&r->priv_.ann, r->priv_.cfg.now(),
+                                      NULL)) != 0)
+        live_send(r, kind);
+}
+#endif
+
+void mcd_lwip_responder_stop(mcd_lwip_responder *r)
+{
+#if MCD_CONFIG_EXT
+    mcd_announcer_stop(&r->priv_.ann, r->priv_.cfg.now());
+    live_send_due(r);
+#else
+    (void)r;
+#endif
+}
+
+bool mcd_lwip_responder_stopped(const mcd_lwip_responder *r)
+{
+#if MCD_CONFIG_EXT
+    return !r->priv_.ann_on || r->priv_.fd < 0 ||
+           mcd_announcer_done(&r->priv_.ann);
+#else
+    (void)r;
+    return true;
+#endif
+}
+
 /* Errors of a moment (no pbuf, a signal): the socket is fine. */
 static bool passing(int err)
 {
@@ -259,6 +418,9 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         send_due(r);
     }
     send_due(r);
+#if MCD_CONFIG_EXT
+    live_send_due(r);
+#endif
     return err;
 }
 
