@@ -124,6 +124,7 @@ typedef struct mcd_watch_dev {
     uint32_t lifetime;             /* s */
     uint64_t counter;              /* last announcement's or goodbye's */
     uint64_t vcounter;             /* keys: last verified one's (0: none) */
+    uint64_t pcounter;             /* keys: a signed one's, until confirmed */
     bool verified;                 /* keys: a verified reply (nonce-bound) */
     bool confirm;                  /* keys: a verified announcement waits for
                                       a verified reply: refresh now */

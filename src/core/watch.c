@@ -150,15 +150,15 @@ static enum mcd_watch_event on_verified(mcd_watch_dev *d,
                                         mcd_time now,
                                         const mcd_watch_dev **dev)
 {
-    bool known = d->vcounter != 0;
-
-    d->vcounter = a->counter;
     if (a->counter > d->counter)
         d->counter = a->counter;
-    if (!known) {
+    if (d->vcounter == 0) { /* its counter is taken once a reply confirms */
+        if (a->counter > d->pcounter)
+            d->pcounter = a->counter;
         d->confirm = true;
         return MCD_WATCH_NONE;
     }
+    d->vcounter = a->counter;
     *dev = d;
     if (a->kind == MCD_EXT_KIND_GOODBYE) {
         d->used = false;
@@ -220,7 +220,7 @@ enum mcd_watch_event mcd_watch_on_announce_mac(mcd_watch *w,
         return MCD_WATCH_NONE;
     d->counter = a->counter;
     if (good) { /* listed unverified until a verified reply confirms */
-        d->vcounter = a->counter;
+        d->pcounter = a->counter;
         d->confirm = true;
     }
     *dev = d;
@@ -265,9 +265,15 @@ enum mcd_watch_event mcd_watch_on_reply_mac(mcd_watch *w,
         /* The first verified reply replaces what unverified ones said. */
         d->verified = true;
         d->confirm = false;
+        d->vcounter = d->pcounter; /* what its signed announcement said */
         ev = learn(d, fresh, from, &r->base, clamp_lifetime(life), r->tlv,
                    r->tlv_len, now);
         return ev == MCD_WATCH_NONE ? MCD_WATCH_UPDATE : ev;
+    }
+    if (good && d->confirm) { /* confirmed: its announcement's counter */
+        d->confirm = false;
+        if (d->pcounter > d->vcounter)
+            d->vcounter = d->pcounter;
     }
     /* A cut reply (flag T) carries no TXT: keep what we had. */
     if (r->flags & MCD_EXT_FLAG_TRUNC && !fresh) {
