@@ -85,6 +85,8 @@ lab_bg 1 "$tmp/wk.json" $DAEMON watch --json --key "$tmp/a.key"
 lab_bg 1 "$tmp/wa.json" $DAEMON watch --json --key "$tmp/a.key" --require-auth
 # shellcheck disable=SC2086
 lab_bg 1 "$tmp/wn.json" $DAEMON watch --json
+# shellcheck disable=SC2086
+lab_bg 1 "$tmp/wh.txt" $DAEMON watch --key "$tmp/a.key" # lines (no tty)
 K=$tmp/wk.json
 t_check "h2 (answering the first sweep) is verified" \
     wait_for "$K" "\"id\":\"$(id 2)\".*\"verified\":true" 3
@@ -145,5 +147,9 @@ t_jq "h4, h7 and the forged h3 from h5 listed unverified" \
 t_jq "--require-auth lists exactly h2 and h3, all verified" \
     '(map(select(.event == "new") | .id) | sort == ["'"$(id 2)"'", "'"$(id 3)"'"]) and all(.verified)' \
     "$tmp/wa.json"
+t_check "human lines: h2 verified" grep -Eq \
+    "^(new|update) +$(id 2) +$(lab_ip 2) .* verified +Keyed two " "$tmp/wh.txt"
+t_check "human lines: h4 unverified" grep -Eq \
+    "^new +$(id 4) +$(lab_ip 4) .* unverified +Other key " "$tmp/wh.txt"
 t_jq "the unkeyed watcher has no verified field" 'all(has("verified") | not)' "$tmp/wn.json"
 t_done
