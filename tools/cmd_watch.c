@@ -30,6 +30,9 @@ const char cmd_watch_usage[] =
     CLI_STR(MCD_LIFETIME_MAX) " (default " CLI_STR(MCD_LIFETIME_DEFAULT) ")\n"
     "  -j, --json            one event per line: {\"event\":\"new\"|\"update\"|\n"
     "                        \"gone\", ..., \"reason\":\"goodbye\"|\"expired\"}\n"
+    "      --key FILE        check MACs with the pre-shared key in FILE:\n"
+    "                        devices are shown verified or not\n"
+    "      --require-auth    show only verified devices (needs --key)\n"
     "  -h, --help            this help\n\n"
     "On a terminal the table is redrawn in place; when standard output is\n"
     "not a terminal, one line per event.\n"
@@ -39,6 +42,9 @@ typedef struct wopts {
     mcd_watcher_config cfg;
     cli_where where;
     bool json, tty;
+    const char *key_file; /* --key FILE */
+    bool require_auth;
+    mcd_key key;
 } wopts;
 
 static volatile sig_atomic_t stop_signal;
@@ -59,13 +65,38 @@ static int parse_opt(void *ctx, int c, const char *arg)
     case 'L':
         return cli_parse_u32("watch: --lifetime", arg, MCD_LIFETIME_MIN,
                              MCD_LIFETIME_MAX, &o->cfg.default_lifetime);
+    case 'K': o->key_file = arg; return 0;
+    case 'A': o->require_auth = true; return 0;
     }
     return -1;
 }
 
+/* --key FILE (and --require-auth, which needs it), as discover's. */
+static int load_key(wopts *o)
+{
+    int err;
+
+    if (o->key_file == NULL) {
+        if (o->require_auth)
+            cli_error("watch: --require-auth needs --key FILE");
+        return o->require_auth ? -1 : 0;
+    }
+    err = mcd_key_load(&o->key, o->key_file);
+    if (err < 0) {
+        cli_error("watch: --key '%s': %s", cli_quote(o->key_file),
+                  err == MCD_E_UNSUPPORTED ? "mcdisc was built without "
+                                             "mbedTLS: no keys"
+                                           : mcd_strerror(err));
+        return -1;
+    }
+    o->cfg.mac = &o->key.mac;
+    return 0;
+}
+
 static const cli_cmd watch_cli = {
     "watch", ":i:g:p:q:jh",
-    "iface=i group=g port=p query=q json.j chapter.C lifetime=L",
+    "iface=i group=g port=p query=q json.j chapter.C lifetime=L key=K "
+    "require-auth.A",
     cmd_watch_usage, parse_opt, MCD_MAX_IFACES, false};
 
 static const char *event_name(enum mcd_watch_event ev)
@@ -83,7 +114,8 @@ static void addr_text(const mcd_watch_dev *d, char *buf, size_t cap)
         snprintf(buf, cap, "?");
 }
 
-static void print_json(const mcd_watch_dev *d, enum mcd_watch_event ev)
+static void print_json(const mcd_watch_dev *d, enum mcd_watch_event ev,
+                       bool keyed)
 {
     char id[17], addr[MCD_ADDR_STRLEN];
     const uint8_t *pair;
@@ -118,6 +150,8 @@ static void print_json(const mcd_watch_dev *d, enum mcd_watch_event ev)
         json_strn(stdout, eq + 1, plen - k - 1);
     }
     putchar('}');
+    if (keyed)
+        printf(",\"verified\":%s", d->verified ? "true" : "false");
     if (ev == MCD_WATCH_GONE_GOODBYE || ev == MCD_WATCH_GONE_EXPIRED)
         printf(",\"reason\":\"%s\"",
                ev == MCD_WATCH_GONE_GOODBYE ? "goodbye" : "expired");
@@ -127,7 +161,7 @@ static void print_json(const mcd_watch_dev *d, enum mcd_watch_event ev)
 
 /* One device on a line: event (or nothing in the table), id, address,
  * lifetime, the reply's fields. */
-static void print_line(const mcd_watch_dev *d, const char *what)
+static void print_line(const mcd_watch_dev *d, const char *what, bool keyed)
 {
     char id[17] = "-", addr[MCD_ADDR_STRLEN];
 
@@ -137,12 +171,15 @@ static void print_line(const mcd_watch_dev *d, const char *what)
     if (what != NULL)
         printf("%-14s ", what);
     printf("%-16s %-15s %6us  ", id, addr, d->lifetime);
+    if (keyed)
+        printf("%-10s ", d->verified ? "verified" : "unverified");
     cli_print_safe(stdout, d->text.name, strlen(d->text.name));
     printf(" %s %u\n", d->text.proto, d->text.port);
 }
 
-static void draw_table(const mcd_watcher *w)
+static void draw_table(const mcd_watcher *w, const wopts *o)
 {
+    bool keyed = o->cfg.mac != NULL;
     const mcd_watch *t = mcd_watcher_table(w);
     uint64_t sent, heard;
 
@@ -150,15 +187,15 @@ static void draw_table(const mcd_watcher *w)
     /* Home and clear, as watch(1) and top do: no scrolling log. */
     fputs("\033[H\033[2J", stdout);
     printf("mcdisc watch: %zu devices (sent %llu, heard %llu, table full "
-           "%llu, replayed %llu)\n\n%-16s %-15s %7s  %s\n",
+           "%llu, replayed %llu)\n\n%-16s %-15s %7s  %s%s\n",
            mcd_watch_count(t), (unsigned long long)sent,
            (unsigned long long)heard,
            (unsigned long long)t->stats.table_full,
            (unsigned long long)t->stats.replayed, "ID", "ADDRESS",
-           "LIFE", "NAME PROTOCOL PORT");
+           "LIFE", keyed ? "AUTH       " : "", "NAME PROTOCOL PORT");
     for (size_t i = 0; i < t->cap; i++)
-        if (t->devs[i].used)
-            print_line(&t->devs[i], NULL);
+        if (t->devs[i].used && (!o->require_auth || t->devs[i].verified))
+            print_line(&t->devs[i], NULL, keyed);
     fflush(stdout);
 }
 
@@ -166,13 +203,28 @@ static void on_change(void *ctx, enum mcd_watch_event ev,
                       const mcd_watch_dev *d)
 {
     const wopts *o = ctx;
+    bool keyed = o->cfg.mac != NULL;
 
+    /* --require-auth: a device appears (new) when it is verified, and
+     * goes only if it was shown. The watcher's table memory is ours to
+     * mark (mcd_watch_dev.shown). */
+    if (o->require_auth) {
+        bool gone = ev == MCD_WATCH_GONE_GOODBYE ||
+                    ev == MCD_WATCH_GONE_EXPIRED;
+
+        if (gone ? !d->shown : !d->verified)
+            return;
+        if (!gone && !d->shown)
+            ev = MCD_WATCH_NEW;
+        ((mcd_watch_dev *)d)->shown = true;
+    }
     if (o->json) {
-        print_json(d, ev);
+        print_json(d, ev, keyed);
     } else if (!o->tty) {
         print_line(d, ev == MCD_WATCH_GONE_GOODBYE   ? "gone(goodbye)"
                       : ev == MCD_WATCH_GONE_EXPIRED ? "gone(expired)"
-                                                     : event_name(ev));
+                                                     : event_name(ev),
+                   keyed);
         fflush(stdout);
     }
 }
@@ -215,7 +267,7 @@ static int run(mcd_watcher *w, const wopts *o)
             return EXIT_USAGE;
         }
         if (o->tty && !o->json)
-            draw_table(w);
+            draw_table(w, o);
     }
     return EXIT_OK;
 }
@@ -231,6 +283,8 @@ int cmd_watch(int argc, char **argv)
     rc = cli_getopt(&watch_cli, argc, argv, &o.where, &o);
     if (rc != 0)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    if (load_key(&o) < 0)
+        return EXIT_USAGE;
     o.cfg.group = o.where.group;
     o.cfg.port = o.where.port;
     o.cfg.ifaces = o.where.ifaces.name;
@@ -241,9 +295,11 @@ int cmd_watch(int argc, char **argv)
     if (err < 0) {
         cli_open_error("watch", err, o.cfg.group, o.cfg.port,
                        o.where.ifaces.name, bad);
+        mcd_key_wipe(&o.key);
         return EXIT_USAGE;
     }
     rc = run(w, &o);
     mcd_watcher_close(w);
+    mcd_key_wipe(&o.key);
     return rc; /* main() checks the output */
 }

@@ -16,7 +16,7 @@ extern "C" {
 #define MCD_EXT_TLV_LIFETIME 4
 #define MCD_EXT_TLV_TEXT 6
 #define MCD_LIFETIME_DEFAULT 120 /* s; docs/PERFORMANCE.md */
-#define MCD_LIFETIME_MIN 10
+#define MCD_LIFETIME_MIN 5
 #define MCD_LIFETIME_MAX 86400
 
 /* The fields of an announcement (kind 3) or goodbye (kind 4). */
@@ -123,6 +123,12 @@ typedef struct mcd_watch_dev {
     mcd_reply text;
     uint32_t lifetime;             /* s */
     uint64_t counter;              /* last announcement's or goodbye's */
+    uint64_t vcounter;             /* keys: last verified one's (0: none) */
+    uint64_t pcounter;             /* keys: a signed one's, until confirmed */
+    bool verified;                 /* keys: a verified reply (nonce-bound) */
+    bool confirm;                  /* keys: a verified announcement waits for
+                                      a verified reply: refresh now */
+    bool shown;                    /* free for the caller (not the core's) */
     mcd_time seen;                 /* last reply or announcement */
     mcd_time asked;                /* last refresh query that wanted it */
     uint16_t txt_len;
@@ -139,12 +145,14 @@ enum mcd_watch_event {
 
 typedef struct mcd_watch_stats {
     uint64_t table_full, replayed, malformed, stale_goodbye;
+    uint64_t unverified; /* keys: ignored for a verified device */
 } mcd_watch_stats;
 
 typedef struct mcd_watch {
     mcd_watch_dev *devs;
     size_t cap;
     uint32_t default_lifetime;     /* s: chapter devices, replies without */
+    bool keyed;                    /* keys: set by the caller after init */
     mcd_watch_stats stats;
 } mcd_watch;
 
@@ -165,6 +173,26 @@ enum mcd_watch_event mcd_watch_on_reply(mcd_watch *w, const mcd_ext_reply *r,
                                         const mcd_endpoint *from,
                                         mcd_time now,
                                         const mcd_watch_dev **dev);
+/* Keys (w->keyed; docs/PROTOCOL.md, "Keys and the live view"): as above
+ * with the datagram's mcd_ext_mac_check() result (MCD_MAC_OK, _NONE,
+ * _BAD). A verified reply verifies its device; an announcement or goodbye
+ * counts as verified only with a right MAC and a counter above the last
+ * verified one of its id; a device first seen by a verified announcement
+ * is due for a query (confirm) and verified by its reply only; nothing
+ * unverified changes, refreshes or removes a verified device. */
+MCD_EXTERN
+enum mcd_watch_event mcd_watch_on_announce_mac(mcd_watch *w,
+                                               const mcd_ext_announce *a,
+                                               int mac,
+                                               const mcd_endpoint *from,
+                                               mcd_time now,
+                                               const mcd_watch_dev **dev);
+MCD_EXTERN
+enum mcd_watch_event mcd_watch_on_reply_mac(mcd_watch *w,
+                                            const mcd_ext_reply *r, int mac,
+                                            const mcd_endpoint *from,
+                                            mcd_time now,
+                                            const mcd_watch_dev **dev);
 /* A chapter reply. */
 MCD_EXTERN
 enum mcd_watch_event mcd_watch_on_chapter(mcd_watch *w, const mcd_reply *r,
@@ -182,7 +210,7 @@ enum mcd_watch_event mcd_watch_expire(mcd_watch *w, mcd_time now,
 MCD_EXTERN
 bool mcd_watch_refresh_due(const mcd_watch *w, mcd_time now, mcd_time *next);
 /* Mark the due devices asked, and add every extended device that is not
- * due to the KNOWN filter (the due ones are withheld so that they answer).
+ * due (keyed: and verified) to the KNOWN filter (the due ones are withheld so that they answer).
  * Returns how many were added; *chapter_due tells whether a chapter device
  * is due (send a plain copy too). */
 MCD_EXTERN

@@ -172,6 +172,7 @@ typedef struct mcd_watcher_config {
     size_t max_devices;        /* 0: 4096 */
     uint32_t default_lifetime; /* s, for chapter devices; 0: 120 */
     bool chapter_only;         /* only plain queries, no extension */
+    const mcd_mac_key *mac;    /* keys: NULL, unkeyed (borrowed) */
     mcd_event_fn on_event;     /* joins, links, errors; may be NULL */
     void *ctx;
 } mcd_watcher_config;

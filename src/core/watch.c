@@ -141,20 +141,67 @@ static mcd_watch_dev *find_or_add_ext(mcd_watch *w, const uint8_t *id,
     return d;
 }
 
+/* Keys: a verified announcement or goodbye for a listed device. With no
+ * verified counter yet (verified by a reply) it may be a replay from an
+ * earlier run: it only asks the device again (confirm). */
+static enum mcd_watch_event on_verified(mcd_watch_dev *d,
+                                        const mcd_ext_announce *a,
+                                        const mcd_endpoint *from,
+                                        mcd_time now,
+                                        const mcd_watch_dev **dev)
+{
+    if (a->counter > d->counter)
+        d->counter = a->counter;
+    if (d->vcounter == 0) { /* its counter is taken once a reply confirms */
+        if (a->counter > d->pcounter)
+            d->pcounter = a->counter;
+        d->confirm = true;
+        return MCD_WATCH_NONE;
+    }
+    d->vcounter = a->counter;
+    *dev = d;
+    if (a->kind == MCD_EXT_KIND_GOODBYE) {
+        d->used = false;
+        return MCD_WATCH_GONE_GOODBYE;
+    }
+    return learn(d, false, from, &a->base, clamp_lifetime(a->lifetime),
+                 a->tlv, a->tlv_len, now);
+}
+
 enum mcd_watch_event mcd_watch_on_announce(mcd_watch *w,
                                            const mcd_ext_announce *a,
                                            const mcd_endpoint *from,
                                            mcd_time now,
                                            const mcd_watch_dev **dev)
 {
+    return mcd_watch_on_announce_mac(w, a, MCD_MAC_NONE, from, now, dev);
+}
+
+enum mcd_watch_event mcd_watch_on_announce_mac(mcd_watch *w,
+                                               const mcd_ext_announce *a,
+                                               int mac,
+                                               const mcd_endpoint *from,
+                                               mcd_time now,
+                                               const mcd_watch_dev **dev)
+{
     mcd_watch_dev *d;
-    bool fresh;
+    bool fresh, good;
 
     if (w == NULL || a == NULL || from == NULL || dev == NULL)
         return MCD_WATCH_NONE;
     *dev = NULL;
     d = by_id(w, a->id);
-    if (d != NULL && a->counter <= d->counter) {
+    /* Above the last verified counter (not the last seen: an unsigned
+     * one with a huge counter must not block the device's own). */
+    good = w->keyed && mac == MCD_MAC_OK &&
+           (d == NULL || a->counter > d->vcounter);
+    if (d != NULL && d->verified) {
+        if (good)
+            return on_verified(d, a, from, now, dev);
+        w->stats.unverified++; /* replayed, unsigned or another key */
+        return MCD_WATCH_NONE;
+    }
+    if (!good && d != NULL && a->counter <= d->counter) {
         w->stats.replayed++; /* not above the last: a replay, or reordered */
         return MCD_WATCH_NONE;
     }
@@ -172,6 +219,10 @@ enum mcd_watch_event mcd_watch_on_announce(mcd_watch *w,
     if (d == NULL)
         return MCD_WATCH_NONE;
     d->counter = a->counter;
+    if (good) { /* listed unverified until a verified reply confirms */
+        d->pcounter = a->counter;
+        d->confirm = true;
+    }
     *dev = d;
     return learn(d, fresh, from, &a->base, clamp_lifetime(a->lifetime),
                  a->tlv, a->tlv_len, now);
@@ -182,19 +233,48 @@ enum mcd_watch_event mcd_watch_on_reply(mcd_watch *w, const mcd_ext_reply *r,
                                         mcd_time now,
                                         const mcd_watch_dev **dev)
 {
+    return mcd_watch_on_reply_mac(w, r, MCD_MAC_NONE, from, now, dev);
+}
+
+enum mcd_watch_event mcd_watch_on_reply_mac(mcd_watch *w,
+                                            const mcd_ext_reply *r, int mac,
+                                            const mcd_endpoint *from,
+                                            mcd_time now,
+                                            const mcd_watch_dev **dev)
+{
     mcd_watch_dev *d;
     uint32_t life;
-    bool fresh;
+    bool fresh, good = w != NULL && w->keyed && mac == MCD_MAC_OK;
+    enum mcd_watch_event ev;
 
     if (w == NULL || r == NULL || from == NULL || dev == NULL)
         return MCD_WATCH_NONE;
     *dev = NULL;
     if (!mcd_ext_lifetime_get(r->tlv, r->tlv_len, &life))
         life = w->default_lifetime;
+    d = by_id(w, r->id);
+    if (d != NULL && d->verified && !good) {
+        w->stats.unverified++; /* forged, replayed, or another key */
+        return MCD_WATCH_NONE;
+    }
     d = find_or_add_ext(w, r->id, &fresh);
     if (d == NULL)
         return MCD_WATCH_NONE;
     *dev = d;
+    if (good && !d->verified) {
+        /* The first verified reply replaces what unverified ones said. */
+        d->verified = true;
+        d->confirm = false;
+        d->vcounter = d->pcounter; /* what its signed announcement said */
+        ev = learn(d, fresh, from, &r->base, clamp_lifetime(life), r->tlv,
+                   r->tlv_len, now);
+        return ev == MCD_WATCH_NONE ? MCD_WATCH_UPDATE : ev;
+    }
+    if (good && d->confirm) { /* confirmed: its announcement's counter */
+        d->confirm = false;
+        if (d->pcounter > d->vcounter)
+            d->vcounter = d->pcounter;
+    }
     /* A cut reply (flag T) carries no TXT: keep what we had. */
     if (r->flags & MCD_EXT_FLAG_TRUNC && !fresh) {
         d->seen = now;
@@ -223,6 +303,8 @@ enum mcd_watch_event mcd_watch_on_chapter(mcd_watch *w, const mcd_reply *r,
         d = &w->devs[i];
         if (d->used && d->ext && same_addr(&d->from, from) &&
             same_text(&d->text, r)) {
+            if (d->verified) /* keys: a chapter reply proves nothing */
+                return MCD_WATCH_NONE;
             d->seen = now;
             d->asked = 0;
             return MCD_WATCH_NONE;
@@ -262,7 +344,7 @@ enum mcd_watch_event mcd_watch_expire(mcd_watch *w, mcd_time now,
 static mcd_time due_at(const mcd_watch_dev *d)
 {
     mcd_time life = (mcd_time)d->lifetime * US_PER_S;
-    mcd_time t = d->seen + life / 8 * 7;
+    mcd_time t = d->confirm ? d->seen : d->seen + life / 8 * 7;
 
     if (d->asked != 0 && d->asked + life / 20 > t)
         t = d->asked + life / 20;
@@ -313,7 +395,7 @@ size_t mcd_watch_refresh_known(mcd_watch *w, mcd_time now, uint8_t *filter,
             d->asked = now;
             if (!d->ext && chapter_due != NULL)
                 *chapter_due = true;
-        } else if (d->ext && filter != NULL) {
+        } else if (d->ext && filter != NULL && (!w->keyed || d->verified)) {
             mcd_ext_known_add(filter, filter_len, k, nonce, salt, d->id);
             n++;
         }

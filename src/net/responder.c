@@ -61,6 +61,7 @@ struct mcd_responder {
     bool ann_on;      /* an id and a lifetime: the device announces */
     uint64_t counter; /* the last one sent: realtime microseconds */
     uint8_t ann_buf[MCD_EXT_MAX], bye_buf[MCD_EXT_MAX];
+    mcd_mac_key mac;  /* keys: fn NULL when unkeyed; signs both per send */
     size_t ann_len, bye_len, qlen;
 };
 
@@ -569,6 +570,9 @@ static int live_setup(mcd_responder *r, const mcd_responder_opts *o)
     int n;
 
     r->ann_on = false;
+    memset(&r->mac, 0, sizeof r->mac);
+    if (o->mac != NULL)
+        r->mac = *o->mac;
     if (o->lifetime == 0 || !mcd_rcore_id(&r->core, a.id))
         return 0;
     /* The texts as set up: the template starts with the reply and a NUL. */
@@ -582,12 +586,18 @@ static int live_setup(mcd_responder *r, const mcd_responder_opts *o)
     n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen,
                                 o->txt, o->ntxt, r->ann_buf,
                                 sizeof r->ann_buf);
+    if (n >= 0 && r->mac.fn != NULL) /* room for the MAC, made per send */
+        n = mcd_ext_mac_append(&r->mac, r->ann_buf, (size_t)n,
+                               sizeof r->ann_buf);
     if (n < 0)
         return n;
     r->ann_len = (size_t)n;
     a.kind = MCD_EXT_KIND_GOODBYE;
     n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen, NULL,
                                 0, r->bye_buf, sizeof r->bye_buf);
+    if (n >= 0 && r->mac.fn != NULL)
+        n = mcd_ext_mac_append(&r->mac, r->bye_buf, (size_t)n,
+                               sizeof r->bye_buf);
     if (n < 0)
         return n;
     r->bye_len = (size_t)n;
@@ -619,6 +629,12 @@ static void live_send(mcd_responder *r, uint8_t *buf, size_t len)
 
     for (size_t i = 0; i < 8; i++)
         buf[at + i] = (uint8_t)(c >> (56 - 8 * i));
+    /* Keys: the MAC covers the counter, so it is made again each time. */
+    if (r->mac.fn != NULL &&
+        mcd_ext_mac_append(&r->mac, buf, len - MCD_MAC_TLV_LEN, len) < 0) {
+        emit(r, MCD_EV_ERROR, "announce", 0, MCD_E_INVAL);
+        return; /* never sent unsigned */
+    }
     for (size_t i = 0; i < n; i++) {
         int err = mcd_sock_send_(r->fd, buf, len, &to, idx[i]);
 
@@ -661,9 +677,10 @@ static bool same_but_counter(const mcd_responder *r, const uint8_t *a,
                              const uint8_t *b, size_t len)
 {
     size_t at = r->qlen + 1 + 7;
+    size_t end = len - (r->mac.fn != NULL ? MCD_MAC_LEN : 0); /* its MAC */
 
     return memcmp(a, b, at) == 0 &&
-           memcmp(a + at + 8, b + at + 8, len - at - 8) == 0;
+           memcmp(a + at + 8, b + at + 8, end - at - 8) == 0;
 }
 
 static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len)

@@ -37,6 +37,7 @@ struct mcd_watcher {
     mcd_time next_chapter; /* a plain sweep for chapter devices not seen */
     uint32_t default_lifetime;
     mcd_watch table;
+    const mcd_mac_key *mac; /* keys: NULL when unkeyed */
     mcd_watch_dev *devs;
     mcd_watcher_fn fn;
     void *ctx;
@@ -82,6 +83,8 @@ static int configure(mcd_watcher *w, const mcd_watcher_config *cfg)
         cfg->default_lifetime ? cfg->default_lifetime : MCD_LIFETIME_DEFAULT;
     mcd_watch_init(&w->table, w->devs, cap, w->default_lifetime);
     w->chapter_only = cfg->chapter_only;
+    w->mac = cfg->mac != NULL && cfg->mac->fn != NULL ? cfg->mac : NULL;
+    w->table.keyed = w->mac != NULL;
     if (getrandom(w->nonce, sizeof w->nonce, GRND_NONBLOCK) !=
         (ssize_t)sizeof w->nonce)
         return -errno;
@@ -257,6 +260,21 @@ static void report(mcd_watcher *w, enum mcd_watch_event ev,
         w->fn(w->ctx, ev, d);
 }
 
+/* Keys: the MAC check of a datagram whose TLVs end it (a reply's, an
+ * announcement's: the MAC covers all before its value). */
+static int mac_of(const mcd_watcher *w, const uint8_t *p, size_t len,
+                  const uint8_t *tlv, size_t tlv_len)
+{
+    mcd_ext_reply er;
+
+    if (w->mac == NULL)
+        return MCD_MAC_NONE;
+    memset(&er, 0, sizeof er);
+    er.tlv = tlv;
+    er.tlv_len = tlv_len;
+    return mcd_ext_mac_check(w->mac, p, len, &er);
+}
+
 /* On the group's port: announcements and goodbyes only (our own queries
  * and other clients' come back here too, and are not for us). */
 static void take_group(mcd_watcher *w, const uint8_t *p, size_t len,
@@ -272,7 +290,9 @@ static void take_group(mcd_watcher *w, const uint8_t *p, size_t len,
     if (mcd_ext_announce_decode(p, len, w->qlen, &a) != 0)
         return;
     w->heard++;
-    ev = mcd_watch_on_announce(&w->table, &a, from, mcd_now_(), &d);
+    ev = mcd_watch_on_announce_mac(&w->table, &a, mac_of(w, p, len, a.tlv,
+                                                         a.tlv_len),
+                                   from, mcd_now_(), &d);
     report(w, ev, d); /* apart: d is set by the call */
 }
 
@@ -290,7 +310,9 @@ static void take_reply(mcd_watcher *w, const uint8_t *p, size_t len,
             memcmp(r.nonce, w->nonce, sizeof r.nonce) != 0)
             return; /* malformed, or not for our query */
         w->heard++;
-        ev = mcd_watch_on_reply(&w->table, &r, from, mcd_now_(), &d);
+        ev = mcd_watch_on_reply_mac(&w->table, &r,
+                                    mac_of(w, p, len, r.tlv, r.tlv_len),
+                                    from, mcd_now_(), &d);
         report(w, ev, d);
     } else if (mcd_reply_parse(p, len, &c) == 0) {
         w->heard++;

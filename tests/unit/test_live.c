@@ -338,6 +338,175 @@ static void test_watch_refresh(void **state)
                      MCD_WATCH_NONE);
 }
 
+/* Keys (docs/PROTOCOL.md, "Keys and the live view"): the MAC result is
+ * the caller's (mcd_ext_mac_check); here the table's rules under it. */
+static mcd_ext_reply keyed_reply(uint8_t id0)
+{
+    mcd_ext_reply r;
+
+    memset(&r, 0, sizeof r);
+    memcpy(r.id, ID, 8);
+    r.id[0] = id0;
+    assert_int_equal(mcd_reply_parse((const uint8_t *)R, RLEN, &r.base), 0);
+    return r;
+}
+
+static void keyed_init(mcd_watch *w, mcd_watch_dev *devs, size_t n)
+{
+    mcd_watch_init(w, devs, n, 120);
+    w->keyed = true;
+}
+
+static void test_watch_keys_reply(void **state)
+{
+    mcd_watch_dev devs[4];
+    mcd_watch w;
+    const mcd_watch_dev *d;
+    mcd_ext_reply r = keyed_reply(0);
+    mcd_endpoint dev = ep(1), forger = ep(66);
+
+    (void)state;
+    keyed_init(&w, devs, 4);
+    /* A forged reply (wrong MAC, or another key's: both MCD_MAC_BAD) and
+     * an unsigned one come first: listed, unverified. */
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_BAD, &forger, S,
+                                            &d), MCD_WATCH_NEW);
+    assert_false(d->verified);
+    /* The device's verified reply replaces what the forger said. */
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_OK, &dev, S, &d),
+                     MCD_WATCH_UPDATE);
+    assert_true(d->verified);
+    assert_int_equal(d->from.addr.b[3], 1);
+    /* Then a forged, an unsigned and a chapter reply change nothing, and
+     * do not refresh it (a dead device is not kept alive by a forger). */
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_BAD, &forger,
+                                            50 * S, &d), MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_NONE, &forger,
+                                            50 * S, &d), MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_on_chapter(&w, &r.base, &dev, 50 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_int_equal(w.stats.unverified, 2);
+    assert_true(devs[0].seen == S && devs[0].from.addr.b[3] == 1);
+    assert_int_equal(mcd_watch_expire(&w, 121 * S, &d),
+                     MCD_WATCH_GONE_EXPIRED);
+    /* Without w->keyed a MAC_OK verifies nothing. */
+    mcd_watch_init(&w, devs, 4, 120);
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_OK, &dev, S, &d),
+                     MCD_WATCH_NEW);
+    assert_false(d->verified);
+}
+
+static void test_watch_keys_announce(void **state)
+{
+    mcd_watch_dev devs[4];
+    mcd_watch w;
+    const mcd_watch_dev *d;
+    mcd_ext_announce a = ann(MCD_EXT_KIND_ANNOUNCE, 100, 60, 0);
+    mcd_ext_reply r = keyed_reply(0);
+    mcd_endpoint e1 = ep(1), e2 = ep(2), forger = ep(66);
+    uint8_t nonce[8] = {1, 2, 3, 4, 5, 6, 7, 8}, filter[16];
+    mcd_time next;
+
+    (void)state;
+    keyed_init(&w, devs, 4);
+    /* First seen by a verified announcement (could be a replay from an
+     * earlier run): listed unverified, and due for a query at once. */
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e1, S,
+                                               &d), MCD_WATCH_NEW);
+    assert_false(d->verified);
+    assert_true(d->confirm);
+    assert_true(mcd_watch_refresh_due(&w, S, &next));
+    memset(filter, 0, sizeof filter);
+    /* Unverified devices are never named in KNOWN (a forger could
+     * silence the device it copies). */
+    assert_int_equal(mcd_watch_refresh_known(&w, S, filter, sizeof filter,
+                                             5, nonce, 7, NULL), 0);
+    assert_false(mcd_ext_known_has(filter, sizeof filter, 5, nonce, 7, a.id));
+    /* Its verified (nonce-bound) reply confirms it. */
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_OK, &e1, S, &d),
+                     MCD_WATCH_UPDATE);
+    assert_true(d->verified);
+    assert_false(d->confirm);
+    /* A replay (the same counter), an equal or lower counter: ignored. */
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e2,
+                                               2 * S, &d), MCD_WATCH_NONE);
+    a.counter = 99;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e2,
+                                               2 * S, &d), MCD_WATCH_NONE);
+    /* Signed with another key, or unsigned, with a higher counter. */
+    a.counter = 1000;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_BAD,
+                                               &forger, 2 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_NONE,
+                                               &forger, 2 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_true(devs[0].from.addr.b[3] == 1 && devs[0].verified);
+    /* The next real one (counter above the last verified) is an update. */
+    a.counter = 101;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e2,
+                                               3 * S, &d), MCD_WATCH_UPDATE);
+    assert_true(d->verified && d->from.addr.b[3] == 2);
+    /* Counter wrap: 0 after UINT64_MAX is not above it. */
+    a.counter = UINT64_MAX;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e1,
+                                               4 * S, &d), MCD_WATCH_UPDATE);
+    a.counter = 0;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e2,
+                                               5 * S, &d), MCD_WATCH_NONE);
+    assert_int_equal(devs[0].from.addr.b[3], 1);
+}
+
+static void test_watch_keys_goodbye(void **state)
+{
+    mcd_watch_dev devs[4];
+    mcd_watch w;
+    const mcd_watch_dev *d;
+    mcd_ext_announce a = ann(MCD_EXT_KIND_ANNOUNCE, 100, 60, 0);
+    mcd_ext_announce bye = ann(MCD_EXT_KIND_GOODBYE, 5000, 0, 0);
+    mcd_ext_reply r = keyed_reply(0);
+    mcd_endpoint e1 = ep(1), forger = ep(66);
+
+    (void)state;
+    keyed_init(&w, devs, 4);
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_OK, &e1, S, &d),
+                     MCD_WATCH_NEW);
+    /* Verified by a reply only: no verified counter yet, so even a right
+     * goodbye may be a replay from an earlier run: it only asks again. */
+    bye.counter = 50;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_OK, &forger,
+                                               S, &d), MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_count(&w), 1);
+    assert_true(devs[0].confirm);
+    assert_int_equal(mcd_watch_on_reply_mac(&w, &r, MCD_MAC_OK, &e1, S, &d),
+                     MCD_WATCH_NONE);
+    assert_false(devs[0].confirm);
+    assert_true(devs[0].vcounter == 50);
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e1,
+                                               2 * S, &d), MCD_WATCH_UPDATE);
+    assert_int_equal(d->lifetime, 60);
+    /* Unsigned, or another key's, with a higher counter: stays. */
+    bye.counter = 5000;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_NONE,
+                                               &forger, 3 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_BAD,
+                                               &forger, 3 * S, &d),
+                     MCD_WATCH_NONE);
+    /* A right goodbye with the equal counter (a replay) too. */
+    bye.counter = 100;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_OK,
+                                               &forger, 3 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_count(&w), 1);
+    /* The device's own goodbye removes it. */
+    bye.counter = 101;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_OK, &e1,
+                                               4 * S, &d),
+                     MCD_WATCH_GONE_GOODBYE);
+    assert_int_equal(mcd_watch_count(&w), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +519,9 @@ int main(void)
         cmocka_unit_test(test_watch_goodbye_replay_forgery),
         cmocka_unit_test(test_watch_flood),
         cmocka_unit_test(test_watch_refresh),
+        cmocka_unit_test(test_watch_keys_reply),
+        cmocka_unit_test(test_watch_keys_announce),
+        cmocka_unit_test(test_watch_keys_goodbye),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
