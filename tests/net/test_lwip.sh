@@ -21,7 +21,7 @@ now_ms() { date +%s%3N; }
 since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
 REPLY='"ESP32-C3 Smart Light https 443"'
 
-lab_up 2
+lab_up 3
 # The device's wire: a TAP port on the lab's bridge. lwIP is the only stack
 # on it; the bridge namespace itself has no address.
 ip -n "$LAB_BR" tuntap add tap0 mode tap
@@ -119,6 +119,11 @@ lab_bg 2 "$tmp/capk.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/live.pc
     udp and src $DEV and dst 232.10.11.12 and dst port 3333
 capk_pid=$LAB_PID
 wait_for "$tmp/capk.log" "listening on" >/dev/null
+# A watcher holding the key (host 3), showing verified devices only: the
+# device appears by its signed announcement once its nonce-bound reply
+# verifies it, and its signed goodbye removes it.
+lab_bg 3 "$tmp/wk.json" "$MCDISC" watch --json --key "$tmp/lwip.key" --require-auth
+sleep 1.5 # past the watcher's start-up sweep (0, 0.25, 1 s)
 ip netns exec "$LAB_BR" "$MCDISC_LWIP" --tap tap0 --addr $DEV/16 --lifetime 30 \
     --key "$tmp/lwip.key" >"$tmp/lwipk.log" 2>&1 &
 lwip_pid=$!
@@ -129,9 +134,13 @@ lab_exec 1 "$MCDISC" discover --key "$tmp/lwip.key" --require-auth --json \
     --timeout 1000 >"$tmp/dk.json" 2>/dev/null
 t_jq "discover --key --require-auth lists the keyed lwIP device, verified" \
     "length == 1 and .[0].address == \"$DEV\" and .[0].verified == true" "$tmp/dk.json"
+t_check "watch --key --require-auth shows the keyed lwIP device, verified, within 3 s" \
+    wait_for "$tmp/wk.json" "\"event\":\"new\",\"id\":\"$id\".*\"verified\":true" 3
 kill -TERM "$lwip_pid"
 t_check "watch sees the keyed lwIP device gone (goodbye)" \
     wait_for "$tmp/w.json" "\"event\":\"gone\",\"id\":\"$id\".*\"reason\":\"goodbye\".*" 1
+t_check "...and the keyed watcher sees its signed goodbye" \
+    wait_for "$tmp/wk.json" "\"event\":\"gone\",\"id\":\"$id\".*\"reason\":\"goodbye\".*" 1
 wait "$lwip_pid"
 sleep 0.3 # the capture's last packets
 kill -INT "$capk_pid"
