@@ -122,7 +122,11 @@ static enum mcd_watch_event learn(mcd_watch_dev *d, bool fresh,
     d->txt_len = txt_len;
     memcpy(d->txt, txt, txt_len);
     d->seen = now;
-    d->asked = 0;
+    /* Heard: refreshed. But a device still to be confirmed by a verified
+     * reply (keys) stays asked: an unverified answer (a forger echoing
+     * every query) must not make it due again at once, a query storm. */
+    if (!d->confirm)
+        d->asked = 0;
     if (fresh)
         return MCD_WATCH_NEW;
     return changed ? MCD_WATCH_UPDATE : MCD_WATCH_NONE;
@@ -278,7 +282,8 @@ enum mcd_watch_event mcd_watch_on_reply_mac(mcd_watch *w,
     /* A cut reply (flag T) carries no TXT: keep what we had. */
     if (r->flags & MCD_EXT_FLAG_TRUNC && !fresh) {
         d->seen = now;
-        d->asked = 0;
+        if (!d->confirm)
+            d->asked = 0;
         d->from = *from;
         return MCD_WATCH_NONE;
     }
@@ -306,7 +311,8 @@ enum mcd_watch_event mcd_watch_on_chapter(mcd_watch *w, const mcd_reply *r,
             if (d->verified) /* keys: a chapter reply proves nothing */
                 return MCD_WATCH_NONE;
             d->seen = now;
-            d->asked = 0;
+            if (!d->confirm)
+                d->asked = 0;
             return MCD_WATCH_NONE;
         }
     }

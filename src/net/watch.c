@@ -23,13 +23,24 @@
 static const uint32_t sweep_ms[] = {0, 250, 1000};
 #define SWEEPS (sizeof sweep_ms / sizeof sweep_ms[0])
 
+#define NONCES 16
+
 struct mcd_watcher {
     mcd_links links;     /* the group's port: announcements */
     int qfd;             /* queries out, replies in */
     mcd_endpoint dest;   /* the group and port */
     uint8_t query[MCD_QUERY_MAX];
     size_t qlen;
-    uint8_t nonce[MCD_EXT_NONCE_LEN];
+    /* A nonce per query: a reply is taken for a query sent in the last
+     * MCD_EXT_WINDOW_MAX_MS (the longest a device may wait to answer),
+     * never for an older one: a reply captured during the run and replayed
+     * to a later query is refused, as in discover's runs. The last
+     * NONCES queries are remembered (announcements arriving together each
+     * ask at once). */
+    uint8_t nonce[MCD_EXT_NONCE_LEN]; /* the latest */
+    uint8_t nonces[NONCES][MCD_EXT_NONCE_LEN];
+    mcd_time nonce_at[NONCES];
+    size_t nonce_next;
     uint16_t salt;
     bool chapter_only;
     mcd_time start, next_sweep_at;
@@ -85,9 +96,6 @@ static int configure(mcd_watcher *w, const mcd_watcher_config *cfg)
     w->chapter_only = cfg->chapter_only;
     w->mac = cfg->mac != NULL && cfg->mac->fn != NULL ? cfg->mac : NULL;
     w->table.keyed = w->mac != NULL;
-    if (getrandom(w->nonce, sizeof w->nonce, GRND_NONBLOCK) !=
-        (ssize_t)sizeof w->nonce)
-        return -errno;
     w->salt = (uint16_t)mcd_random_();
     return 0;
 }
@@ -193,6 +201,32 @@ static void send_group(mcd_watcher *w, const uint8_t *data, size_t len)
 /* An extended query with KNOWN: every device not due (all of them when
  * `all`), a new salt each copy; then the plain copy for chapter devices
  * when `plain`. */
+/* A new nonce for the next query, remembered with its time. */
+static int next_nonce(mcd_watcher *w, mcd_time now)
+{
+    if (getrandom(w->nonce, sizeof w->nonce, GRND_NONBLOCK) !=
+        (ssize_t)sizeof w->nonce)
+        return -errno;
+    memcpy(w->nonces[w->nonce_next], w->nonce, sizeof w->nonce);
+    w->nonce_at[w->nonce_next] = now;
+    w->nonce_next = (w->nonce_next + 1) % NONCES;
+    return 0;
+}
+
+/* Whether a reply's nonce is that of a query whose replies are due: sent
+ * in the last MCD_EXT_WINDOW_MAX_MS (and a little for the way back). */
+static bool nonce_current(const mcd_watcher *w, const uint8_t *nonce,
+                          mcd_time now)
+{
+    mcd_time span = (mcd_time)(MCD_EXT_WINDOW_MAX_MS + 100) * 1000u;
+
+    for (size_t i = 0; i < NONCES; i++)
+        if (w->nonce_at[i] != 0 && now - w->nonce_at[i] <= span &&
+            memcmp(nonce, w->nonces[i], sizeof w->nonce) == 0)
+            return true;
+    return false;
+}
+
 static void send_query(mcd_watcher *w, mcd_time now, bool all, bool plain,
                        size_t pad_to)
 {
@@ -203,6 +237,8 @@ static void send_query(mcd_watcher *w, mcd_time now, bool all, bool plain,
     int n;
 
     memset(&q, 0, sizeof q);
+    if (!w->chapter_only && next_nonce(w, now) < 0)
+        return; /* no randomness: no query; the next one tries again */
     memcpy(q.nonce, w->nonce, sizeof q.nonce);
     q.has_window = true;
     q.window_ms = MCD_EXT_DEFAULT_WINDOW_MS;
@@ -307,7 +343,7 @@ static void take_reply(mcd_watcher *w, const uint8_t *p, size_t len,
 
     if (len > 0 && memchr(p, 0, len) != NULL) {
         if (mcd_ext_reply_decode(p, len, &r) != 0 ||
-            memcmp(r.nonce, w->nonce, sizeof r.nonce) != 0)
+            !nonce_current(w, r.nonce, mcd_now_()))
             return; /* malformed, or not for our query */
         w->heard++;
         ev = mcd_watch_on_reply_mac(&w->table, &r,

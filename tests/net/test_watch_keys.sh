@@ -48,7 +48,7 @@ resp() { # HOST NAME [OPTIONS...]
     started "$tmp/r$h.log" answering "responder h$h"
 }
 
-lab_up 7
+lab_up 10
 # 1. A keyed device's announcement, captured on h1 (h7 then dies without
 # a goodbye): it is signed, its MAC last.
 lab_bg 1 "$tmp/cap.log" tcpdump -i eth0 -n -U --immediate-mode -c 1 \
@@ -78,15 +78,18 @@ lab_bg 5 "$tmp/f5.log" "$EXT_PEER" "$(lab_ip 5)" $G 3333 echo "$(id 3)" \
     "Keyed three http 80" room=lab
 started "$tmp/f5.log" ready "forger"
 
-# 3. Three watchers on h1: keyed, keyed --require-auth, unkeyed.
+# 3. Four watchers, each on a host of its own (h1 keyed, h8 keyed
+# --require-auth, h9 unkeyed, h10 keyed lines): a device answers one
+# querier address at a time (its per-querier rules), so watchers sharing
+# a host would compete for its one reply to their confirming queries.
 # shellcheck disable=SC2086
 lab_bg 1 "$tmp/wk.json" $DAEMON watch --json --key "$tmp/a.key"
 # shellcheck disable=SC2086
-lab_bg 1 "$tmp/wa.json" $DAEMON watch --json --key "$tmp/a.key" --require-auth
+lab_bg 8 "$tmp/wa.json" $DAEMON watch --json --key "$tmp/a.key" --require-auth
 # shellcheck disable=SC2086
-lab_bg 1 "$tmp/wn.json" $DAEMON watch --json
+lab_bg 9 "$tmp/wn.json" $DAEMON watch --json
 # shellcheck disable=SC2086
-lab_bg 1 "$tmp/wh.txt" $DAEMON watch --key "$tmp/a.key" # lines (no tty)
+lab_bg 10 "$tmp/wh.txt" $DAEMON watch --key "$tmp/a.key" # lines (no tty)
 K=$tmp/wk.json
 t_check "h2 (answering the first sweep) is verified" \
     wait_for "$K" "\"id\":\"$(id 2)\".*\"verified\":true" 3
