@@ -22,7 +22,7 @@ DAEMON="${MCD_DAEMON_WRAP:-} $MCDISC"
 lab_scratch
 G=232.10.11.12
 QLEN=33 # "Are you Espressif IOT Smart Light"
-id() { printf 'a%s00000000000000' "$1"; }
+id() { local x=a$1; printf '%s%0*d' "$x" $((16 - ${#x})) 0; }
 started() { # LOG PATTERN WHAT
     wait_for "$1" "$2" || { t_fail "$3 started"; t_done; exit 1; }
 }
@@ -48,7 +48,7 @@ resp() { # HOST NAME [OPTIONS...]
     started "$tmp/r$h.log" answering "responder h$h"
 }
 
-lab_up 10
+lab_up 11
 # 1. A keyed device's announcement, captured on h1 (h7 then dies without
 # a goodbye): it is signed, its MAC last.
 lab_bg 1 "$tmp/cap.log" tcpdump -i eth0 -n -U --immediate-mode -c 1 \
@@ -138,17 +138,59 @@ wait "$r3_pid"
 t_check "--require-auth: h3 gone too" \
     wait_for "$tmp/wa.json" "\"event\":\"gone\",\"id\":\"$(id 3)\".*\"reason\":\"goodbye\"" 2
 
+# 5b. A reply captured during the run and replayed later: h11 (lifetime
+# 5 s) answers the keyed watcher; its reply to the watcher is captured on
+# h1, h11 is killed, and the captured bytes are sent again from h11's
+# address and port every 0.5 s. The watcher asks each query with a nonce
+# of its own, so the replay verifies nothing and refreshes nothing: h11
+# expires within its lifetime and one refresh interval (5 + 4.4 s).
+lab_bg 1 "$tmp/cap11.log" tcpdump -i eth0 -n -U --immediate-mode -c 1 \
+    -w "$tmp/r11.pcap" "udp and src host $(lab_ip 11) and src port 3333 and not dst net 224.0.0.0/4"
+cap11_pid=$LAB_PID
+wait_for "$tmp/cap11.log" "listening on" >/dev/null
+resp 11 "Short life" --key "$tmp/a.key" --lifetime 5
+t_check "h11 (lifetime 5) is verified in the keyed watcher" \
+    wait_for "$K" "\"id\":\"$(id 11)\".*\"verified\":true" 3
+wait "$cap11_pid" 2>/dev/null
+read -r r11_port r11_hex < <(python3 - "$tmp/r11.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off = 24 + 16  # pcap header, record header
+ip = d[off + 14:]  # past Ethernet
+ihl = (ip[0] & 15) * 4
+udp = ip[ihl:]
+print(struct.unpack("!H", udp[2:4])[0], udp[8:struct.unpack("!H", udp[4:6])[0]].hex())
+PY
+)
+t_check "a verified reply of h11 to the watcher captured" test "${#r11_hex}" -gt 100
+kill -KILL "$r11_pid"
+wait "$r11_pid" 2>/dev/null
+killed=$(date +%s%N)
+printf '%s' "$r11_hex" | xxd -r -p >"$tmp/r11.bin"
+lab_exec 11 bash -c 'for i in $(seq 1 24); do
+        socat -u "OPEN:$1" "UDP4-DATAGRAM:$2:$3,bind=$4:3333,reuseaddr"; sleep 0.5
+    done' replay "$tmp/r11.bin" "$(lab_ip 1)" "$r11_port" "$(lab_ip 11)" &
+replay_pid=$!
+t_check "h11, killed, expires despite its replayed reply (within 11 s)" \
+    wait_for "$K" "\"event\":\"gone\",\"id\":\"$(id 11)\".*\"reason\":\"expired\"" 11
+gone_ms=$(( ($(date +%s%N) - killed) / 1000000 ))
+echo "# h11 gone (expired) ${gone_ms} ms after SIGKILL, its reply replayed meanwhile"
+kill "$replay_pid" 2>/dev/null
+wait "$replay_pid" 2>/dev/null
+
 # 6. The whole logs: never verified from the forger, the replayer, the
-# other key or the replayed announcement; --require-auth exactly h2, h3.
-t_jq "verified only h2 and h3, each from its own address" \
-    '[.[] | select(.verified)] | (map(.id) | unique == ["'"$(id 2)"'", "'"$(id 3)"'"]) and
+# other key or the replayed announcement; --require-auth exactly h2, h3
+# and h11.
+t_jq "verified only h2, h3 and h11, each from its own address" \
+    '[.[] | select(.verified)] | (map(.id) | unique == ["'"$(id 11)"'", "'"$(id 2)"'", "'"$(id 3)"'"]) and
      all((.id == "'"$(id 2)"'" and .address == "'"$(lab_ip 2)"'") or
-         (.id == "'"$(id 3)"'" and .address == "'"$(lab_ip 3)"'"))' "$K"
+         (.id == "'"$(id 3)"'" and .address == "'"$(lab_ip 3)"'") or
+         (.id == "'"$(id 11)"'" and .address == "'"$(lab_ip 11)"'"))' "$K"
 t_jq "h4, h7 and the forged h3 from h5 listed unverified" \
     'any(.id == "'"$(id 4)"'" and .verified == false) and any(.id == "'"$(id 7)"'" and .verified == false) and
      any(.id == "'"$(id 3)"'" and .address == "'"$(lab_ip 5)"'" and .verified == false)' "$K"
-t_jq "--require-auth lists exactly h2 and h3, all verified" \
-    '(map(select(.event == "new") | .id) | sort == ["'"$(id 2)"'", "'"$(id 3)"'"]) and all(.verified)' \
+t_jq "--require-auth lists exactly h2, h3 and h11, all verified" \
+    '(map(select(.event == "new") | .id) | sort == ["'"$(id 11)"'", "'"$(id 2)"'", "'"$(id 3)"'"]) and all(.verified)' \
     "$tmp/wa.json"
 t_check "human lines: h2 verified" grep -Eq \
     "^(new|update) +$(id 2) +$(lab_ip 2) .* verified +Keyed two " "$tmp/wh.txt"
