@@ -104,7 +104,9 @@ check_capture() {
         ext = nul >= 0 && substr(p, 2 * nul + 3, 8) == "4d434458" && substr(p, 2 * nul + 11, 2) != "00"
         kind = ext ? substr(p, 2 * nul + 13, 2) : ""
         nonce = ext ? substr(p, 2 * nul + 17, 16) : ""
-        if (index(src, dev ".") == 1) {
+        if (index(src, dev ".") == 1 && dst ~ /^2(2[4-9]|3[0-9])\./) {
+            ann++ # its announcements and goodbyes, to the group: no replies
+        } else if (index(src, dev ".") == 1) {
             key = dst
             replies++
             b = ext ? (kind == "02" ? eq[key, nonce] : -1) : pq[key]
@@ -125,7 +127,7 @@ check_capture() {
     }
     /^[0-9]/ { flush(); src = $3; dst = $5; sub(/:$/, "", dst); next }
     { sub(/^[ \t]*0x[0-9a-f]+:/, ""); gsub(/ /, ""); hex = hex $0 }
-    END { flush(); printf "replies=%d chapter=%d cut=%d full=%d maxext=%d bad=%d\n", replies, chapter, cut, full, maxext, bad }'
+    END { flush(); printf "replies=%d chapter=%d cut=%d full=%d maxext=%d bad=%d announcements=%d\n", replies, chapter, cut, full, maxext, bad, ann }'
 }
 for i in 2 3 4; do
     check_capture "$tmp/cap$i.pcap" "$(lab_ip "$i")" >"$tmp/check$i"
