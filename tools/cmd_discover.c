@@ -485,6 +485,7 @@ int cmd_discover(int argc, char **argv)
     if (err < 0) {
         cli_open_error("discover", err, o.cfg.group, o.cfg.port,
                        o.where.ifaces.name, bad);
+        mcd_key_wipe(&o.key);
         return EXIT_USAGE;
     }
     cli_catch_stop(); /* an early end still prints what was found */

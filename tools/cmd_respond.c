@@ -820,6 +820,8 @@ int cmd_respond(int argc, char **argv)
         cli_open_error("respond", err, o.cfg.opts.group, o.cfg.opts.port,
                        o.where.ifaces.name, bad);
         cli_config_free(o.values);
+        mcd_key_wipe(&keys[0]);
+        mcd_key_wipe(&keys[1]);
         return EXIT_USAGE;
     }
     key_taken(&o);
@@ -834,6 +836,8 @@ int cmd_respond(int argc, char **argv)
     print_counters(&o, r);
     mcd_responder_close(r);
     cli_config_free(o.values);
+    mcd_key_wipe(&keys[0]); /* no key material left behind */
+    mcd_key_wipe(&keys[1]);
     /* The summary is worth a moment's wait, not a hang. */
     logout_close(&out_log, 1000);
     logout_close(&err_log, 1000);

@@ -195,10 +195,14 @@ enum mcd_watch_event mcd_watch_on_announce_mac(mcd_watch *w,
         return MCD_WATCH_NONE;
     *dev = NULL;
     d = by_id(w, a->id);
-    /* Above the last verified counter (not the last seen: an unsigned
-     * one with a huge counter must not block the device's own). */
+    /* Above the last verified counter and the last signed one (not the
+     * last seen: an unsigned one with a huge counter must not block the
+     * device's own; but a signed goodbye replayed from an earlier run
+     * must not remove a device whose newer announcement is awaiting
+     * confirmation). */
     good = w->keyed && mac == MCD_MAC_OK &&
-           (d == NULL || a->counter > d->vcounter);
+           (d == NULL || (a->counter > d->vcounter &&
+                          a->counter > d->pcounter));
     if (d != NULL && d->verified) {
         if (good)
             return on_verified(d, a, from, now, dev);
@@ -308,8 +312,10 @@ enum mcd_watch_event mcd_watch_on_chapter(mcd_watch *w, const mcd_reply *r,
         d = &w->devs[i];
         if (d->used && d->ext && same_addr(&d->from, from) &&
             same_text(&d->text, r)) {
-            if (d->verified) /* keys: a chapter reply proves nothing */
+            if (d->verified) { /* keys: a chapter reply proves nothing */
+                w->stats.unverified++;
                 return MCD_WATCH_NONE;
+            }
             d->seen = now;
             if (!d->confirm)
                 d->asked = 0;

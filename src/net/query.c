@@ -56,16 +56,17 @@ struct mcd_query {
     uint8_t rx[MCD_EXT_MAX + 1];
 };
 
-/* The run's nonce: unpredictable to an off-path forger. */
-static void make_nonce(uint8_t *nonce)
+/* The run's nonce: unpredictable to an off-path forger, so from the
+ * kernel's pool, waiting for it at early boot (a clock-based fallback
+ * would be guessable and defeat the nonce and the keys). */
+static int make_nonce(uint8_t *nonce)
 {
-    if (getrandom(nonce, MCD_EXT_NONCE_LEN, GRND_NONBLOCK) ==
-        MCD_EXT_NONCE_LEN)
-        return;
-    for (size_t i = 0; i < MCD_EXT_NONCE_LEN; i += 4) {
-        uint32_t r = mcd_random_(); /* early boot: no pool yet */
-        memcpy(nonce + i, &r, 4);
-    }
+    ssize_t n;
+
+    do
+        n = getrandom(nonce, MCD_EXT_NONCE_LEN, 0);
+    while (n < 0 && errno == EINTR);
+    return n == MCD_EXT_NONCE_LEN ? 0 : n < 0 ? -errno : -EIO;
 }
 
 static int configure(mcd_query *q, const mcd_query_config *cfg)
@@ -105,7 +106,8 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
         .window_ms = cfg->window_ms,
         .require_auth = cfg->require_auth,
     };
-    make_nonce(qc.nonce);
+    if (!qc.chapter_only && (err = make_nonce(qc.nonce)) < 0)
+        return err;
     if (cfg->mac != NULL)
         qc.mac = *cfg->mac;
     return mcd_qcore_init(&q->core, &qc, q->table, cap, mcd_now_());

@@ -385,7 +385,9 @@ static void test_watch_keys_reply(void **state)
                                             50 * S, &d), MCD_WATCH_NONE);
     assert_int_equal(mcd_watch_on_chapter(&w, &r.base, &dev, 50 * S, &d),
                      MCD_WATCH_NONE);
-    assert_int_equal(w.stats.unverified, 2);
+    /* All three counted unverified (docs/PROTOCOL.md), the chapter reply
+     * too. */
+    assert_int_equal(w.stats.unverified, 3);
     assert_true(devs[0].seen == S && devs[0].from.addr.b[3] == 1);
     assert_int_equal(mcd_watch_expire(&w, 121 * S, &d),
                      MCD_WATCH_GONE_EXPIRED);
@@ -457,6 +459,34 @@ static void test_watch_keys_announce(void **state)
     assert_int_equal(devs[0].from.addr.b[3], 1);
 }
 
+/* A device first seen by its signed announcement (counter 200), still
+ * awaiting its confirming reply: a signed goodbye of its own from an
+ * earlier run (counter 100) is a replay and removes nothing. */
+static void test_watch_keys_old_goodbye(void **state)
+{
+    mcd_watch_dev devs[4];
+    mcd_watch w;
+    const mcd_watch_dev *d;
+    mcd_ext_announce a = ann(MCD_EXT_KIND_ANNOUNCE, 200, 60, 0);
+    mcd_ext_announce bye = ann(MCD_EXT_KIND_GOODBYE, 100, 0, 0);
+    mcd_endpoint e1 = ep(1), replayer = ep(66);
+
+    (void)state;
+    keyed_init(&w, devs, 4);
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &a, MCD_MAC_OK, &e1, S,
+                                               &d), MCD_WATCH_NEW);
+    assert_true(devs[0].confirm);
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_OK,
+                                               &replayer, 2 * S, &d),
+                     MCD_WATCH_NONE);
+    assert_int_equal(mcd_watch_count(&w), 1);
+    /* Its own newer goodbye does remove it. */
+    bye.counter = 300;
+    assert_int_equal(mcd_watch_on_announce_mac(&w, &bye, MCD_MAC_OK, &e1,
+                                               3 * S, &d),
+                     MCD_WATCH_GONE_GOODBYE);
+}
+
 static void test_watch_keys_goodbye(void **state)
 {
     mcd_watch_dev devs[4];
@@ -522,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_watch_keys_reply),
         cmocka_unit_test(test_watch_keys_announce),
         cmocka_unit_test(test_watch_keys_goodbye),
+        cmocka_unit_test(test_watch_keys_old_goodbye),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
