@@ -11,6 +11,7 @@
  */
 #include "mcdisc/core.h"
 
+#include "core_private.h"
 #include "cursor.h"
 
 #define MAC_VALUE_LEN (MCD_MAC_KEYID_LEN + MCD_MAC_LEN) /* 20 */
@@ -49,21 +50,16 @@ static bool same_mac(const uint8_t *a, const uint8_t *b)
 static bool first_mac(const uint8_t *tlv, size_t len, size_t *at,
                       size_t *vlen)
 {
-    mcd_rcur r = {tlv, len, 0, false};
+    size_t pos = 0;
+    uint8_t type;
+    const uint8_t *val;
+    bool bad;
 
-    while (r.pos < len) {
-        uint8_t type = (uint8_t)mcd_rcur_be(&r, 1);
-        size_t n = (size_t)mcd_rcur_be(&r, 2);
-
-        if (r.err || n > len - r.pos)
-            return false;
+    while (mcd_tlv_next_(tlv, len, &pos, &type, &val, vlen, &bad))
         if (type == MCD_EXT_TLV_MAC) {
-            *at = r.pos;
-            *vlen = n;
+            *at = (size_t)(val - tlv);
             return true;
         }
-        r.pos += n;
-    }
     return false;
 }
 
