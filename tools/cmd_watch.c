@@ -187,11 +187,12 @@ static void draw_table(const mcd_watcher *w, const wopts *o)
     /* Home and clear, as watch(1) and top do: no scrolling log. */
     fputs("\033[H\033[2J", stdout);
     printf("mcdisc watch: %zu devices (sent %llu, heard %llu, table full "
-           "%llu, replayed %llu)\n\n%-16s %-15s %7s  %s%s\n",
+           "%llu, replayed %llu, off-link %llu)\n\n%-16s %-15s %7s  %s%s\n",
            mcd_watch_count(t), (unsigned long long)sent,
            (unsigned long long)heard,
            (unsigned long long)t->stats.table_full,
-           (unsigned long long)t->stats.replayed, "ID", "ADDRESS",
+           (unsigned long long)t->stats.replayed,
+           (unsigned long long)t->stats.off_link, "ID", "ADDRESS",
            "LIFE", keyed ? "AUTH       " : "", "NAME PROTOCOL PORT");
     for (size_t i = 0; i < t->cap; i++)
         if (t->devs[i].used && (!o->require_auth || t->devs[i].verified))

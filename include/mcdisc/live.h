@@ -146,6 +146,9 @@ enum mcd_watch_event {
 typedef struct mcd_watch_stats {
     uint64_t table_full, replayed, malformed, stale_goodbye;
     uint64_t unverified; /* keys: ignored for a verified device */
+    /* From a source off the link it came in on (the socket layer knows
+     * the prefixes and counts these; the table never sees them). */
+    uint64_t off_link;
 } mcd_watch_stats;
 
 typedef struct mcd_watch {

@@ -147,6 +147,57 @@ int mcd_prefixes_read_(mcd_prefix_want_fn want, const void *ctx, bool peers,
     return (int)fresh.n;
 }
 
+/* src against the prefixes read: see mcd_onlink_check_(). */
+static bool onlink_lookup(const mcd_onlink_ *c, const mcd_addr *a,
+                          uint32_t ifindex, bool *broadcast)
+{
+    bool on = mcd_addr_is_link_local(a), bcast = false;
+
+    for (size_t i = 0; i < c->n; i++) {
+        const mcd_prefix *p = &c->prefixes[i];
+
+        if (!p->peer && mcd_addr_equal(a, &p->addr))
+            on = true;
+        if (p->ifindex != ifindex)
+            continue;
+        bcast = bcast || mcd_addr_is_broadcast(a, &p->addr, p->bits);
+        on = on || mcd_addr_in_prefix(a, &p->addr, p->bits);
+    }
+    if (broadcast != NULL)
+        *broadcast = bcast;
+    return on;
+}
+
+bool mcd_onlink_check_(mcd_onlink_ *c, const mcd_addr *src,
+                       uint32_t ifindex, bool *broadcast)
+{
+    mcd_addr a = *src;
+    mcd_prefix *fresh = NULL;
+    int n;
+
+    a.scope_id = 0;
+    if (onlink_lookup(c, &a, ifindex, broadcast))
+        return true;
+    if (c->prefixes != NULL && mcd_now_() - c->refreshed_at < REFRESH_US)
+        return false;
+    /* Not found: an address may have been added since the last look.
+     * On failure the old list stays. */
+    c->refreshed_at = mcd_now_();
+    n = mcd_prefixes_read_(NULL, NULL, true, &fresh);
+    if (n >= 0) {
+        free(c->prefixes);
+        c->prefixes = fresh;
+        c->n = (size_t)n;
+    }
+    return onlink_lookup(c, &a, ifindex, broadcast);
+}
+
+void mcd_onlink_free_(mcd_onlink_ *c)
+{
+    free(c->prefixes);
+    memset(c, 0, sizeof *c);
+}
+
 static bool want_joined(const void *ctx, uint32_t ifindex)
 {
     return mcd_links_joined_(ctx, ifindex);

@@ -26,6 +26,24 @@ typedef bool (*mcd_prefix_want_fn)(const void *ctx, uint32_t ifindex);
 int mcd_prefixes_read_(mcd_prefix_want_fn want, const void *ctx, bool peers,
                        mcd_prefix **out);
 
+/* A client's view of which sources are on the link a datagram came in on:
+ * every address of this host with its prefix (and point-to-point peers),
+ * re-read when a source is not found (an address may have been added),
+ * at most every 100 ms. Zeroed to start; mcd_onlink_free_() at the end. */
+typedef struct mcd_onlink_ {
+    mcd_prefix *prefixes;
+    size_t n;
+    mcd_time refreshed_at;
+} mcd_onlink_;
+
+/* Whether `src`, arrived on `ifindex`, is on that link: link-local, an
+ * address of this host (a device on the same host answers over
+ * loopback), or inside a prefix of that interface. *broadcast (may be
+ * NULL): it is that prefix's IPv4 broadcast address. */
+bool mcd_onlink_check_(mcd_onlink_ *c, const mcd_addr *src,
+                       uint32_t ifindex, bool *broadcast);
+void mcd_onlink_free_(mcd_onlink_ *c);
+
 /* A growable array of fixed-size items. */
 typedef struct mcd_vec_ {
     void *items;

@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #define RCVBUF_BYTES (4 * 1024 * 1024)
-#define REFRESH_US 100000 /* re-read the host's addresses at most this often */
 
 typedef struct qsock {
     int fd;
@@ -40,9 +39,7 @@ struct mcd_query {
     size_t query_len;
     size_t nsock;
     qsock *socks;
-    mcd_prefix *prefixes;
-    size_t nprefixes;
-    mcd_time refreshed_at;
+    mcd_onlink_ onlink; /* which sources are on the link */
     int ttl;
     size_t skipped;          /* interfaces that could not be used */
     char skipped_first[32];  /* the first of them */
@@ -249,64 +246,6 @@ int mcd_query_timeout(const mcd_query *q)
     return mcd_timeout_ms(mcd_qcore_next(&q->core), mcd_now_());
 }
 
-/* --- the host's addresses: is a source on the link? ----------------------- */
-
-/* Every address of every interface (a reply may arrive on one the query
- * did not use), and the peers of point-to-point links. On failure the old
- * list stays. */
-static void refresh_prefixes(mcd_query *q)
-{
-    mcd_prefix *fresh = NULL;
-    int n;
-
-    q->refreshed_at = mcd_now_();
-    n = mcd_prefixes_read_(NULL, NULL, true, &fresh);
-    if (n < 0)
-        return;
-    free(q->prefixes);
-    q->prefixes = fresh;
-    q->nprefixes = (size_t)n;
-}
-
-/* Fill rx's src_on_link and src_broadcast for a reply that arrived on
- * `ifindex`: link-local sources are on the link by definition (RFC 4291
- * 2.5.6, RFC 3927), an address of this host is (a device on the same
- * host answers over loopback), else the source must fall inside a prefix
- * of that interface. */
-static bool classify_source(const mcd_query *q, const mcd_addr *src,
-                            uint32_t ifindex, mcd_qcore_rx *rx)
-{
-    mcd_addr a = *src;
-
-    a.scope_id = 0;
-    rx->src_on_link = mcd_addr_is_link_local(&a);
-    rx->src_broadcast = false;
-    for (size_t i = 0; i < q->nprefixes; i++) {
-        const mcd_prefix *p = &q->prefixes[i];
-
-        if (!p->peer && mcd_addr_equal(&a, &p->addr))
-            rx->src_on_link = true;
-        if (p->ifindex != ifindex)
-            continue;
-        rx->src_broadcast =
-            rx->src_broadcast || mcd_addr_is_broadcast(&a, &p->addr, p->bits);
-        rx->src_on_link =
-            rx->src_on_link || mcd_addr_in_prefix(&a, &p->addr, p->bits);
-    }
-    return rx->src_on_link;
-}
-
-static void source_facts(mcd_query *q, const mcd_addr *src, uint32_t ifindex,
-                         mcd_qcore_rx *rx)
-{
-    /* Not found: an address may have been added since the last look. */
-    if (!classify_source(q, src, ifindex, rx) &&
-        (q->prefixes == NULL || mcd_now_() - q->refreshed_at >= REFRESH_US)) {
-        refresh_prefixes(q);
-        classify_source(q, src, ifindex, rx);
-    }
-}
-
 /* --- sending and receiving ------------------------------------------------ */
 
 /* Errors of a link that is down, going, or being re-created, or of a
@@ -396,8 +335,9 @@ static void drain(mcd_query *q, qsock *s, mcd_device_fn fn, void *ctx)
             .dst_is_group = rx.has_dst && mcd_addr_is_multicast(&rx.dst),
             .ifindex = s->ifc.index,
         };
-        source_facts(q, &rx.from.addr, rx.ifindex ? rx.ifindex : s->ifc.index,
-                     &in);
+        in.src_on_link = mcd_onlink_check_(
+            &q->onlink, &rx.from.addr, rx.ifindex ? rx.ifindex : s->ifc.index,
+            &in.src_broadcast);
         enum mcd_qresult res = mcd_qcore_input(&q->core, mcd_now_(), &in, &dev);
         if (res == MCD_Q_NEW && fn != NULL)
             fn(ctx, dev);
@@ -489,7 +429,7 @@ void mcd_query_close(mcd_query *q)
         if (q->socks[i].fd >= 0)
             close(q->socks[i].fd);
     free(q->socks);
-    free(q->prefixes);
+    mcd_onlink_free_(&q->onlink);
     free(q->table);
     free(q);
 }

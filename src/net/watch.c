@@ -53,6 +53,10 @@ struct mcd_watcher {
     mcd_watcher_fn fn;
     void *ctx;
     uint64_t sent, heard;
+    /* Queries go out with TTL 1: what answers or announces from off the
+     * link (a forged chapter reply needs no nonce) is refused, as in
+     * discover. */
+    mcd_onlink_ onlink;
     uint8_t rx[RX_BUF];
     uint8_t tx[MCD_EXT_MAX];
     uint8_t filter[MCD_EXT_MAX];
@@ -151,6 +155,7 @@ void mcd_watcher_close(mcd_watcher *w)
     mcd_links_close_(&w->links);
     if (w->qfd >= 0)
         close(w->qfd);
+    mcd_onlink_free_(&w->onlink);
     free(w->devs);
     free(w);
 }
@@ -357,6 +362,19 @@ static void take_reply(mcd_watcher *w, const uint8_t *p, size_t len,
     }
 }
 
+/* The source is on the link it came in on, and not its broadcast
+ * address; else counted (stats.off_link) and refused. */
+static bool on_link(mcd_watcher *w, const mcd_rx *rx)
+{
+    bool bcast = false;
+
+    if (mcd_onlink_check_(&w->onlink, &rx->from.addr, rx->ifindex, &bcast) &&
+        !bcast)
+        return true;
+    w->table.stats.off_link++;
+    return false;
+}
+
 static int drain(mcd_watcher *w, int fd, bool group)
 {
     for (int i = 0; i < 256; i++) { /* bounded: a flood cannot starve */
@@ -371,6 +389,8 @@ static int drain(mcd_watcher *w, int fd, bool group)
         if (n < 0)
             return n;
         if (rx.len > sizeof w->rx || rx.from.addr.family == MCD_AF_NONE)
+            continue;
+        if (!on_link(w, &rx))
             continue;
         if (group)
             take_group(w, w->rx, rx.len, &rx.from);
