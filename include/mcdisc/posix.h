@@ -99,6 +99,13 @@ typedef struct mcd_responder mcd_responder;
 MCD_EXTERN
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
                        size_t *bad_iface);
+/* Check what mcd_responder_open() and mcd_responder_update() would make
+ * of cfg's options, opening nothing: the group, the texts, the id, the
+ * extended reply (TXT, LIFETIME, the MAC) and the announcement and
+ * goodbye, which must fit MCD_EXT_MAX. Returns 0 or the error they would
+ * return (MCD_E_TOOLONG: the TXT pairs do not fit). */
+MCD_EXTERN
+int mcd_responder_check(const mcd_responder_config *cfg);
 /* Descriptors to poll for reading: the socket, a netlink socket that
  * tells of link and address changes, then one more socket per
  * net.ipv4.igmp_max_memberships interfaces (the kernel's limit for one
