@@ -148,7 +148,8 @@ size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
  * without touching its sockets or memberships: cfg names the same group
  * and port (else MCD_E_INVAL), its interfaces are not read. Replies still
  * pending are dropped; the counters go on. Returns 0, or a negative error
- * (as mcd_responder_open's) with r unchanged. */
+ * (as mcd_responder_open's; all mcd_responder_check() checks) with r
+ * unchanged: answering, announcing and signing as before. */
 MCD_EXTERN
 int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 /* Leave the group, close the sockets, free r (NULL is fine). */
