@@ -331,23 +331,28 @@ static void key_taken(const ropts *o)
         mcd_key_wipe(old);
 }
 
-/* The extended reply, TXT included, must fit the extension's datagram. */
-static int check_ext(const ropts *o, const uint8_t *text, size_t len)
+/* What a configuration whose extended reply or announcement does not
+ * fit the extension's datagram is told, at start-up (`then` "") and on
+ * SIGHUP: TXT, LIFETIME and the MAC all count. */
+static void txt_error(const char *cmd, const char *then)
 {
-    static const uint8_t id[MCD_EXT_ID_LEN];
-    uint8_t tpl[MCD_EXT_MAX + 512];
-    size_t base;
-    /* Keyed: the MAC TLV counts. */
-    size_t max = o->cfg.opts.mac ? MCD_EXT_MAX - MCD_MAC_TLV_LEN : MCD_EXT_MAX;
-    int err = mcd_ext_reply_template(text, len, id, o->cfg.opts.txt,
-                                     o->cfg.opts.ntxt, tpl, max, &base);
+    cli_error("%s: --txt: the extended reply or the announcement would be "
+              "longer than %d bytes (TXT, LIFETIME and the MAC count); "
+              "declare fewer or shorter pairs%s", cmd, MCD_EXT_MAX, then);
+}
 
-    if (err == MCD_E_TOOLONG)
-        cli_error("respond: --txt: the extended reply would be longer than "
-                  "%zu bytes; declare fewer or shorter pairs", max);
-    else if (err < 0)
-        cli_error("respond: extended reply: %s", mcd_strerror(err));
-    return err < 0 ? -1 : 0;
+/* Everything the responder will make of the options, checked by the
+ * library's one check (the one a reload's update makes too) before
+ * anything is opened. */
+static int check_ext(const ropts *o)
+{
+    int err = mcd_responder_check(&o->cfg);
+
+    if (err == MCD_E_TOOLONG) {
+        txt_error("respond", "");
+        return -1;
+    }
+    return 0; /* any other error: mcd_responder_open() names it */
 }
 
 /* The reply must parse back on the client and must not make us an
@@ -378,7 +383,7 @@ static int check_reply(const ropts *o)
                   err, qlen);
         return -1;
     }
-    return check_ext(o, buf, (size_t)err);
+    return 0;
 }
 
 static const cli_cmd respond_cli = {
@@ -742,6 +747,11 @@ static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
         err = mcd_responder_update(*rp, &n.cfg);
     else
         err = mcd_responder_open(&nr, &n.cfg, &bad);
+    if (err == MCD_E_TOOLONG) {
+        txt_error("respond: SIGHUP", "; not loaded, still answering as "
+                  "before");
+        goto keep;
+    }
     if (err < 0) {
         cli_open_error("respond: SIGHUP", err, n.cfg.opts.group,
                        n.cfg.opts.port, n.where.ifaces.name,
@@ -770,6 +780,9 @@ static void reload(ropts *o, mcd_responder **rp, int argc, char **argv)
     notify_ready(o, "READY=1");
     return;
 keep:
+    /* A key loaded for n was never taken: the spare slot is wiped. */
+    if (n.cfg.opts.mac != NULL && n.cfg.opts.mac->ctx != key_in_use)
+        mcd_key_wipe(n.cfg.opts.mac->ctx);
     cli_config_free(n.values);
     notify_ready(o, "READY=1");
 }
@@ -804,8 +817,12 @@ int cmd_respond(int argc, char **argv)
     memset(&o, 0, sizeof o);
     mcd_responder_config_init(&o.cfg);
     rc = parse_args(&o, argc, argv);
+    if (rc == 0 && check_ext(&o) < 0)
+        rc = -1;
     if (rc != 0) {
         cli_config_free(o.values);
+        mcd_key_wipe(&keys[0]);
+        mcd_key_wipe(&keys[1]);
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
     o.cfg.on_event = log_event;

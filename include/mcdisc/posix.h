@@ -99,6 +99,13 @@ typedef struct mcd_responder mcd_responder;
 MCD_EXTERN
 int mcd_responder_open(mcd_responder **out, const mcd_responder_config *cfg,
                        size_t *bad_iface);
+/* Check what mcd_responder_open() and mcd_responder_update() would make
+ * of cfg's options, opening nothing: the group, the texts, the id, the
+ * extended reply (TXT, LIFETIME, the MAC) and the announcement and
+ * goodbye, which must fit MCD_EXT_MAX. Returns 0 or the error they would
+ * return (MCD_E_TOOLONG: the TXT pairs do not fit). */
+MCD_EXTERN
+int mcd_responder_check(const mcd_responder_config *cfg);
 /* Descriptors to poll for reading: the socket, a netlink socket that
  * tells of link and address changes, then one more socket per
  * net.ipv4.igmp_max_memberships interfaces (the kernel's limit for one
@@ -141,7 +148,8 @@ size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx,
  * without touching its sockets or memberships: cfg names the same group
  * and port (else MCD_E_INVAL), its interfaces are not read. Replies still
  * pending are dropped; the counters go on. Returns 0, or a negative error
- * (as mcd_responder_open's) with r unchanged. */
+ * (as mcd_responder_open's; all mcd_responder_check() checks) with r
+ * unchanged: answering, announcing and signing as before. */
 MCD_EXTERN
 int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg);
 /* Leave the group, close the sockets, free r (NULL is fine). */

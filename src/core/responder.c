@@ -362,11 +362,23 @@ static mcd_time querier_touched(const mcd_rcore_querier_ *q)
 #endif
 }
 
+/* Which of two entries goes first when the table is full: one that never
+ * led to a reply before one that did (a flood from spoofed sources that
+ * is never answered cannot push out the queriers that were), then the
+ * one touched longer ago. */
+static bool forget_first(const mcd_rcore_querier_ *a,
+                         const mcd_rcore_querier_ *b)
+{
+    if (a->answered != b->answered)
+        return !a->answered;
+    return querier_touched(a) < querier_touched(b);
+}
+
 /* The querier's entry (an address on one link: a device on two links
- * answers on each), else a free one, else the oldest (then emptied, its
- * addr and link set). */
+ * answers on each), else a free one, else (when `evict`) the one
+ * forget_first() picks, then emptied, its addr and link set; else NULL. */
 static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a,
-                                         uint32_t ifindex)
+                                         uint32_t ifindex, bool evict)
 {
     mcd_rcore_querier_ *oldest = &rc->priv_.queriers[0];
 
@@ -377,9 +389,11 @@ static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a,
             return q;
         if (!q->used)
             oldest = q;
-        else if (oldest->used && querier_touched(q) < querier_touched(oldest))
+        else if (oldest->used && forget_first(q, oldest))
             oldest = q;
     }
+    if (oldest->used && !evict)
+        return NULL;
     memset(oldest, 0, sizeof *oldest);
     oldest->used = true;
     oldest->addr = *a;
@@ -391,7 +405,7 @@ static mcd_rcore_querier_ *querier_slot(mcd_rcore *rc, const mcd_addr *a,
 static mcd_rcore_querier_ *querier_check(mcd_rcore *rc, const mcd_addr *a,
                                          uint32_t ifindex, mcd_time now)
 {
-    mcd_rcore_querier_ *q = querier_slot(rc, a, ifindex);
+    mcd_rcore_querier_ *q = querier_slot(rc, a, ifindex, true);
     mcd_time gap = (mcd_time)rc->priv_.cfg.querier_interval_ms * 1000u;
 
     if (q->answered && now - q->last < gap)
@@ -480,19 +494,12 @@ static size_t mac_len(const mcd_rcore_config *c)
     return c->mac.fn != NULL ? MCD_MAC_TLV_LEN : 0;
 }
 
-/* Rules 1, 3 and 5 for an extended query that passed the chapter's
- * rules; on MCD_IGNORE_NONE *tx holds what to send. Rule 4 starts here:
- * the client's endpoint is remembered, known or not. */
-static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
-                                 const mcd_rcore_rx *rx,
-                                 const mcd_ext_query *eq, mcd_rcore_tx *tx)
+/* Rules 1 and 3: silent when KNOWN holds our id or no reply fits the
+ * query; else *tx's length and flags. */
+static enum mcd_ignore ext_silent(const mcd_rcore_config *c,
+                                  const mcd_rcore_rx *rx,
+                                  const mcd_ext_query *eq, mcd_rcore_tx *tx)
 {
-    const mcd_rcore_config *c = &rc->priv_.cfg;
-    mcd_rcore_querier_ *q = querier_slot(rc, &rx->src->addr, rx->ifindex);
-
-    q->ext = true;
-    q->ext_port = rx->src->port;
-    q->ext_at = now;
     if (eq->has_known && mcd_ext_known_has(eq->filter, eq->filter_len, eq->k,
                                            eq->nonce, eq->salt, c->id))
         return MCD_IGNORE_KNOWN;
@@ -506,6 +513,29 @@ static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
     }
     if (tx->len + mac_len(c) > rx->len)
         return MCD_IGNORE_SHORT_QUERY;
+    return MCD_IGNORE_NONE;
+}
+
+/* Rules 1, 3 and 5 for an extended query that passed the chapter's
+ * rules; on MCD_IGNORE_NONE *tx holds what to send. Rule 4 starts here:
+ * the client's endpoint is remembered, known or not; but a silent query
+ * only refreshes its querier's entry or takes a free one, never another
+ * querier's (docs/PROTOCOL.md, "Responder rules"). */
+static enum mcd_ignore ext_rules(mcd_rcore *rc, mcd_time now,
+                                 const mcd_rcore_rx *rx,
+                                 const mcd_ext_query *eq, mcd_rcore_tx *tx)
+{
+    enum mcd_ignore why = ext_silent(&rc->priv_.cfg, rx, eq, tx);
+    mcd_rcore_querier_ *q = querier_slot(rc, &rx->src->addr, rx->ifindex,
+                                         why == MCD_IGNORE_NONE);
+
+    if (q != NULL) {
+        q->ext = true;
+        q->ext_port = rx->src->port;
+        q->ext_at = now;
+    }
+    if (why != MCD_IGNORE_NONE)
+        return why;
     if (pending_for(rc, &rx->src->addr, rx->ifindex))
         return MCD_IGNORE_RATE_QUERIER;
     tx->ext = true;

@@ -304,6 +304,24 @@ size_t mcd_links_ifaces_(const mcd_links *l, uint32_t *idx, size_t cap)
     return n;
 }
 
+size_t mcd_links_send_each_(const mcd_links *l, int fd, const uint8_t *data,
+                            size_t len, const mcd_endpoint *to,
+                            const char *what)
+{
+    size_t sent = 0;
+
+    for (size_t i = 0; i < l->joined.n; i++) {
+        uint32_t ifindex = JOINED(l)[i].ifindex;
+        int err = mcd_sock_send_(fd, data, len, to, ifindex);
+
+        if (err == 0)
+            sent++;
+        else if (what != NULL)
+            emit(l, MCD_EV_ERROR, what, ifindex, err);
+    }
+    return sent;
+}
+
 /* The interfaces that should hold the membership now. With specs and
  * `tolerant` (waiting for them, or after a link change), each that exists
  * and is usable; the others are simply not there yet. */

@@ -115,6 +115,13 @@ size_t mcd_links_holder_(const mcd_links *l, uint32_t ifindex);
 uint32_t mcd_links_iface_at_(const mcd_links *l, size_t i);
 /* The joined interfaces, up to cap of them. Returns how many. */
 size_t mcd_links_ifaces_(const mcd_links *l, uint32_t *idx, size_t cap);
+/* Send one datagram to `to` (a group) from socket `fd` out of every
+ * joined interface, a copy each: a group's datagram leaves by one
+ * interface. Each failure is reported as an MCD_EV_ERROR named `what`
+ * (NULL: not reported). Returns how many copies the kernel took. */
+size_t mcd_links_send_each_(const mcd_links *l, int fd, const uint8_t *data,
+                            size_t len, const mcd_endpoint *to,
+                            const char *what);
 
 /* Make sure the prefixes of a joined `ifindex` are known: missing ones
  * mean the last read failed or raced an address change; read again, at

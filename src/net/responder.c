@@ -35,6 +35,21 @@
  * socket may by default, the others as many as the kernel lets them. */
 #define REPLY_SOCK_JOINS 20
 
+/* What one configuration makes: the core with the texts it points into,
+ * and the live view's two datagrams. Made whole before it is taken, so
+ * that a configuration that does not fit changes nothing: the responder
+ * holds two, the one in force and the next (mcd_responder_update). */
+typedef struct rconf {
+    mcd_rcore core;
+    uint8_t query[MCD_QUERY_MAX];
+    uint8_t reply[MCD_REPLY_MAX];
+    uint8_t ext_reply[MCD_EXT_MAX]; /* the extension's reply template */
+    bool ann_on;      /* an id and a lifetime: the device announces */
+    uint8_t ann_buf[MCD_EXT_MAX], bye_buf[MCD_EXT_MAX];
+    mcd_mac_key mac;  /* keys: fn NULL when unkeyed; signs both per send */
+    size_t ann_len, bye_len, qlen;
+} rconf;
+
 struct mcd_responder {
     int fd; /* the first of links' sockets, also the one replies use */
     int neigh_fd;  /* asks the kernel about queriers' neighbour entries */
@@ -42,11 +57,9 @@ struct mcd_responder {
     uint16_t eph_lo, eph_hi; /* the kernel's ephemeral port range */
     mcd_gate gate; /* replies to queriers that do not resolve: neigh.c */
     uint16_t port;
-    mcd_rcore core;
     mcd_addr group; /* with its zone, if the user gave one */
-    uint8_t query[MCD_QUERY_MAX];
-    uint8_t reply[MCD_REPLY_MAX];
-    uint8_t ext_reply[MCD_EXT_MAX]; /* the extension's reply template */
+    rconf conf[2];
+    rconf *c;       /* the one in force */
     mcd_event_fn on_event;
     void *ctx;
     mcd_links links; /* memberships, prefixes, link changes */
@@ -56,16 +69,12 @@ struct mcd_responder {
     size_t nrandom;
     uint8_t rx[MCD_SOCK_BATCH][RX_BUF];
     uint8_t tx[MCD_SOCK_BATCH][MCD_EXT_MAX]; /* one buffer per reply */
-    /* The live view: announcements and goodbyes (the end of this file). */
+    /* The live view's schedule and counter (the end of this file). */
     mcd_announcer ann;
-    bool ann_on;      /* an id and a lifetime: the device announces */
     uint64_t counter; /* the last one sent: realtime microseconds */
-    uint8_t ann_buf[MCD_EXT_MAX], bye_buf[MCD_EXT_MAX];
-    mcd_mac_key mac;  /* keys: fn NULL when unkeyed; signs both per send */
-    size_t ann_len, bye_len, qlen;
 };
 
-static int live_setup(mcd_responder *r, const mcd_responder_opts *o);
+static int live_setup(rconf *c, const mcd_responder_opts *o);
 static void live_send_due(mcd_responder *r);
 static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len);
 
@@ -143,22 +152,53 @@ static void default_id(const mcd_responder_opts *o, uint8_t id[MCD_EXT_ID_LEN])
     mcd_ext_id_hash(buf, n, id);
 }
 
-/* The group (a named zone needs the OS), then the core as every socket
- * layer sets it up, with the extension. */
-static int configure(mcd_responder *r, const mcd_responder_config *cfg)
+static int resolve_group(const mcd_responder_opts *o, mcd_addr *group)
 {
-    const mcd_responder_opts *o = &cfg->opts;
-    uint8_t id[MCD_EXT_ID_LEN];
-    int err = mcd_addr_resolve(o->group ? o->group : MCD_DEFAULT_GROUP,
-                               &r->group);
+    return mcd_addr_resolve(o->group ? o->group : MCD_DEFAULT_GROUP, group);
+}
 
+/* Everything a configuration makes, into c: the core as every socket
+ * layer sets it up, with the extension, then the announcement and the
+ * goodbye. The one check of a configuration: what fails here was never
+ * taken (mcd_responder_check, mcd_responder_update). */
+static int build(rconf *c, const mcd_addr *group, const mcd_responder_opts *o)
+{
+    uint8_t id[MCD_EXT_ID_LEN];
+    int err;
+
+    default_id(o, id);
+    err = mcd_responder_setup_ext(&c->core, o, group, c->query, c->reply,
+                                  c->ext_reply, sizeof c->ext_reply, id,
+                                  mcd_now_());
+    return err < 0 ? err : live_setup(c, o);
+}
+
+int mcd_responder_check(const mcd_responder_config *cfg)
+{
+    mcd_addr group;
+    rconf *c;
+    int err;
+
+    if (cfg == NULL)
+        return MCD_E_INVAL;
+    err = resolve_group(&cfg->opts, &group);
     if (err < 0)
         return err;
-    default_id(o, id);
-    err = mcd_responder_setup_ext(&r->core, o, &r->group, r->query,
-                                  r->reply, r->ext_reply,
-                                  sizeof r->ext_reply, id, mcd_now_());
-    return err < 0 ? err : live_setup(r, o);
+    c = malloc(sizeof *c);
+    if (c == NULL)
+        return -ENOMEM;
+    err = build(c, &group, &cfg->opts);
+    free(c);
+    return err;
+}
+
+/* The group (a named zone needs the OS), then the first configuration. */
+static int configure(mcd_responder *r, const mcd_responder_config *cfg)
+{
+    int err = resolve_group(&cfg->opts, &r->group);
+
+    r->c = &r->conf[0];
+    return err < 0 ? err : build(r->c, &r->group, &cfg->opts);
 }
 
 /* --- open, close ----------------------------------------------------------- */
@@ -267,8 +307,8 @@ size_t mcd_responder_fds(const mcd_responder *r, int *fds, size_t cap)
 
 int mcd_responder_timeout(const mcd_responder *r)
 {
-    mcd_time next = mcd_rcore_next(&r->core);
-    mcd_time ann = r->ann_on ? mcd_announcer_next(&r->ann) : MCD_TIME_NEVER;
+    mcd_time next = mcd_rcore_next(&r->c->core);
+    mcd_time ann = r->c->ann_on ? mcd_announcer_next(&r->ann) : MCD_TIME_NEVER;
 
     return mcd_timeout_ms(ann < next ? ann : next, mcd_now_());
 }
@@ -338,7 +378,7 @@ static void handle(mcd_responder *r, size_t s, const mcd_rx *rx,
                                             rx->ifindex);
         in.rnd = next_random(r);
     }
-    why = mcd_rcore_input(&r->core, mcd_now_(), &in);
+    why = mcd_rcore_input(&r->c->core, mcd_now_(), &in);
     mcd_event ev = {.kind = MCD_EV_DATAGRAM, .from = &rx->from,
                     .dst = rx->has_dst ? &rx->dst : NULL,
                     .ifindex = rx->ifindex, .len = rx->len, .why = why};
@@ -374,7 +414,7 @@ static size_t gate(mcd_responder *r, mcd_sock_tx *batch, size_t n)
         if (why == MCD_IGNORE_NONE)
             batch[kept++] = batch[i];
         else
-            mcd_rcore_done(&r->core, why);
+            mcd_rcore_done(&r->c->core, why);
     }
     return kept;
 }
@@ -391,12 +431,12 @@ static void send_batch(mcd_responder *r, const mcd_sock_tx *batch, size_t n)
 
         if (sent <= 0) {
             emit(r, MCD_EV_ERROR, "sendmmsg", 0, sent < 0 ? sent : -EIO);
-            mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
+            mcd_rcore_done(&r->c->core, MCD_IGNORE_SEND_FAILED);
             done++;
             continue;
         }
         for (int i = 0; i < sent; i++)
-            mcd_rcore_done(&r->core, MCD_IGNORE_NONE);
+            mcd_rcore_done(&r->c->core, MCD_IGNORE_NONE);
         done += (size_t)sent;
     }
 }
@@ -410,7 +450,7 @@ static void send_due(mcd_responder *r)
     bool more = true;
 
     while (more) {
-        more = mcd_rcore_poll(&r->core, mcd_now_(), &tx);
+        more = mcd_rcore_poll(&r->c->core, mcd_now_(), &tx);
         if (more) {
             /* A link-local querier is reachable only through its link. */
             if (tx.to.addr.family == MCD_AF_INET6 && tx.to.addr.scope_id == 0)
@@ -424,7 +464,7 @@ static void send_due(mcd_responder *r)
             if (tx.len > 0)
                 batch[n++] = tx;
             else /* its MAC could not be made: not sent without it */
-                mcd_rcore_done(&r->core, MCD_IGNORE_SEND_FAILED);
+                mcd_rcore_done(&r->c->core, MCD_IGNORE_SEND_FAILED);
         }
         if (n == MCD_SOCK_BATCH || (!more && n > 0)) {
             send_batch(r, batch, gate(r, batch, n));
@@ -499,12 +539,12 @@ int mcd_responder_process(mcd_responder *r, int fd)
 
 bool mcd_responder_id(const mcd_responder *r, uint8_t id[MCD_EXT_ID_LEN])
 {
-    return mcd_rcore_id(&r->core, id);
+    return mcd_rcore_id(&r->c->core, id);
 }
 
 uint64_t mcd_responder_answered(const mcd_responder *r)
 {
-    return r->answered_before + mcd_rcore_answered(&r->core);
+    return r->answered_before + mcd_rcore_answered(&r->c->core);
 }
 
 uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
@@ -512,45 +552,39 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
     uint64_t before = why > 0 && why < MCD_IGNORE_COUNT_
                           ? r->ignored_before[why] : 0;
 
-    return before + mcd_rcore_ignored(&r->core, why);
+    return before + mcd_rcore_ignored(&r->c->core, why);
 }
 
 /* A new core for new texts and limits; the sockets and memberships stay.
- * The new configuration is checked on a scratch core first, so a refused
- * one leaves r as it was. */
+ * The new configuration is made whole in the spare slot and taken only
+ * then: a refused one leaves r answering and announcing as before. */
 int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
 {
-    mcd_rcore scratch;
-    uint8_t q[MCD_QUERY_MAX], rep[MCD_REPLY_MAX], ext[MCD_EXT_MAX];
-    uint8_t id[MCD_EXT_ID_LEN];
+    rconf *next;
     mcd_addr group;
     int err;
 
     if (r == NULL || cfg == NULL)
         return MCD_E_INVAL;
-    err = mcd_addr_resolve(cfg->opts.group ? cfg->opts.group
-                                           : MCD_DEFAULT_GROUP, &group);
+    err = resolve_group(&cfg->opts, &group);
     if (err < 0)
         return err;
     if (!mcd_addr_equal(&group, &r->group) ||
         (cfg->opts.port ? cfg->opts.port : MCD_DEFAULT_PORT) != r->port)
         return MCD_E_INVAL;
-    /* Everything configure() will check, the extension's id and TXT
-     * too, on scratch state: a refusal leaves r as it was. */
-    default_id(&cfg->opts, id);
-    err = mcd_responder_setup_ext(&scratch, &cfg->opts, &group, q, rep, ext,
-                                  sizeof ext, id, mcd_now_());
+    next = r->c == &r->conf[0] ? &r->conf[1] : &r->conf[0];
+    err = build(next, &r->group, &cfg->opts);
     if (err < 0)
         return err;
-    r->answered_before += mcd_rcore_answered(&r->core);
+    r->answered_before += mcd_rcore_answered(&r->c->core);
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
-        r->ignored_before[w] += mcd_rcore_ignored(&r->core,
+        r->ignored_before[w] += mcd_rcore_ignored(&r->c->core,
                                                   (enum mcd_ignore)w);
-    r->on_event = cfg->on_event;
-    r->ctx = cfg->ctx;
-    err = configure(r, cfg); /* as checked: it cannot fail now */
+    r->c = next;
+    r->on_event = r->links.on_event = cfg->on_event;
+    r->ctx = r->links.ctx = cfg->ctx;
     mcd_announcer_kick(&r->ann, mcd_now_()); /* what it says changed */
-    return err;
+    return 0;
 }
 
 size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
@@ -560,48 +594,55 @@ size_t mcd_responder_ifaces(const mcd_responder *r, uint32_t *idx, size_t cap)
 
 /* --- the live view: announcements and goodbyes ------------------------------ */
 
-/* Both datagrams made once per configuration; the counter is patched in
- * at each send (docs/PROTOCOL.md, "Announcements and goodbyes"). */
-static int live_setup(mcd_responder *r, const mcd_responder_opts *o)
+/* The counter's offset in an announcement or goodbye: the query, its NUL,
+ * then the header, whose last 8 bytes (a query's nonce) hold it. */
+static size_t counter_at(const rconf *c)
+{
+    return c->qlen + 1 + MCD_EXT_HDR_LEN - MCD_EXT_NONCE_LEN;
+}
+
+/* Both datagrams made once per configuration, into c, which holds its
+ * core already; the counter is patched in at each send
+ * (docs/PROTOCOL.md, "Announcements and goodbyes"). */
+static int live_setup(rconf *c, const mcd_responder_opts *o)
 {
     mcd_ext_announce a;
     const uint8_t *nul;
-    size_t qlen, rlen;
+    size_t rlen;
     int n;
 
-    r->ann_on = false;
-    memset(&r->mac, 0, sizeof r->mac);
+    c->ann_on = false;
+    memset(&c->mac, 0, sizeof c->mac);
     if (o->mac != NULL)
-        r->mac = *o->mac;
-    if (o->lifetime == 0 || !mcd_rcore_id(&r->core, a.id))
+        c->mac = *o->mac;
+    if (o->lifetime == 0 || !mcd_rcore_id(&c->core, a.id))
         return 0;
     /* The texts as set up: the template starts with the reply and a NUL. */
-    qlen = strlen(o->query ? o->query : MCD_DEFAULT_QUERY);
-    nul = memchr(r->ext_reply, 0, sizeof r->ext_reply);
-    rlen = nul != NULL ? (size_t)(nul - r->ext_reply) : 0;
-    r->qlen = qlen;
+    c->qlen = strlen(o->query ? o->query : MCD_DEFAULT_QUERY);
+    nul = memchr(c->ext_reply, 0, sizeof c->ext_reply);
+    rlen = nul != NULL ? (size_t)(nul - c->ext_reply) : 0;
     a.kind = MCD_EXT_KIND_ANNOUNCE;
     a.counter = 0;
     a.lifetime = o->lifetime;
-    n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen,
-                                o->txt, o->ntxt, r->ann_buf,
-                                sizeof r->ann_buf);
-    if (n >= 0 && r->mac.fn != NULL) /* room for the MAC, made per send */
-        n = mcd_ext_mac_append(&r->mac, r->ann_buf, (size_t)n,
-                               sizeof r->ann_buf);
+    n = mcd_ext_announce_encode(c->query, c->qlen, &a, c->ext_reply, rlen,
+                                o->txt, o->ntxt, c->ann_buf,
+                                sizeof c->ann_buf);
+    if (n >= 0 && c->mac.fn != NULL) /* room for the MAC, made per send */
+        n = mcd_ext_mac_append(&c->mac, c->ann_buf, (size_t)n,
+                               sizeof c->ann_buf);
     if (n < 0)
         return n;
-    r->ann_len = (size_t)n;
+    c->ann_len = (size_t)n;
     a.kind = MCD_EXT_KIND_GOODBYE;
-    n = mcd_ext_announce_encode(r->query, qlen, &a, r->ext_reply, rlen, NULL,
-                                0, r->bye_buf, sizeof r->bye_buf);
-    if (n >= 0 && r->mac.fn != NULL)
-        n = mcd_ext_mac_append(&r->mac, r->bye_buf, (size_t)n,
-                               sizeof r->bye_buf);
+    n = mcd_ext_announce_encode(c->query, c->qlen, &a, c->ext_reply, rlen,
+                                NULL, 0, c->bye_buf, sizeof c->bye_buf);
+    if (n >= 0 && c->mac.fn != NULL)
+        n = mcd_ext_mac_append(&c->mac, c->bye_buf, (size_t)n,
+                               sizeof c->bye_buf);
     if (n < 0)
         return n;
-    r->bye_len = (size_t)n;
-    r->ann_on = true;
+    c->bye_len = (size_t)n;
+    c->ann_on = true;
     return 0;
 }
 
@@ -622,38 +663,32 @@ static uint64_t live_counter(mcd_responder *r)
 static void live_send(mcd_responder *r, uint8_t *buf, size_t len)
 {
     mcd_endpoint to = {.addr = r->group, .port = r->port};
-    size_t at = r->qlen + 1 + 7; /* the counter's offset */
-    uint64_t c = live_counter(r);
-    uint32_t idx[MCD_MAX_IFACES * 4];
-    size_t n = mcd_links_ifaces_(&r->links, idx, sizeof idx / sizeof idx[0]);
+    const rconf *c = r->c;
+    size_t at = counter_at(c);
+    uint64_t n = live_counter(r);
 
     for (size_t i = 0; i < 8; i++)
-        buf[at + i] = (uint8_t)(c >> (56 - 8 * i));
+        buf[at + i] = (uint8_t)(n >> (56 - 8 * i));
     /* Keys: the MAC covers the counter, so it is made again each time. */
-    if (r->mac.fn != NULL &&
-        mcd_ext_mac_append(&r->mac, buf, len - MCD_MAC_TLV_LEN, len) < 0) {
+    if (c->mac.fn != NULL &&
+        mcd_ext_mac_append(&c->mac, buf, len - MCD_MAC_TLV_LEN, len) < 0) {
         emit(r, MCD_EV_ERROR, "announce", 0, MCD_E_INVAL);
         return; /* never sent unsigned */
     }
-    for (size_t i = 0; i < n; i++) {
-        int err = mcd_sock_send_(r->fd, buf, len, &to, idx[i]);
-
-        if (err < 0)
-            emit(r, MCD_EV_ERROR, "announce", idx[i], err);
-    }
+    (void)mcd_links_send_each_(&r->links, r->fd, buf, len, &to, "announce");
 }
 
 static void live_send_due(mcd_responder *r)
 {
     int kind;
 
-    if (!r->ann_on)
+    if (!r->c->ann_on)
         return;
     while ((kind = mcd_announcer_poll(&r->ann, mcd_now_(), NULL)) != 0) {
         if (kind == MCD_EXT_KIND_GOODBYE)
-            live_send(r, r->bye_buf, r->bye_len);
+            live_send(r, r->c->bye_buf, r->c->bye_len);
         else
-            live_send(r, r->ann_buf, r->ann_len);
+            live_send(r, r->c->ann_buf, r->c->ann_len);
     }
 }
 
@@ -667,17 +702,17 @@ void mcd_responder_stop(mcd_responder *r)
 
 bool mcd_responder_stopped(const mcd_responder *r)
 {
-    return r == NULL || !r->ann_on || mcd_announcer_done(&r->ann);
+    return r == NULL || !r->c->ann_on || mcd_announcer_done(&r->ann);
 }
 
 /* One of the datagrams we sent (its counter aside): the group loops our
  * announcements back to our own sockets, and another watcher or responder
  * on this host needs that loop. */
-static bool same_but_counter(const mcd_responder *r, const uint8_t *a,
+static bool same_but_counter(const rconf *c, const uint8_t *a,
                              const uint8_t *b, size_t len)
 {
-    size_t at = r->qlen + 1 + 7;
-    size_t end = len - (r->mac.fn != NULL ? MCD_MAC_LEN : 0); /* its MAC */
+    size_t at = counter_at(c);
+    size_t end = len - (c->mac.fn != NULL ? MCD_MAC_LEN : 0); /* its MAC */
 
     return memcmp(a, b, at) == 0 &&
            memcmp(a + at + 8, b + at + 8, end - at - 8) == 0;
@@ -685,8 +720,10 @@ static bool same_but_counter(const mcd_responder *r, const uint8_t *a,
 
 static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len)
 {
-    if (!r->ann_on)
+    const rconf *c = r->c;
+
+    if (!c->ann_on)
         return false;
-    return (len == r->ann_len && same_but_counter(r, data, r->ann_buf, len)) ||
-           (len == r->bye_len && same_but_counter(r, data, r->bye_buf, len));
+    return (len == c->ann_len && same_but_counter(c, data, c->ann_buf, len)) ||
+           (len == c->bye_len && same_but_counter(c, data, c->bye_buf, len));
 }

@@ -195,12 +195,8 @@ int mcd_watcher_timeout(const mcd_watcher *w)
 /* To the group, out of every joined link. */
 static void send_group(mcd_watcher *w, const uint8_t *data, size_t len)
 {
-    uint32_t idx[MCD_MAX_IFACES * 4];
-    size_t n = mcd_links_ifaces_(&w->links, idx, sizeof idx / sizeof idx[0]);
-
-    for (size_t i = 0; i < n; i++)
-        if (mcd_sock_send_(w->qfd, data, len, &w->dest, idx[i]) == 0)
-            w->sent++;
+    w->sent += mcd_links_send_each_(&w->links, w->qfd, data, len, &w->dest,
+                                    NULL);
 }
 
 /* An extended query with KNOWN: every device not due (all of them when

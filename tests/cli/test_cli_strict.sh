@@ -299,7 +299,8 @@ one_line "respond: at most 16 --txt" "respond: --txt: at most 16 pairs" \
 txts=()
 for k in $(seq 6); do txts+=(--txt "k$k=$(printf 'v%.0s' $(seq 240))"); done
 one_line "respond --txt: the reply must fit 1232 bytes" \
-    "the extended reply would be longer than 1232 bytes" respond "${txts[@]}"
+    "the extended reply or the announcement would be longer than 1232 bytes" \
+    respond "${txts[@]}"
 
 # A closed stderr: the exit code still tells (nothing to read it from).
 mc frobnicate 2>&-

@@ -978,6 +978,70 @@ static void ext_client_plain_copy(void **state)
     assert_int_equal(mcd_rcore_ignored(&rc, MCD_IGNORE_EXT_CLIENT), 3);
 }
 
+/* A flood of silent extended queries (KNOWN holding our id, or too short
+ * for any reply) from spoofed on-link sources, four times the querier
+ * table, then the real queriers again: neither the plain copy of an
+ * extended client (rule 4) nor a querier answered moments ago (its
+ * interval) has been forgotten. Nor by a flood of queries held back by
+ * the global rate: entries that never led to a reply go first. */
+static mcd_endpoint spoofed(int i)
+{
+    mcd_endpoint e = {.addr = v4(198, 18, (uint8_t)(100 + i / 250),
+                                 (uint8_t)(1 + i % 250)),
+                      .port = (uint16_t)(1024 + i)};
+    return e;
+}
+
+static void silent_flood_keeps_queriers(void **state)
+{
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint ext = client(), plain = client();
+    uint8_t q[MCD_EXT_MAX], known[MCD_EXT_MAX], bare[MCD_EXT_MAX];
+    size_t qn = ext_query(q, 1, false, 0, NULL, 0, 128);
+    size_t kn = ext_query(known, 2, false, 0, &ID, 1, 128);
+    size_t bn = ext_query(bare, 3, false, 0, NULL, 0, 0);
+    mcd_rcore_tx tx;
+
+    (void)state;
+    setup_ext(&rc, NULL, 0);
+    tcfg.querier_interval_ms = 1000;
+    restart(&rc);
+    plain.addr.b[3] = 3;
+    assert_int_equal(input(&rc, 0, q, qn, qn, &ext, &g, 0), MCD_IGNORE_NONE);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &plain, &g, 0),
+                     MCD_IGNORE_NONE);
+    while (mcd_rcore_poll(&rc, 0, &tx))
+        mcd_rcore_done(&rc, MCD_IGNORE_NONE);
+    for (int i = 0; i < 4 * MCD_RESP_QUERIERS; i++) {
+        mcd_endpoint e = spoofed(i);
+
+        assert_int_equal(input(&rc, 1000 + (mcd_time)i, i % 2 ? known : bare,
+                               i % 2 ? kn : bn, i % 2 ? kn : bn, &e, &g, 0),
+                         i % 2 ? MCD_IGNORE_KNOWN : MCD_IGNORE_SHORT_QUERY);
+    }
+    assert_int_equal(input(&rc, 2000, Q, QLEN, QLEN, &ext, &g, 0),
+                     MCD_IGNORE_EXT_CLIENT);
+    assert_int_equal(input(&rc, 2000, Q, QLEN, QLEN, &plain, &g, 0),
+                     MCD_IGNORE_RATE_QUERIER);
+
+    /* Queries that would be answered but for the global rate. */
+    tcfg.rate_per_s = 1;
+    tcfg.rate_burst = 1;
+    restart(&rc);
+    assert_int_equal(input(&rc, 0, Q, QLEN, QLEN, &plain, &g, 0),
+                     MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    for (int i = 0; i < 4 * MCD_RESP_QUERIERS; i++) {
+        mcd_endpoint e = spoofed(i);
+
+        assert_int_equal(input(&rc, 1000 + (mcd_time)i, q, qn, qn, &e, &g, 0),
+                         MCD_IGNORE_RATE_GLOBAL);
+    }
+    assert_int_equal(input(&rc, 2000, Q, QLEN, QLEN, &plain, &g, 0),
+                     MCD_IGNORE_RATE_QUERIER);
+}
+
 /* Rule 5: one pending reply per querier address, whatever it asks. */
 static void one_pending_per_querier(void **state)
 {
@@ -1214,6 +1278,7 @@ int main(void)
         cmocka_unit_test(ext_answered_with_nonce_and_id),
         cmocka_unit_test(spoofed_nonce_irrelevant),
         cmocka_unit_test(known_stays_silent),
+        cmocka_unit_test(silent_flood_keeps_queriers),
         cmocka_unit_test(window_clamped),
         cmocka_unit_test(size_rule),
         cmocka_unit_test(never_longer_than_query),
