@@ -53,7 +53,10 @@ $SIZE "$out"/ext/*.o | sed "s|$out/ext/||"
 run="-u mcd_rcore_init -u mcd_rcore_input -u mcd_rcore_poll -u mcd_rcore_next -u mcd_rcore_done -u mcd_rcore_tx_write"
 link() {
     o=$out/$1
-    core="$o/responder.o $o/wire.o $o/ext.o $o/addr.o $o/addr_class.o"
+    # Every object of ours a device may need: the links below keep only
+    # what their entry points reach, and check that nothing of ours is
+    # left out (an undefined symbol another object defines).
+    core="$o/responder.o $o/wire.o $o/ext.o $o/ext_mac.o $o/announce.o $o/onlink.o $o/addr.o $o/addr_class.o"
     $LD -m elf32lriscv -r --gc-sections $run $core -o "$out/responder_core$2.o"
     $LD -m elf32lriscv -r --gc-sections $run -u mcd_responder_setup \
         -u mcd_responder_setup_ext -u mcd_responder_opts_init $core \
@@ -71,6 +74,13 @@ link() {
         -u mcd_lwip_responder_ignored \
         "$o"/responder_lwip.o $core "$o"/error.o "$o"/oserr_lwip.o \
         -o "$out/responder_device_per_datagram$2.o"
+    ours=$($nm --defined-only "$o"/*.o | awk 'NF == 3 && $2 ~ /[TDRB]/ {print $3}' | sort -u)
+    for l in responder_core responder_core_startup responder_device \
+             responder_device_per_datagram; do
+        left=$($nm -u "$out/$l$2.o" | awk '{print $2}' | sort -u |
+               comm -12 - "$(printf '%s\n' "$ours" >"$out/ours"; echo "$out/ours")")
+        [ -z "$left" ] || { echo "cross_size: $l$2 leaves out code of ours it calls:" $left >&2; exit 1; }
+    done
     $SIZE "$out/responder_core$2.o" "$out/responder_core_startup$2.o" \
         "$out/responder_device$2.o" "$out/responder_device_per_datagram$2.o" |
         sed "s|$out/||"

@@ -11,7 +11,7 @@
 
 /* A responder's two texts in one step, for every socket layer: copy
  * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
- * mcd_query_check(), and format the reply from name, proto and
+ * mcd_query_check() (qbuf NULL: checked, not copied), and format the reply from name, proto and
  * service_port (NULL or 0: the chapter's) into rbuf[rcap] (MCD_E_TOOLONG
  * when it does not fit). Returns 0 with *qlen and *rlen set, or the first
  * check's error. */
@@ -22,7 +22,9 @@ int mcd_responder_texts(const char *query, const char *name,
 
 /* Set up a responder core from the user's options, the same way on every
  * socket layer: the texts into qbuf[MCD_QUERY_MAX] and
- * rbuf[MCD_REPLY_MAX] (which must outlive rc), `group` as the layer
+ * rbuf[MCD_REPLY_MAX] (which must outlive rc; qbuf NULL: the core
+ * borrows o->query itself, or MCD_DEFAULT_QUERY, which must then outlive
+ * rc: no copy, no MCD_QUERY_MAX bytes of RAM), `group` as the layer
  * resolved it (MCD_E_NOTMCAST when it is not a group), the rules and
  * limits of `o`. Its group and port are the layer's to open. Returns 0 or
  * the first error (as mcd_responder_texts, mcd_rcore_init). */

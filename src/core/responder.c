@@ -100,6 +100,11 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
 {
     size_t qlen, rlen;
     int err;
+    /* qbuf NULL: the core reads the caller's text (a device's is static). */
+    const uint8_t *query =
+        qbuf != NULL ? qbuf
+                     : (const uint8_t *)(o->query ? o->query
+                                                  : MCD_DEFAULT_QUERY);
 
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
@@ -109,7 +114,7 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
     if (err < 0)
         return err;
     mcd_rcore_config rcc = {
-        .query = qbuf, .query_len = qlen, .reply = rbuf, .reply_len = rlen,
+        .query = query, .query_len = qlen, .reply = rbuf, .reply_len = rlen,
         .group = *group, .allow_unicast = o->allow_unicast,
         .allow_amplification = o->allow_amplification,
         .allow_offlink = o->allow_offlink,
