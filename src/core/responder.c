@@ -453,17 +453,17 @@ static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
     return NULL;
 }
 
-/* In 32 bits: 64-bit division is a library call on a 32-bit CPU. */
+/* In 32 bits: 64-bit division is a library call on a 32-bit CPU. The
+ * milliseconds fit: min + (at most span) is at most delay_max_ms; only
+ * the microseconds need 64 bits. */
 static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
 {
     uint32_t span = c->delay_max_ms - c->delay_min_ms;
-    mcd_time ms = c->delay_min_ms;
+    uint32_t ms = c->delay_min_ms +
+                  (span == UINT32_MAX ? rnd /* rnd % 2^32 */
+                                      : rnd % (span + 1u)); /* 0 for 0 */
 
-    if (span == UINT32_MAX)
-        ms += rnd; /* rnd % 2^32 */
-    else if (span > 0)
-        ms += rnd % (span + 1u);
-    return ms * 1000u;
+    return (mcd_time)ms * 1000u;
 }
 
 #if MCD_CONFIG_EXT
@@ -589,7 +589,7 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
             why = MCD_IGNORE_RATE_GLOBAL;
     }
     if (why != MCD_IGNORE_NONE) {
-        rc->priv_.ignored[why]++;
+        mcd_rcore_done(rc, why); /* counted there: one 64-bit increment */
         return why;
     }
     if (q != NULL) {
