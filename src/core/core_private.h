@@ -60,6 +60,10 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
                          const char *const *txt, size_t ntxt, uint8_t *out,
                          size_t cap, size_t *base_len);
 
+/* Whether every bit of `a` (IPv4, else IPv6) past its first `bits` is `v`
+ * (0 or 1): the host part of a prefix of that length (onlink.c). */
+bool mcd_host_bits_all_(const mcd_addr *a, unsigned bits, unsigned v);
+
 /* One TLV (type, 2-byte length, value) from *pos in tlv[0..len) (ext.c):
  * false at the end, or when it runs past it (*bad set). */
 bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,

@@ -246,17 +246,6 @@ static bool source_ok(const mcd_endpoint *src)
     return any != 0 && !(n == 4 && all == 0xff);
 }
 
-/* All host bits of `a` under a prefix of `bits` equal to `v` (0 or 1)? */
-static bool host_bits_all(const mcd_addr *a, unsigned bits, unsigned v)
-{
-    unsigned total = a->family == MCD_AF_INET4 ? 32u : 128u;
-
-    for (unsigned i = bits; i < total; i++)
-        if ((((unsigned)a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
-            return false;
-    return true;
-}
-
 /* The subnet-router anycast address (RFC 4291 2.6.1: the prefix with an
  * all-zero interface id; not on /127, RFC 6164) or an IPv4 directed or
  * all-zero-host broadcast (RFC 1122 3.2.1.3; none on /31, RFC 3021) of
@@ -266,9 +255,9 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
     if (bits == 0)
         return false;
     if (a->family == MCD_AF_INET6)
-        return bits < 127 && host_bits_all(a, bits, 0);
+        return bits < 127 && mcd_host_bits_all_(a, bits, 0);
     return bits < 31 &&
-           (host_bits_all(a, bits, 0) || host_bits_all(a, bits, 1));
+           (mcd_host_bits_all_(a, bits, 0) || mcd_host_bits_all_(a, bits, 1));
 }
 
 /* The query, a NUL and the extension's magic: an extended query, well
