@@ -92,7 +92,6 @@ void mcd_lwip_config_init(mcd_lwip_config *cfg);
 typedef struct mcd_lwip_responder {
     struct {
         int fd;
-        mcd_rcore core;
         mcd_lwip_config cfg;
         uint32_t group_addr; /* network order */
         /* No copy of the query: the core reads cfg.opts.query (borrowed). */
@@ -105,6 +104,9 @@ typedef struct mcd_lwip_responder {
         uint64_t counter; /* the last one sent */
         bool ann_on;
 #endif
+        /* Last: the fields above stay near the start (one load or store
+         * each on a RISC-V, offsets under 2 KiB). */
+        mcd_rcore core;
     } priv_;
 } mcd_lwip_responder;
 
