@@ -231,19 +231,15 @@ static enum mcd_ignore match_reason(enum mcd_match m)
 static bool source_ok(const mcd_endpoint *src)
 {
     const mcd_addr *a = &src->addr;
-    size_t n = a->family == MCD_AF_INET4 ? 4 : 16;
-    unsigned any = 0, all = 0xff;
 
     if (src->port == 0 || mcd_addr_is_multicast(a))
         return false;
     if (a->family != MCD_AF_INET4 && a->family != MCD_AF_INET6)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        any |= a->b[i];
-        all &= a->b[i];
-    }
-    /* Not all zero (unspecified); for IPv4 not all ones (broadcast). */
-    return any != 0 && !(n == 4 && all == 0xff);
+    /* Not all zero (unspecified); for IPv4 not all ones (broadcast): the
+     * host bits of a /0, with the helper subnet_edge uses. */
+    return !mcd_host_bits_all_(a, 0, 0) &&
+           !(a->family == MCD_AF_INET4 && mcd_host_bits_all_(a, 0, 1));
 }
 
 /* The subnet-router anycast address (RFC 4291 2.6.1: the prefix with an
