@@ -27,10 +27,12 @@ bool mcd_addr_in_prefix(const mcd_addr *a, const mcd_addr *prefix,
         return false;
     /* Bit by bit: run per datagram on a device (--allow-from), where a
      * byte compare and a mask cost twice the flash. */
-    for (unsigned i = 0; i < bits; i++)
-        if ((((unsigned)a->b[i / 8u] ^ prefix->b[i / 8u]) >> (7u - i % 8u)) &
-            1u)
+    for (unsigned i = 0; i < bits; i++) {
+        unsigned differ = (unsigned)a->b[i / 8u] ^ prefix->b[i / 8u];
+
+        if ((differ >> (7u - i % 8u)) & 1u)
             return false;
+    }
     return true;
 }
 
