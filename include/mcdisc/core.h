@@ -722,12 +722,14 @@ typedef struct mcd_rcore_querier_ {
 typedef struct mcd_rcore {
     struct {
         mcd_rcore_config cfg;
-        mcd_rcore_pending_ pending[MCD_RESP_PENDING];
-        mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
+        /* Before the tables: near the start, one load or store each on a
+         * RISC-V (offsets under 2 KiB), whatever the tables' sizes. */
         uint64_t tokens_us; /* token bucket, in microseconds of credit */
         mcd_time bucket_at; /* when tokens_us was last topped up */
         uint64_t answered;
         uint64_t ignored[MCD_IGNORE_COUNT_];
+        mcd_rcore_pending_ pending[MCD_RESP_PENDING];
+        mcd_rcore_querier_ queriers[MCD_RESP_QUERIERS];
     } priv_;
 } mcd_rcore;
 

@@ -11,10 +11,10 @@
 
 /* A responder's two texts in one step, for every socket layer: copy
  * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
- * mcd_query_check(), and format the reply from name, proto and
- * service_port (NULL or 0: the chapter's) into rbuf[rcap] (MCD_E_TOOLONG
- * when it does not fit). Returns 0 with *qlen and *rlen set, or the first
- * check's error. */
+ * mcd_query_check() (qbuf NULL: checked, not copied), and format the
+ * reply from name, proto and service_port (NULL or 0: the chapter's)
+ * into rbuf[rcap] (MCD_E_TOOLONG when it does not fit). Returns 0 with
+ * *qlen and *rlen set, or the first check's error. */
 int mcd_responder_texts(const char *query, const char *name,
                         const char *proto, uint16_t service_port,
                         uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
@@ -22,7 +22,9 @@ int mcd_responder_texts(const char *query, const char *name,
 
 /* Set up a responder core from the user's options, the same way on every
  * socket layer: the texts into qbuf[MCD_QUERY_MAX] and
- * rbuf[MCD_REPLY_MAX] (which must outlive rc), `group` as the layer
+ * rbuf[MCD_REPLY_MAX] (which must outlive rc; qbuf NULL: the core
+ * borrows o->query itself, or MCD_DEFAULT_QUERY, which must then outlive
+ * rc: no copy, no MCD_QUERY_MAX bytes of RAM), `group` as the layer
  * resolved it (MCD_E_NOTMCAST when it is not a group), the rules and
  * limits of `o`. Its group and port are the layer's to open. Returns 0 or
  * the first error (as mcd_responder_texts, mcd_rcore_init). */
@@ -57,6 +59,10 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
                          const uint8_t id[MCD_EXT_ID_LEN], uint32_t lifetime,
                          const char *const *txt, size_t ntxt, uint8_t *out,
                          size_t cap, size_t *base_len);
+
+/* Whether every bit of `a` (IPv4, else IPv6) past its first `bits` is `v`
+ * (0 or 1): the host part of a prefix of that length (onlink.c). */
+bool mcd_host_bits_all_(const mcd_addr *a, unsigned bits, unsigned v);
 
 /* One TLV (type, 2-byte length, value) from *pos in tlv[0..len) (ext.c):
  * false at the end, or when it runs past it (*bad set). */

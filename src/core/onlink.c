@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mcdisc/core.h"
+#include "core_private.h"
 
 /* Address bits of a family, 0 for none. */
 static unsigned width(const mcd_addr *a)
@@ -25,15 +25,15 @@ bool mcd_addr_in_prefix(const mcd_addr *a, const mcd_addr *prefix,
     if (a == NULL || prefix == NULL || a->family != prefix->family ||
         width(a) == 0 || bits > width(a))
         return false;
-    size_t full = bits / 8u;
-    unsigned rest = bits % 8u;
+    /* Bit by bit: run per datagram on a device (--allow-from), where a
+     * byte compare and a mask cost twice the flash. */
+    for (unsigned i = 0; i < bits; i++) {
+        unsigned differ = (unsigned)a->b[i / 8u] ^ prefix->b[i / 8u];
 
-    if (memcmp(a->b, prefix->b, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xffu << (8 - rest));
-    return (a->b[full] & m) == (prefix->b[full] & m);
+        if ((differ >> (7u - i % 8u)) & 1u)
+            return false;
+    }
+    return true;
 }
 
 bool mcd_addr_is_link_local(const mcd_addr *a)
@@ -57,6 +57,16 @@ bool mcd_addr_is_broadcast(const mcd_addr *a, const mcd_addr *prefix,
                  (uint32_t)a->b[2] << 8 | a->b[3];
     uint32_t host = bits == 0 ? UINT32_MAX : UINT32_MAX >> bits;
     return (v & host) == host;
+}
+
+bool mcd_host_bits_all_(const mcd_addr *a, unsigned bits, unsigned v)
+{
+    unsigned total = a->family == MCD_AF_INET4 ? 32u : 128u;
+
+    for (unsigned i = bits; i < total; i++)
+        if ((((unsigned)a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
+            return false;
+    return true;
 }
 
 /* Decimal 0-max without sign, space or leading zero; -1 when not. */
@@ -92,9 +102,8 @@ int mcd_subnet_parse(const char *text, size_t len, mcd_subnet *out)
         return MCD_E_BADPREFIX;
     /* Bits past the length: a typo for another prefix (10.1.2.3/8), or
      * a host meant as /32; either way not what the table would hold. */
-    for (unsigned i = (unsigned)bits; i < width(&a); i++)
-        if (((unsigned)a.b[i / 8u] >> (7u - i % 8u)) & 1u)
-            return MCD_E_PREFIXHOST;
+    if (!mcd_host_bits_all_(&a, (unsigned)bits, 0))
+        return MCD_E_PREFIXHOST;
     out->addr = a;
     out->bits = (uint8_t)bits;
     return 0;

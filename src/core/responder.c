@@ -100,6 +100,11 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
 {
     size_t qlen, rlen;
     int err;
+    /* qbuf NULL: the core reads the caller's text (a device's is static). */
+    const uint8_t *query =
+        qbuf != NULL ? qbuf
+                     : (const uint8_t *)(o->query ? o->query
+                                                  : MCD_DEFAULT_QUERY);
 
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
@@ -109,7 +114,7 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
     if (err < 0)
         return err;
     mcd_rcore_config rcc = {
-        .query = qbuf, .query_len = qlen, .reply = rbuf, .reply_len = rlen,
+        .query = query, .query_len = qlen, .reply = rbuf, .reply_len = rlen,
         .group = *group, .allow_unicast = o->allow_unicast,
         .allow_amplification = o->allow_amplification,
         .allow_offlink = o->allow_offlink,
@@ -226,30 +231,15 @@ static enum mcd_ignore match_reason(enum mcd_match m)
 static bool source_ok(const mcd_endpoint *src)
 {
     const mcd_addr *a = &src->addr;
-    size_t n = a->family == MCD_AF_INET4 ? 4 : 16;
-    unsigned any = 0, all = 0xff;
 
     if (src->port == 0 || mcd_addr_is_multicast(a))
         return false;
     if (a->family != MCD_AF_INET4 && a->family != MCD_AF_INET6)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        any |= a->b[i];
-        all &= a->b[i];
-    }
-    /* Not all zero (unspecified); for IPv4 not all ones (broadcast). */
-    return any != 0 && !(n == 4 && all == 0xff);
-}
-
-/* All host bits of `a` under a prefix of `bits` equal to `v` (0 or 1)? */
-static bool host_bits_all(const mcd_addr *a, unsigned bits, unsigned v)
-{
-    unsigned total = a->family == MCD_AF_INET4 ? 32u : 128u;
-
-    for (unsigned i = bits; i < total; i++)
-        if ((((unsigned)a->b[i / 8u] >> (7u - i % 8u)) & 1u) != v)
-            return false;
-    return true;
+    /* Not all zero (unspecified); for IPv4 not all ones (broadcast): the
+     * host bits of a /0, with the helper subnet_edge uses. */
+    return !mcd_host_bits_all_(a, 0, 0) &&
+           !(a->family == MCD_AF_INET4 && mcd_host_bits_all_(a, 0, 1));
 }
 
 /* The subnet-router anycast address (RFC 4291 2.6.1: the prefix with an
@@ -261,9 +251,9 @@ static bool subnet_edge(const mcd_addr *a, unsigned bits)
     if (bits == 0)
         return false;
     if (a->family == MCD_AF_INET6)
-        return bits < 127 && host_bits_all(a, bits, 0);
+        return bits < 127 && mcd_host_bits_all_(a, bits, 0);
     return bits < 31 &&
-           (host_bits_all(a, bits, 0) || host_bits_all(a, bits, 1));
+           (mcd_host_bits_all_(a, bits, 0) || mcd_host_bits_all_(a, bits, 1));
 }
 
 /* The query, a NUL and the extension's magic: an extended query, well
@@ -462,17 +452,17 @@ static mcd_rcore_pending_ *free_slot(mcd_rcore *rc)
     return NULL;
 }
 
-/* In 32 bits: 64-bit division is a library call on a 32-bit CPU. */
+/* In 32 bits: 64-bit division is a library call on a 32-bit CPU. The
+ * milliseconds fit: min + (at most span) is at most delay_max_ms; only
+ * the microseconds need 64 bits. */
 static mcd_time reply_delay(const mcd_rcore_config *c, uint32_t rnd)
 {
     uint32_t span = c->delay_max_ms - c->delay_min_ms;
-    mcd_time ms = c->delay_min_ms;
+    uint32_t ms = c->delay_min_ms +
+                  (span == UINT32_MAX ? rnd /* rnd % 2^32 */
+                                      : rnd % (span + 1u)); /* 0 for 0 */
 
-    if (span == UINT32_MAX)
-        ms += rnd; /* rnd % 2^32 */
-    else if (span > 0)
-        ms += rnd % (span + 1u);
-    return ms * 1000u;
+    return (mcd_time)ms * 1000u;
 }
 
 #if MCD_CONFIG_EXT
@@ -614,7 +604,7 @@ enum mcd_ignore mcd_rcore_input(mcd_rcore *rc, mcd_time now,
             why = MCD_IGNORE_RATE_GLOBAL;
     }
     if (why != MCD_IGNORE_NONE) {
-        rc->priv_.ignored[why]++;
+        mcd_rcore_done(rc, why); /* counted there: one 64-bit increment */
         return why;
     }
     if (q != NULL) {
@@ -710,10 +700,14 @@ size_t mcd_rcore_tx_write(const mcd_rcore_tx *tx, uint8_t *out, size_t cap)
 
 void mcd_rcore_done(mcd_rcore *rc, enum mcd_ignore outcome)
 {
-    if (outcome == MCD_IGNORE_NONE)
-        rc->priv_.answered++;
-    else if ((unsigned)outcome < MCD_IGNORE_COUNT_)
-        rc->priv_.ignored[outcome]++;
+    /* One 64-bit increment (a few instructions each on a 32-bit CPU). */
+    uint64_t *n = outcome == MCD_IGNORE_NONE ? &rc->priv_.answered
+                  : (unsigned)outcome < MCD_IGNORE_COUNT_
+                      ? &rc->priv_.ignored[outcome]
+                      : NULL;
+
+    if (n != NULL)
+        (*n)++;
 }
 
 mcd_time mcd_rcore_next(const mcd_rcore *rc)

@@ -169,7 +169,8 @@ int mcd_responder_texts(const char *query, const char *name,
 
     if (err < 0)
         return err;
-    memcpy(qbuf, q, n);
+    if (qbuf != NULL)
+        memcpy(qbuf, q, n);
     err = mcd_reply_format(name ? name : MCD_DEFAULT_NAME,
                            proto ? proto : MCD_DEFAULT_PROTO,
                            service_port ? service_port

@@ -333,6 +333,38 @@ static void allow_from_opts(void **state)
                      MCD_E_INVAL);
 }
 
+/* Setup without a query buffer (the lwIP port's): the core reads the
+ * caller's query text itself, checked as a copied one is. */
+static void setup_borrows_query(void **state)
+{
+    static const char text[] = "mcdisc custom query text, long enough";
+    static char toolong[MCD_QUERY_MAX + 2];
+    static uint8_t rbuf[MCD_REPLY_MAX];
+    mcd_responder_opts o;
+    mcd_rcore rc;
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = {.addr = v4(10, 9, 0, 1), .port = 40000};
+    mcd_rcore_rx rx = {.data = (const uint8_t *)text,
+                       .data_cap = sizeof text - 1, .len = sizeof text - 1,
+                       .src = &src, .dst = &g, .src_on_link = true};
+
+    (void)state;
+    mcd_responder_opts_init(&o);
+    o.query = text;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, NULL, rbuf, 0), 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+    rx.data = (const uint8_t *)Q; /* the default query is not this one */
+    rx.data_cap = rx.len = QLEN;
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_OTHER);
+    o.query = NULL; /* the default, borrowed from the library */
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, NULL, rbuf, 0), 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+    memset(toolong, 'q', sizeof toolong - 1);
+    o.query = toolong;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, NULL, rbuf, 0),
+                     MCD_E_TOOLONG);
+}
+
 static void per_querier_interval(void **state)
 {
     mcd_rcore rc;
@@ -1293,6 +1325,7 @@ int main(void)
 #endif
         cmocka_unit_test(allow_from_prefixes),
         cmocka_unit_test(allow_from_opts),
+        cmocka_unit_test(setup_borrows_query),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,7 +61,8 @@ typedef struct mcd_lwip_config {
 /* cfg zeroed, opts from mcd_responder_opts_init(), and the device's
  * lifetime MCD_LIFETIME_DEFAULT (0 in opts.lifetime: no LIFETIME, no
  * announcements). now and random are the caller's to set. The opts'
- * strings and TXT pairs are borrowed while the responder is open. */
+ * strings and TXT pairs are borrowed while the responder is open (the
+ * query is not copied: the core reads it there). */
 void mcd_lwip_config_init(mcd_lwip_config *cfg);
 
 /* Room for the reply: its text and, with the extension, the extended
@@ -91,10 +92,9 @@ void mcd_lwip_config_init(mcd_lwip_config *cfg);
 typedef struct mcd_lwip_responder {
     struct {
         int fd;
-        mcd_rcore core;
         mcd_lwip_config cfg;
         uint32_t group_addr; /* network order */
-        uint8_t query[MCD_QUERY_MAX];
+        /* No copy of the query: the core reads cfg.opts.query (borrowed). */
         uint8_t reply[MCD_LWIP_EXT_REPLY_MAX]; /* and the extension's */
         /* The datagram received; the reply to send is written here too. */
         uint8_t rx[MCD_LWIP_RX_MAX];
@@ -104,6 +104,9 @@ typedef struct mcd_lwip_responder {
         uint64_t counter; /* the last one sent */
         bool ann_on;
 #endif
+        /* Last: the fields above stay near the start (one load or store
+         * each on a RISC-V, offsets under 2 KiB). */
+        mcd_rcore core;
     } priv_;
 } mcd_lwip_responder;
 

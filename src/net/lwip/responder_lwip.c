@@ -60,9 +60,10 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     if (err < 0)
         return err;
     memcpy(&r->priv_.group_addr, g.b, 4);
-    /* One buffer for the reply and the extension's template made of it. */
+    /* One buffer for the reply and the extension's template made of it;
+     * the query is the caller's text, borrowed while open (no copy). */
     return mcd_responder_setup_ext(&r->priv_.core, &cfg->opts, &g,
-                                   r->priv_.query, r->priv_.reply,
+                                   NULL, r->priv_.reply,
                                    r->priv_.reply, sizeof r->priv_.reply,
                                    cfg->has_id ? cfg->id : NULL, cfg->now());
 }
@@ -309,7 +310,7 @@ static void live_send(mcd_lwip_responder *r, int kind)
 {
     const mcd_responder_opts *o = &r->priv_.cfg.opts;
     const uint8_t *nul = memchr(r->priv_.reply, 0, sizeof r->priv_.reply);
-    size_t qlen = strlen(o->query ? o->query : MCD_DEFAULT_QUERY);
+    const char *q = o->query ? o->query : MCD_DEFAULT_QUERY;
     mcd_ext_announce a;
     struct sockaddr_in to;
     int n;
@@ -320,7 +321,7 @@ static void live_send(mcd_lwip_responder *r, int kind)
     a.counter = live_counter(r);
     a.lifetime = kind == MCD_EXT_KIND_GOODBYE ? 0 : o->lifetime;
     n = mcd_ext_announce_encode(
-        r->priv_.query, qlen, &a, r->priv_.reply,
+        (const uint8_t *)q, strlen(q), &a, r->priv_.reply,
         (size_t)(nul - r->priv_.reply),
         kind == MCD_EXT_KIND_GOODBYE ? NULL : o->txt,
         kind == MCD_EXT_KIND_GOODBYE ? 0 : o->ntxt, r->priv_.rx,
