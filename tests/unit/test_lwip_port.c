@@ -1,8 +1,9 @@
 /*
  * test_lwip_port.c - the lwIP responder (src/net/lwip) on lwIP's unix
  * port, with a netif that sends nothing: what the socket layer reports
- * when its socket fails, and the wait it asks for. Traffic is tested in
- * the lab (tests/net/test_lwip.sh).
+ * when its socket fails, the wait it asks for, and the counter of the
+ * announcements it would send (kept from the netif's output). Traffic is
+ * tested in the lab (tests/net/test_lwip.sh).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "lwip/tcpip.h"
 
 #include "mcdisc_lwip.h"
+#include "mcdisc/live.h" /* after core.h, which mcdisc_lwip.h includes */
 
 static mcd_time clock_us;
 
@@ -32,12 +34,25 @@ static uint32_t fake_random(void)
     return 7;
 }
 
-/* Everything the stack sends (the IGMP report) is dropped. */
+/* The payload of the last UDP datagram to port 3333 the stack sent. */
+static uint8_t sent[1600];
+static size_t sent_len;
+
+/* Everything the stack sends (the IGMP report) is dropped; the UDP
+ * payload to the discovery port is kept in sent[]. */
 static err_t drop(struct netif *nif, struct pbuf *p, const ip4_addr_t *to)
 {
+    uint8_t pkt[1600];
+    u16_t n = pbuf_copy_partial(p, pkt, sizeof pkt, 0);
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+
     (void)nif;
-    (void)p;
     (void)to;
+    if (n >= ihl + 8 && pkt[9] == 17 && pkt[ihl + 2] == 3333 >> 8 &&
+        pkt[ihl + 3] == (3333 & 0xff)) {
+        sent_len = n - ihl - 8;
+        memcpy(sent, pkt + ihl + 8, sent_len);
+    }
     return ERR_OK;
 }
 
@@ -155,12 +170,113 @@ static void allow_from_string(void **state)
     mcd_lwip_responder_close(&r);
 }
 
+/* The counter of the announcement process() sends now. */
+static uint64_t announced(mcd_lwip_responder *r)
+{
+    mcd_ext_announce a;
+
+    sent_len = 0;
+    assert_int_equal(mcd_lwip_responder_process(r), 0);
+    assert_true(sent_len > 0);
+    assert_int_equal(mcd_ext_announce_decode(sent, sent_len,
+                                             strlen(MCD_DEFAULT_QUERY), &a),
+                     0);
+    assert_int_equal(a.kind, MCD_EXT_KIND_ANNOUNCE);
+    return a.counter;
+}
+
+/* The announcements' counter grows across a reboot (boot + 1) after any
+ * uptime: it used to be boot << 32 plus the milliseconds, which carry
+ * into the boot word after 49.7 days (2^32 ms), so the first
+ * announcement after the reboot was below the last one before, and keyed
+ * watchers refused the device as a replay. */
+static void counter_grows_across_reboots(void **state)
+{
+    static mcd_lwip_responder r;
+    mcd_lwip_config cfg;
+    uint64_t before, next, after;
+
+    (void)state;
+    mcd_lwip_config_init(&cfg);
+    cfg.now = fake_now;
+    cfg.random = fake_random;
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.has_id = true;
+    memset(cfg.id, 0x42, sizeof cfg.id);
+    cfg.boot = 7;
+    clock_us = ((UINT64_C(1) << 32) + 5000) * 1000; /* 2^32 ms + 5 s */
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    before = announced(&r);
+    clock_us += 1000000; /* the burst's second copy, 1 s later */
+    next = announced(&r);
+    assert_true(next > before);
+    mcd_lwip_responder_close(&r);
+    /* Rebooted: the boot counter one more, the clock from 0. */
+    cfg.boot = 8;
+    clock_us = 2000000;
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    after = announced(&r);
+    assert_true(after > next);
+    assert_true(after >> 32 == 8); /* the boot word is the boot's */
+    mcd_lwip_responder_close(&r);
+}
+
+#if MCD_LWIP_IPV6
+/* IPv6 (built with MCD_LWIP_IPV6: unit_lwip_port6): the group is one of
+ * link-local scope, without a zone; the socket opens and joins it on the
+ * netif, and closes with the responder. */
+static void ipv6_group(void **state)
+{
+    static mcd_lwip_responder r;
+    mcd_lwip_config cfg = {.now = fake_now, .random = fake_random};
+    static const struct {
+        const char *group;
+        int err;
+    } bad[] = {
+        {"ff02::e80a:b0c%1", MCD_E_BADADDR},
+        {"232.10.11.12", MCD_E_BADADDR},
+        {"ff02::e80a:b0c ", MCD_E_BADADDR},
+        {"fe80::1", MCD_E_NOTMCAST},
+        {"ff05::e80a:b0c", MCD_E_UNSUPPORTED}, /* site scope */
+    };
+
+    (void)state;
+    mcd_responder_opts_init(&cfg.opts);
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.if6_index = netif_get_index(&nif);
+    cfg.if6_addr[0] = 0xfe;
+    cfg.if6_addr[1] = 0x80;
+    cfg.if6_addr[15] = 1;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cfg.group6 = bad[i].group;
+        assert_int_equal(mcd_lwip_responder_open(&r, &cfg), bad[i].err);
+    }
+    cfg.group6 = "";
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    assert_int_equal(mcd_lwip_responder_fd6(&r), -1); /* IPv4 only */
+    mcd_lwip_responder_close(&r);
+    cfg.group6 = "ff02::e80a:b0c";
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    assert_true(mcd_lwip_responder_fd6(&r) >= 0);
+    assert_true(mcd_lwip_responder_fd6(&r) != mcd_lwip_responder_fd(&r));
+    assert_int_equal(mcd_lwip_responder_process(&r), 0);
+    mcd_lwip_responder_close(&r);
+    assert_int_equal(mcd_lwip_responder_fd6(&r), -1);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(process_reports_a_failed_socket),
         cmocka_unit_test(options_checked),
         cmocka_unit_test(allow_from_string),
+        cmocka_unit_test(counter_grows_across_reboots),
+#if MCD_LWIP_IPV6
+        cmocka_unit_test(ipv6_group),
+#endif
     };
     return cmocka_run_group_tests(tests, start_stack, NULL);
 }
