@@ -63,6 +63,23 @@ static void link_local(void)
 #endif
 }
 
+/* CONFIG_EXAMPLE_CONNECT_IPV6: "wait until it's valid", as a station's
+ * first lease usually comes after its link-local address (DHCP is slower
+ * than DAD). At most 5 s, then IPv4 only until IP_EVENT_GOT_IP6. */
+static void link_local_wait(void)
+{
+#if CONFIG_EXAMPLE_CONNECT_IPV6
+    esp_ip6_addr_t ll;
+
+    for (int i = 0; i < 5000 / CONTROL_POLL_MS; i++) {
+        if (esp_netif_get_ip6_linklocal(s_netif, &ll) == ESP_OK)
+            return;
+        vTaskDelay(pdMS_TO_TICKS(CONTROL_POLL_MS));
+    }
+    ESP_LOGW(TAG, "no valid IPv6 link-local address after 5 s");
+#endif
+}
+
 /* What the station's netif posts when it has an address. */
 static void post_got_ip(void)
 {
@@ -171,6 +188,7 @@ void board_network_start(void)
     }
     control_start();
     link_local();
+    link_local_wait();
     post_got_ip(); /* the static address: as a station's first lease */
 }
 

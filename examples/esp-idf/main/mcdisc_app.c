@@ -297,11 +297,26 @@ static bool serve(mcd_lwip_responder *r)
     return true;
 }
 
+#if MCD_LWIP_IPV6
+/* Nothing that the responder depends on differs. */
+static bool same_net(const net_state *a, const net_state *b)
+{
+    return a->up == b->up && a->stop == b->stop && a->addr == b->addr &&
+           a->netmask == b->netmask && a->has_mac == b->has_mac &&
+           memcmp(a->mac, b->mac, sizeof a->mac) == 0 &&
+           a->has_ll == b->has_ll && a->ll_index == b->ll_index &&
+           memcmp(a->ll.addr, b->ll.addr, sizeof a->ll.addr) == 0;
+}
+#endif
+
 static void responder_task(void *arg)
 {
     static mcd_lwip_responder r; /* static: no heap; this task's alone */
     net_state st = {.up = false};
     bool open = false;
+#if MCD_LWIP_IPV6
+    net_state cur = st; /* what the responder is open on */
+#endif
 
     (void)arg;
     for (;;) {
@@ -313,6 +328,16 @@ static void responder_task(void *arg)
 
         if (xQueueReceive(s_mailbox, &st, wait) == pdTRUE ||
             (!open && st.up)) {
+#if MCD_LWIP_IPV6
+            /* With IPv6 one network brings two events (IP_EVENT_STA_GOT_IP
+             * and IP_EVENT_GOT_IP6, either first): the second, changing
+             * nothing, must not reopen, since a reopen announces again and
+             * the announcements' rate limit (a burst per 10 s) would hold
+             * back those of the next real move. */
+            if (open && same_net(&st, &cur))
+                continue;
+            cur = st;
+#endif
             open = follow(&r, open, &st);
             continue;
         }

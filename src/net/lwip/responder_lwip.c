@@ -395,36 +395,32 @@ static ssize_t send6(mcd_lwip_responder *r, const mcd_addr *a, uint16_t port,
 }
 #endif
 
-/* One reply, by unicast to the querier (its family's socket). */
-static ssize_t send_reply(mcd_lwip_responder *r, const mcd_endpoint *ep,
-                          size_t n)
-{
-    struct sockaddr_in to;
-
-#if MCD_LWIP_IPV6
-    if (ep->addr.family == MCD_AF_INET6)
-        return send6(r, &ep->addr, ep->port, n);
-#endif
-    memset(&to, 0, sizeof to);
-    to.sin_family = AF_INET;
-    to.sin_port = lwip_htons(ep->port);
-    memcpy(&to.sin_addr.s_addr, ep->addr.b, 4);
-    return lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0, (struct sockaddr *)&to,
-                       sizeof to);
-}
-
 static void send_due(mcd_lwip_responder *r)
 {
     mcd_rcore_tx tx;
 
     while (mcd_rcore_poll(&r->priv_.core, r->priv_.cfg.now(), &tx)) {
+        struct sockaddr_in to;
+        ssize_t sent;
+
+        memset(&to, 0, sizeof to);
+        to.sin_family = AF_INET;
+        to.sin_port = lwip_htons(tx.to.port);
+        memcpy(&to.sin_addr.s_addr, tx.to.addr.b, 4);
         /* The query read into rx is done with: the reply's bytes go
          * there (no heap, no second buffer). A failed send (no ARP entry
          * yet, no buffer) is a lost reply: counted; the client resends
          * its query. */
         size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
         /* 0: its MAC could not be made; never sent without it. */
-        ssize_t sent = n == 0 ? -1 : send_reply(r, &tx.to, n);
+#if MCD_LWIP_IPV6
+        if (tx.to.addr.family == MCD_AF_INET6)
+            sent = n == 0 ? -1 : send6(r, &tx.to.addr, tx.to.port, n);
+        else
+#endif
+            sent = n == 0 ? -1
+                          : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
+                                        (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
                                                 : MCD_IGNORE_NONE);
@@ -436,15 +432,15 @@ static void send_due(mcd_lwip_responder *r)
 
 /* The counter: boot in the high 32 bits, now() in seconds in the low,
  * strictly increasing (one more than the last within a second; a burst is
- * 3 in 3 s). Seconds, held under 2^32 (136 years), never carry into the
- * boot word, so every counter of the next boot is above every one of this
- * boot: milliseconds carried after 49.7 days, and a device rebooted after
- * that went backwards, refused as a replay by keyed watchers. */
+ * 3 in 3 s). Seconds fill 32 bits only after 136 years, so they never
+ * carry into the boot word, and every counter of the next boot is above
+ * every one of this boot: milliseconds carried after 49.7 days, and a
+ * device rebooted after that went backwards, refused as a replay by
+ * keyed watchers. */
 static uint64_t live_counter(mcd_lwip_responder *r)
 {
-    mcd_time s = r->priv_.cfg.now() / 1000000u;
-    uint64_t c = ((uint64_t)r->priv_.cfg.boot << 32) |
-                 (s < UINT32_MAX ? s : UINT32_MAX);
+    uint64_t c = ((uint64_t)r->priv_.cfg.boot << 32) +
+                 r->priv_.cfg.now() / 1000000u;
 
     r->priv_.counter = c > r->priv_.counter ? c : r->priv_.counter + 1;
     return r->priv_.counter;
