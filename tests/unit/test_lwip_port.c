@@ -56,11 +56,25 @@ static err_t drop(struct netif *nif, struct pbuf *p, const ip4_addr_t *to)
     return ERR_OK;
 }
 
+#if MCD_LWIP_IPV6
+/* IPv6 out (MLD reports, replies) is dropped too. */
+static err_t drop6(struct netif *nif, struct pbuf *p, const ip6_addr_t *to)
+{
+    (void)nif;
+    (void)p;
+    (void)to;
+    return ERR_OK;
+}
+#endif
+
 static err_t nif_init(struct netif *nif)
 {
     nif->name[0] = 't';
     nif->name[1] = 'p';
     nif->output = drop;
+#if MCD_LWIP_IPV6
+    nif->output_ip6 = drop6;
+#endif
     nif->mtu = 1500;
     nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_IGMP;
     return ERR_OK;
@@ -265,6 +279,92 @@ static void ipv6_group(void **state)
     mcd_lwip_responder_close(&r);
     assert_int_equal(mcd_lwip_responder_fd6(&r), -1);
 }
+
+#define G6 "ff02::e80a:b0c"
+
+/* The netif receives an IPv6 UDP datagram from src (a link-local one is
+ * given the netif as zone by lwIP) to G6:3333, checksum right. */
+static void inject6(const char *src, const void *data, size_t len)
+{
+    uint8_t pkt[48 + 64];
+    size_t ulen = 8 + len, i;
+    ip6_addr_t a;
+    uint32_t sum = 17 + (uint32_t)ulen;
+    struct pbuf *p;
+
+    assert_true(len <= 64);
+    memset(pkt, 0, sizeof pkt);
+    pkt[0] = 0x60;
+    pkt[4] = (uint8_t)(ulen >> 8);
+    pkt[5] = (uint8_t)ulen;
+    pkt[6] = 17;  /* UDP */
+    pkt[7] = 255; /* hop limit */
+    assert_true(ip6addr_aton(src, &a));
+    memcpy(pkt + 8, a.addr, 16);
+    assert_true(ip6addr_aton(G6, &a));
+    memcpy(pkt + 24, a.addr, 16);
+    pkt[40] = 5000 >> 8, pkt[41] = 5000 & 0xff;
+    pkt[42] = 3333 >> 8, pkt[43] = 3333 & 0xff;
+    pkt[44] = pkt[4], pkt[45] = pkt[5];
+    memcpy(pkt + 48, data, len);
+    /* RFC 8200 section 8.1: the pseudo-header, then the datagram. */
+    for (i = 8; i < 40 + ulen; i += 2)
+        sum += (uint32_t)pkt[i] << 8 | pkt[i + 1]; /* pkt[] zero past it */
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    sum = ~sum & 0xffff;
+    pkt[46] = (uint8_t)(sum >> 8);
+    pkt[47] = (uint8_t)sum;
+    p = pbuf_alloc(PBUF_RAW, (u16_t)(40 + ulen), PBUF_RAM);
+    assert_non_null(p);
+    assert_int_equal(pbuf_take(p, pkt, (u16_t)(40 + ulen)), ERR_OK);
+    assert_int_equal(nif.input(p, &nif), ERR_OK);
+}
+
+/* Wait until the IPv6 socket has it, then let the responder work. */
+static void process6(mcd_lwip_responder *r)
+{
+    struct pollfd pfd = {.fd = mcd_lwip_responder_fd6(r), .events = POLLIN};
+
+    assert_int_equal(lwip_poll(&pfd, 1, 2000), 1);
+    assert_int_equal(mcd_lwip_responder_process(r), 0);
+}
+
+/* Who is answered on the IPv6 socket: a link-local source on the netif;
+ * not a global source (off the link for an address that is link-local
+ * only, even on the same wire), nor the station's own address. */
+static void ipv6_link_local_sources(void **state)
+{
+    static mcd_lwip_responder r;
+    static const char q[] = MCD_DEFAULT_QUERY;
+    mcd_lwip_config cfg = {.now = fake_now, .random = fake_random};
+    ip6_addr_t me;
+
+    (void)state;
+    mcd_responder_opts_init(&cfg.opts);
+    cfg.opts.delay_max_ms = 0; /* answered, or not, at once */
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.group6 = G6;
+    cfg.if6_index = netif_get_index(&nif);
+    assert_true(ip6addr_aton("fe80::1", &me));
+    memcpy(cfg.if6_addr, me.addr, sizeof cfg.if6_addr);
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    inject6("2001:db8::5", q, sizeof q - 1);
+    process6(&r);
+    assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_OFF_LINK), 1);
+    inject6("fe80::1", q, sizeof q - 1);
+    process6(&r);
+    assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_LOCAL_SOURCE), 1);
+    inject6("fe80::5", q, sizeof q - 1);
+    process6(&r);
+    /* Scheduled: sent, or lost (the netif has no address to send from). */
+    assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_OFF_LINK), 1);
+    assert_int_equal(mcd_lwip_responder_answered(&r) +
+                         mcd_lwip_responder_ignored(&r, MCD_IGNORE_SEND_FAILED),
+                     1);
+    mcd_lwip_responder_close(&r);
+}
 #endif
 
 int main(void)
@@ -276,6 +376,7 @@ int main(void)
         cmocka_unit_test(counter_grows_across_reboots),
 #if MCD_LWIP_IPV6
         cmocka_unit_test(ipv6_group),
+        cmocka_unit_test(ipv6_link_local_sources),
 #endif
     };
     return cmocka_run_group_tests(tests, start_stack, NULL);
