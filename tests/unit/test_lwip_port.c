@@ -57,12 +57,27 @@ static err_t drop(struct netif *nif, struct pbuf *p, const ip4_addr_t *to)
 }
 
 #if MCD_LWIP_IPV6
-/* IPv6 out (MLD reports, replies) is dropped too. */
+/* The last UDP datagram sent over IPv6: payload, destination, port. */
+static uint8_t sent6[1600];
+static size_t sent6_len;
+static uint8_t sent6_to[16];
+static unsigned sent6_port;
+
+/* IPv6 out (MLD reports, replies, announcements) is dropped too; UDP
+ * (next header 17, no extension header) is kept in sent6. */
 static err_t drop6(struct netif *nif, struct pbuf *p, const ip6_addr_t *to)
 {
+    uint8_t pkt[1600];
+    u16_t n = pbuf_copy_partial(p, pkt, sizeof pkt, 0);
+
     (void)nif;
-    (void)p;
     (void)to;
+    if (n >= 48 && pkt[6] == 17) {
+        memcpy(sent6_to, pkt + 24, 16);
+        sent6_port = (unsigned)pkt[42] << 8 | pkt[43];
+        sent6_len = n - 48u;
+        memcpy(sent6, pkt + 48, sent6_len);
+    }
     return ERR_OK;
 }
 #endif
@@ -107,6 +122,11 @@ static int start_stack(void **state)
     if (ok != NULL) {
         netif_set_link_up(&nif);
         netif_set_up(&nif);
+#if MCD_LWIP_IPV6
+        /* A link-local address to send from, valid at once (no DAD). */
+        netif_create_ip6_linklocal_address(&nif, 0);
+        netif_ip6_addr_set_state(&nif, 0, IP6_ADDR_PREFERRED);
+#endif
     }
     UNLOCK_TCPIP_CORE();
     return ok != NULL ? 0 : -1;
@@ -356,13 +376,48 @@ static void ipv6_link_local_sources(void **state)
     inject6("fe80::1", q, sizeof q - 1);
     process6(&r);
     assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_LOCAL_SOURCE), 1);
+    sent6_len = 0;
     inject6("fe80::5", q, sizeof q - 1);
     process6(&r);
-    /* Scheduled: sent, or lost (the netif has no address to send from). */
+    /* Answered by unicast to the querier's link-local address and port. */
     assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_OFF_LINK), 1);
-    assert_int_equal(mcd_lwip_responder_answered(&r) +
-                         mcd_lwip_responder_ignored(&r, MCD_IGNORE_SEND_FAILED),
-                     1);
+    assert_int_equal(mcd_lwip_responder_answered(&r), 1);
+    assert_true(ip6addr_aton("fe80::5", &me));
+    assert_memory_equal(sent6_to, me.addr, 16);
+    assert_int_equal(sent6_port, 5000);
+    assert_int_equal(sent6_len, 30);
+    assert_memory_equal(sent6, "ESP32-C3 Smart Light https 443", 30);
+    mcd_lwip_responder_close(&r);
+}
+
+/* Announcements go to both groups: the same bytes, on the IPv6 one by the
+ * station's netif. */
+static void ipv6_announcements(void **state)
+{
+    static mcd_lwip_responder r;
+    mcd_lwip_config cfg;
+    ip6_addr_t g;
+
+    (void)state;
+    mcd_lwip_config_init(&cfg);
+    cfg.now = fake_now;
+    cfg.random = fake_random;
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.has_id = true;
+    memset(cfg.id, 0x42, sizeof cfg.id);
+    cfg.group6 = G6;
+    cfg.if6_index = netif_get_index(&nif);
+    clock_us = 100000000;
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    sent6_len = 0;
+    uint64_t c = announced(&r); /* the IPv4 copy */
+    assert_true(ip6addr_aton(G6, &g));
+    assert_memory_equal(sent6_to, g.addr, 16);
+    assert_int_equal(sent6_port, 3333);
+    assert_int_equal(sent6_len, sent_len);
+    assert_memory_equal(sent6, sent, sent_len);
+    assert_true(c > 0);
     mcd_lwip_responder_close(&r);
 }
 #endif
@@ -377,6 +432,7 @@ int main(void)
 #if MCD_LWIP_IPV6
         cmocka_unit_test(ipv6_group),
         cmocka_unit_test(ipv6_link_local_sources),
+        cmocka_unit_test(ipv6_announcements),
 #endif
     };
     return cmocka_run_group_tests(tests, start_stack, NULL);
