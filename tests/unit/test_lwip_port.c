@@ -101,6 +101,30 @@ static void init_done(void *arg)
 }
 
 static struct netif nif;
+#if MCD_LWIP_IPV6
+static struct netif nif2; /* another link: its link-local sources are not ours */
+#endif
+
+#if MCD_LWIP_IPV6
+/* nif2, another link, with the link-local address fe80::7. */
+static struct netif *add_second_link(void)
+{
+    ip6_addr_t ll2;
+    s8_t i;
+
+    if (netif_add(&nif2, NULL, NULL, NULL, NULL, nif_init, tcpip_input) ==
+        NULL)
+        return NULL;
+    netif_set_link_up(&nif2);
+    netif_set_up(&nif2);
+    ip6addr_aton("fe80::7", &ll2);
+    ip6_addr_assign_zone(&ll2, IP6_UNICAST, &nif2);
+    if (netif_add_ip6_address(&nif2, &ll2, &i) != ERR_OK)
+        return NULL;
+    netif_ip6_addr_set_state(&nif2, i, IP6_ADDR_PREFERRED);
+    return &nif2;
+}
+#endif
 
 static int start_stack(void **state)
 {
@@ -126,6 +150,7 @@ static int start_stack(void **state)
         /* A link-local address to send from, valid at once (no DAD). */
         netif_create_ip6_linklocal_address(&nif, 0);
         netif_ip6_addr_set_state(&nif, 0, IP6_ADDR_PREFERRED);
+        ok = add_second_link();
 #endif
     }
     UNLOCK_TCPIP_CORE();
@@ -302,9 +327,10 @@ static void ipv6_group(void **state)
 
 #define G6 "ff02::e80a:b0c"
 
-/* The netif receives an IPv6 UDP datagram from src (a link-local one is
- * given the netif as zone by lwIP) to G6:3333, checksum right. */
-static void inject6(const char *src, const void *data, size_t len)
+/* A netif receives an IPv6 UDP datagram from src (a link-local one is
+ * given the netif as zone by lwIP) to dst:3333, checksum right. */
+static void inject6_to(struct netif *in, const char *src, const char *dst,
+                       const void *data, size_t len)
 {
     uint8_t pkt[48 + 64];
     size_t ulen = 8 + len, i;
@@ -321,7 +347,7 @@ static void inject6(const char *src, const void *data, size_t len)
     pkt[7] = 255; /* hop limit */
     assert_true(ip6addr_aton(src, &a));
     memcpy(pkt + 8, a.addr, 16);
-    assert_true(ip6addr_aton(G6, &a));
+    assert_true(ip6addr_aton(dst, &a));
     memcpy(pkt + 24, a.addr, 16);
     pkt[40] = 5000 >> 8, pkt[41] = 5000 & 0xff;
     pkt[42] = 3333 >> 8, pkt[43] = 3333 & 0xff;
@@ -338,7 +364,13 @@ static void inject6(const char *src, const void *data, size_t len)
     p = pbuf_alloc(PBUF_RAW, (u16_t)(40 + ulen), PBUF_RAM);
     assert_non_null(p);
     assert_int_equal(pbuf_take(p, pkt, (u16_t)(40 + ulen)), ERR_OK);
-    assert_int_equal(nif.input(p, &nif), ERR_OK);
+    assert_int_equal(in->input(p, in), ERR_OK);
+}
+
+/* From src to the group, on the station's netif. */
+static void inject6(const char *src, const void *data, size_t len)
+{
+    inject6_to(&nif, src, G6, data, len);
 }
 
 /* Wait until the IPv6 socket has it, then let the responder work. */
@@ -352,7 +384,8 @@ static void process6(mcd_lwip_responder *r)
 
 /* Who is answered on the IPv6 socket: a link-local source on the netif;
  * not a global source (off the link for an address that is link-local
- * only, even on the same wire), nor the station's own address. */
+ * only, even on the same wire), nor the station's own address, nor a
+ * link-local source on another netif. */
 static void ipv6_link_local_sources(void **state)
 {
     static mcd_lwip_responder r;
@@ -387,6 +420,11 @@ static void ipv6_link_local_sources(void **state)
     assert_int_equal(sent6_port, 5000);
     assert_int_equal(sent6_len, 30);
     assert_memory_equal(sent6, "ESP32-C3 Smart Light https 443", 30);
+    /* A link-local source on another netif (its zone): off the link. */
+    inject6_to(&nif2, "fe80::5", "fe80::7", q, sizeof q - 1);
+    process6(&r);
+    assert_int_equal(mcd_lwip_responder_ignored(&r, MCD_IGNORE_OFF_LINK), 2);
+    assert_int_equal(mcd_lwip_responder_answered(&r), 1);
     mcd_lwip_responder_close(&r);
 }
 
