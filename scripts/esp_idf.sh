@@ -100,10 +100,17 @@ c3() {
     (cd "$c3/kconfcheck" && PYTHONPATH=$KPATH "$PY" -m kconfcheck Kconfig Kconfig.projbuild) \
         >"$c3/kconfcheck.log" 2>&1 || { cat "$c3/kconfcheck.log" >&2; die "kconfcheck refuses Kconfig or examples/esp-idf/main/Kconfig.projbuild"; }
     # CONFIG_MCDISC_* (component and example) with ESP-IDF's kconfgen.
+    # LWIP_IPV6 as the bundle's sdkconfig.h has it (CONFIG_MCDISC_IPV6
+    # depends on it; off by default, so these defaults are IPv4 only).
+    grep -qx '#define CONFIG_LWIP_IPV6 1' "$OUT/esp32c3-headers/config/sdkconfig.h" ||
+        die "the bundle's esp32c3 sdkconfig.h has no CONFIG_LWIP_IPV6"
     cat >"$c3/Kconfig" <<EOF
 config IDF_TARGET_LINUX
     bool
     default n
+config LWIP_IPV6
+    bool
+    default y
 source "$top/Kconfig"
 source "$EX/main/Kconfig.projbuild"
 EOF
@@ -169,7 +176,37 @@ EOF
         "$c3"/obj_chapter/*.o -o "$c3/firmware_mcdisc_chapter.o"
     echo "the same, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
     riscv64-unknown-elf-size "$c3/firmware_mcdisc_chapter.o" | sed "s|$c3/||"
-    echo "esp32c3: the component and main/ compiled with -Werror (with the extension and without); kconfcheck accepts Kconfig and Kconfig.projbuild"
+    c3_ipv6
+    echo "esp32c3: the component and main/ compiled with -Werror (with the extension and without, with IPv6 and without); kconfcheck accepts Kconfig and Kconfig.projbuild"
+}
+
+# The port and main/ again with CONFIG_MCDISC_IPV6=y (as the example's
+# sdkconfig.defaults has it; what the component's CMakeLists.txt passes
+# then: MCD_LWIP_IPV6=1), the rest of the firmware as above. Uses c3()'s
+# variables.
+c3_ipv6() {
+    v6=$c3/ipv6
+    mkdir -p "$v6/obj"
+    echo CONFIG_MCDISC_IPV6=y >"$v6/sdkconfig.in"
+    PYTHONPATH=$KPATH "$PY" -m kconfgen --kconfig "$c3/Kconfig" --config "$v6/sdkconfig.in" \
+        --output header "$v6/mcdisc_config.h" >"$v6/kconfgen.log" 2>&1 ||
+        { cat "$v6/kconfgen.log" >&2; die "kconfgen (IPv6) failed"; }
+    grep -q '^#define CONFIG_MCDISC_IPV6_GROUP "ff02::e80a:b0c"$' "$v6/mcdisc_config.h" ||
+        die "kconfgen gave no CONFIG_MCDISC_IPV6_GROUP"
+    cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $v6/mcdisc_config.h $tables -DMCD_LWIP_IPV6=1"
+    cp "$c3"/obj/*.o "$v6/obj/"
+    $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
+        -c "$top/src/net/lwip/responder_lwip.c" -o "$v6/obj/responder_lwip.o" ||
+        die "esp32c3, IPv6: responder_lwip.c does not compile"
+    for f in app_main.c mcdisc_app.c board_wifi.c; do
+        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
+            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$v6/obj/main_$(basename "$f" .c).o" ||
+            die "esp32c3, IPv6: examples/esp-idf/main/$f does not compile"
+    done
+    riscv64-unknown-elf-ld -m elf32lriscv -r --gc-sections -u app_main \
+        "$v6"/obj/*.o -o "$v6/firmware_mcdisc_ipv6.o"
+    echo "the same with IPv6 on the link-local address (CONFIG_MCDISC_IPV6=y):"
+    riscv64-unknown-elf-size "$v6/obj/responder_lwip.o" "$v6/firmware_mcdisc_ipv6.o" | sed "s|$v6/obj/||; s|$v6/||"
 }
 
 # Build the example for the linux target into OUT/NAME, with extra

@@ -5,6 +5,11 @@
 #  - mcdisc discover finds it with its configured name, protocol and port;
 #    the chapter's sender gets the chapter's reply byte for byte;
 #  - with lwIP's IP_PKTINFO a query sent to its own address is refused;
+#  - IPv6 (CONFIG_MCDISC_IPV6): it answers on its link-local address too,
+#    queries to the devices' IPv6 group ff02::e80a:b0c: mcdisc discover
+#    -g ff02::e80a:b0c%eth0 finds it with its name, protocol and port; a
+#    1400-byte datagram (cut by lwIP) and an empty one leave it answering
+#    (the link-local rule: unit_lwip_port6, where a reply could be sent);
 #  - its address moves into another subnet (esp_netif_set_ip_info and
 #    IP_EVENT_STA_GOT_IP, as a DHCP renewal): a querier there is answered
 #    within 2 s, one left on the old subnet is not;
@@ -20,8 +25,8 @@
 #    on IP_EVENT_STA_GOT_IP), and gone (goodbye) on mcdisc_app_stop();
 #    extended replies carry LIFETIME (CONFIG_MCDISC_LIFETIME, 120);
 #  - a second configuration (other reply, group and port; lwIP without
-#    SO_REUSE and IP_PKTINFO; the chapter's exchange only) opens and
-#    answers, and ignores an extended query.
+#    SO_REUSE and IP_PKTINFO; the chapter's exchange only; IPv4 only)
+#    opens and answers, and ignores an extended query.
 # The firmware's network events come from its board file's test hook
 # (MCDISC_EXAMPLE_CONTROL, main/board_linux.c). The build needs the ESP-IDF
 # bundle (ESP_IDF_BUNDLE, default ../shared/esp-idf) or IDF_PATH: without
@@ -36,6 +41,7 @@ lab_scratch
 DEV=198.18.0.100
 NEW=198.19.5.100
 REPLY='"ESP32-C3 Smart Light https 443"'
+G6=ff02::e80a:b0c
 hexof() { od -An -tx1 -v | tr -d ' \n'; }
 
 # The build: incremental after the first run, ~15 s from scratch.
@@ -96,6 +102,29 @@ except socket.timeout:
     pass' "$2" "$3"
 }
 
+# IPv6 from lab host 1 to the group on eth0, from SRC (an address of
+# host 1, link-local): datagrams of the sizes given
+# (0: empty; 33: the query, any other: that many bytes of junk), in order;
+# prints the replies.
+v6_ask() {
+    lab_exec 1 python3 -c '
+import socket, sys
+idx = socket.if_nametoindex("eth0")
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0, 0, idx))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+s.settimeout(1.0)
+for n in map(int, sys.argv[3:]):
+    q = b"Are you Espressif IOT Smart Light" if n == 33 else b"x" * n
+    s.sendto(q, (sys.argv[2], 3333, 0, idx))
+try:
+    while True:
+        data, peer = s.recvfrom(2048)
+        print("from [%s]:%d %r" % (peer[0], peer[1], data))
+except socket.timeout:
+    pass' "$@"
+}
+
 now_ms() { date +%s%3N; }
 since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
 # The watcher, on host 2: off the device's first subnet, so its queries
@@ -107,9 +136,22 @@ sleep 2 # past the sweep (it prints nothing to wait for)
 fw_t0=$(now_ms)
 t_check "the firmware starts on ESP-IDF's lwIP over tap0 and opens its responder" \
     fw_start "$ESP_IDF_OUT/linux/mcdisc_example.elf" "232.10.11.12 from $DEV mask 255.255.0.0"
+open_t0=$(now_ms) # its first burst of announcements was before this
 t_check "mcdisc watch sees the firmware new (its announcement) within 2 s" \
     wait_for "$tmp/w.json" "\"event\":\"new\",.*\"address\":\"$DEV\"" 2
 echo "# new $(since "$fw_t0") s after the start"
+# Its link-local address (the board waits for lwIP's DAD before its first
+# GOT_IP): the checks below run on a responder open on IPv4 and IPv6 both.
+t_check "the firmware answers on its IPv6 link-local address too ($G6)" \
+    wait_for "$tmp/fw.log" "answering on $G6 from fe80:" 10
+lab_exec 1 "$MCDISC" discover --json --group "$G6%eth0" --timeout 1500 >"$tmp/d6.json" 2>/dev/null
+t_jq "mcdisc discover -g $G6%eth0 finds it at its link-local address with its name, protocol and port" \
+    'length == 1 and (.[0].address | test("^fe80:.*%eth0$")) and .[0].port == 3333 and .[0].name == "ESP32-C3 Smart Light" and .[0].proto == "https" and .[0].service_port == 443' \
+    "$tmp/d6.json"
+ll1=$(lab_exec 1 ip -6 -o addr show dev eth0 scope link | awk '{sub(/\/.*/, "", $4); print $4}')
+v6_ask "$ll1" "$G6" 1400 0 33 >"$tmp/v6hostile.out"
+t_check "IPv6: after a 1400-byte and an empty datagram, the query from $ll1 gets the reply" \
+    grep -q "^from \[fe80:.*\]:3333 b'ESP32-C3 Smart Light https 443'\$" "$tmp/v6hostile.out"
 lab_exec 1 "$MCDISC" discover --json --timeout 1500 >"$tmp/d.json" 2>/dev/null
 t_jq "mcdisc discover finds it with its configured name, protocol and port" \
     "length == 1 and .[0].address == \"$DEV\" and .[0].port == 3333 and .[0].name == \"ESP32-C3 Smart Light\" and .[0].proto == \"https\" and .[0].service_port == 443" \
@@ -155,7 +197,7 @@ t_jq "a querier in 198.19.5.0/24 is not answered while the device is in 198.18.0
     "length == 0" "$tmp/before.json"
 # Past the start-up burst's rate limit (one burst per 10 s), so that the
 # move's announcement is due at once.
-while [ $(($(now_ms) - fw_t0)) -lt 10500 ]; do sleep 0.2; done
+while [ $(($(now_ms) - open_t0)) -lt 10500 ]; do sleep 0.2; done
 move_t0=$(now_ms)
 ctl "addr $NEW 255.255.255.0 198.19.5.1"
 t_check "mcdisc watch sees the move as an update on $NEW within 2 s (the announcement on GOT_IP)" \
@@ -207,6 +249,8 @@ t_check "the second build has lwIP without SO_REUSE and IP_PKTINFO" \
 : >"$tmp/ctl"
 t_check "without SO_REUSE the responder still opens" \
     fw_start "$custom/mcdisc_example.elf" "239.255.0.7 from $DEV"
+t_check "built with CONFIG_MCDISC_IPV6=n it opens no IPv6 socket" \
+    sh -c "grep -qx '# CONFIG_MCDISC_IPV6 is not set' '$custom/sdkconfig' && ! grep -q 'answering on ff02' '$tmp/fw.log'"
 lab_exec 1 "$MCDISC" discover --json --group 239.255.0.7 --port 4444 --timeout 1500 >"$tmp/c.json" 2>/dev/null
 t_jq "and is found with the configured group, port, name, protocol and service port" \
     "length == 1 and .[0].address == \"$DEV\" and .[0].port == 4444 and .[0].name == \"Lab Lamp\" and .[0].proto == \"coap\" and .[0].service_port == 5683" \

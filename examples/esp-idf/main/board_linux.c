@@ -4,7 +4,11 @@
  * the static address of sdkconfig (CONFIG_EXAMPLE_CONNECT_TAPIF_*). There is
  * no Wi-Fi driver here, so this file posts what a station's netif would:
  * IP_EVENT_STA_GOT_IP once the address is set, IP_EVENT_STA_LOST_IP when
- * the link goes.
+ * the link goes. With CONFIG_EXAMPLE_CONNECT_IPV6 it also gives the netif
+ * its IPv6 link-local address whenever the link comes up (ESP-IDF's TAP
+ * glue leaves that to the application, as a Wi-Fi station does on
+ * WIFI_EVENT_STA_CONNECTED); esp_netif posts IP_EVENT_GOT_IP6 once it is
+ * valid.
  *
  * For tests only, when MCDISC_EXAMPLE_CONTROL names a file, lines appended
  * to it act as the network would on a device:
@@ -13,7 +17,8 @@
  *   down                 the link drops (esp_netif_action_disconnected);
  *                        IP_EVENT_STA_LOST_IP
  *   up                   the link is back (esp_netif_action_connected), the
- *                        same address again; IP_EVENT_STA_GOT_IP
+ *                        same address again; IP_EVENT_STA_GOT_IP (and a
+ *                        new link-local address, as below)
  * The linux target is a host program, so it logs to stdout (line-buffered
  * for whoever reads the log) and supplies esp_timer_get_time() itself.
  */
@@ -47,6 +52,32 @@ int64_t esp_timer_get_time(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A link-local address on the link that just came up (esp_netif drops
+ * the IPv6 addresses when the link goes down). */
+static void link_local(void)
+{
+#if CONFIG_EXAMPLE_CONNECT_IPV6
+    ESP_ERROR_CHECK(esp_netif_create_ip6_linklocal(s_netif));
+#endif
+}
+
+/* CONFIG_EXAMPLE_CONNECT_IPV6: "wait until it's valid", as a station's
+ * first lease usually comes after its link-local address (DHCP is slower
+ * than DAD). At most 5 s, then IPv4 only until IP_EVENT_GOT_IP6. */
+static void link_local_wait(void)
+{
+#if CONFIG_EXAMPLE_CONNECT_IPV6
+    esp_ip6_addr_t ll;
+
+    for (int i = 0; i < 5000 / CONTROL_POLL_MS; i++) {
+        if (esp_netif_get_ip6_linklocal(s_netif, &ll) == ESP_OK)
+            return;
+        vTaskDelay(pdMS_TO_TICKS(CONTROL_POLL_MS));
+    }
+    ESP_LOGW(TAG, "no valid IPv6 link-local address after 5 s");
+#endif
 }
 
 /* What the station's netif posts when it has an address. */
@@ -93,6 +124,7 @@ static void command(const char *line)
         ESP_ERROR_CHECK(esp_netif_get_ip_info(s_netif, &info));
         ESP_ERROR_CHECK(esp_netif_set_ip_info(s_netif, &info));
         ESP_LOGI(TAG, "control: link up");
+        link_local();
         post_got_ip();
     } else if (strcmp(line, "stop") == 0) {
         ESP_LOGI(TAG, "control: stop");
@@ -155,6 +187,8 @@ void board_network_start(void)
         abort();
     }
     control_start();
+    link_local();
+    link_local_wait();
     post_got_ip(); /* the static address: as a station's first lease */
 }
 

@@ -2,7 +2,9 @@
  * board_wifi.c - the network on a chip (ESP32-C3 and the others with
  * Wi-Fi): NVS, then a station joining CONFIG_MCDISC_EXAMPLE_WIFI_SSID,
  * connecting again whenever the access point drops it. ESP-IDF's default
- * station netif posts IP_EVENT_STA_GOT_IP (DHCP) and IP_EVENT_STA_LOST_IP.
+ * station netif posts IP_EVENT_STA_GOT_IP (DHCP) and IP_EVENT_STA_LOST_IP;
+ * with CONFIG_MCDISC_IPV6 the station gets its IPv6 link-local address on
+ * every connection (IP_EVENT_GOT_IP6 once it is valid).
  */
 #include "esp_err.h"
 #include "esp_event.h"
@@ -16,6 +18,9 @@
 #include "mcdisc_app.h"
 
 static const char *TAG = "board";
+#if CONFIG_MCDISC_IPV6
+static esp_netif_t *s_sta;
+#endif
 
 static void on_wifi_event(void *arg, esp_event_base_t base, int32_t id,
                           void *data)
@@ -24,6 +29,12 @@ static void on_wifi_event(void *arg, esp_event_base_t base, int32_t id,
     (void)base;
     if (id == WIFI_EVENT_STA_START) {
         esp_wifi_connect();
+#if CONFIG_MCDISC_IPV6
+    } else if (id == WIFI_EVENT_STA_CONNECTED) {
+        /* esp_netif drops it on a disconnect: made again on each link. */
+        if (esp_netif_create_ip6_linklocal(s_sta) != ESP_OK)
+            ESP_LOGW(TAG, "no IPv6 link-local address");
+#endif
     } else if (id == WIFI_EVENT_STA_DISCONNECTED) {
         const wifi_event_sta_disconnected_t *d = data;
 
@@ -83,7 +94,11 @@ void board_network_start(void)
     };
 
     nvs_start(); /* the Wi-Fi driver keeps its calibration there */
+#if CONFIG_MCDISC_IPV6
+    s_sta = esp_netif_create_default_wifi_sta();
+#else
     esp_netif_create_default_wifi_sta();
+#endif
     ESP_ERROR_CHECK(esp_wifi_init(&init));
     ESP_ERROR_CHECK(esp_event_handler_register(WIFI_EVENT, ESP_EVENT_ANY_ID,
                                                on_wifi_event, NULL));

@@ -10,6 +10,11 @@
  * membership belong to an address, so a DHCP renewal into another subnet
  * must not keep the old ones. Without an address it waits, closed.
  *
+ * IPv6 (CONFIG_MCDISC_IPV6): when the station has a link-local address
+ * (IP_EVENT_GOT_IP6, esp_netif_get_ip6_linklocal) the responder answers
+ * there too, on CONFIG_MCDISC_IPV6_GROUP; the same mailbox and reopen. The
+ * IPv4 address is still what opens it.
+ *
  * The live view (docs/PROTOCOL.md): every open and reopen announces the
  * device (the core's schedule, rate-limited across reopens), so a watcher
  * sees it on every IP_EVENT_STA_GOT_IP. No goodbye on a move or a loss:
@@ -22,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "esp_event.h"
 #include "esp_log.h"
@@ -52,6 +58,11 @@ typedef struct net_state {
     uint32_t netmask; /* network order */
     bool has_mac;
     uint8_t mac[6];
+#if MCD_LWIP_IPV6
+    bool has_ll;
+    esp_ip6_addr_t ll; /* the station's link-local address */
+    uint8_t ll_index;  /* its lwIP netif index */
+#endif
 } net_state;
 
 static QueueHandle_t s_mailbox;
@@ -67,6 +78,38 @@ static void post(const net_state *st)
         xQueueOverwrite(s_mailbox, st);
 }
 
+#if MCD_LWIP_IPV6
+/* The station's link-local address, once valid (after its DAD). */
+static void link_local(esp_netif_t *netif, net_state *st)
+{
+    int index = esp_netif_get_netif_impl_index(netif);
+
+    st->has_ll = index > 0 && index <= 255 &&
+                 esp_netif_get_ip6_linklocal(netif, &st->ll) == ESP_OK;
+    st->ll_index = st->has_ll ? (uint8_t)index : 0;
+}
+
+/* A new IPv6 address: the whole state again, if IPv4 is up (else the
+ * responder stays closed, and nothing changes). */
+static bool got_ip6(ip_event_got_ip6_t *e, net_state *st)
+{
+    esp_netif_ip_info_t info;
+
+    if (esp_netif_ip6_get_addr_type(&e->ip6_info.ip) !=
+            ESP_IP6_ADDR_IS_LINK_LOCAL ||
+        !esp_netif_is_netif_up(e->esp_netif) ||
+        esp_netif_get_ip_info(e->esp_netif, &info) != ESP_OK ||
+        info.ip.addr == 0)
+        return false;
+    st->up = true;
+    st->addr = info.ip.addr;
+    st->netmask = info.netmask.addr;
+    st->has_mac = esp_netif_get_mac(e->esp_netif, st->mac) == ESP_OK;
+    link_local(e->esp_netif, st);
+    return true;
+}
+#endif
+
 static void on_ip_event(void *arg, esp_event_base_t base, int32_t id,
                         void *data)
 {
@@ -81,7 +124,14 @@ static void on_ip_event(void *arg, esp_event_base_t base, int32_t id,
         st.addr = e->ip_info.ip.addr;
         st.netmask = e->ip_info.netmask.addr;
         st.has_mac = esp_netif_get_mac(e->esp_netif, st.mac) == ESP_OK;
+#if MCD_LWIP_IPV6
+        link_local(e->esp_netif, &st);
+#endif
     }
+#if MCD_LWIP_IPV6
+    if (id == IP_EVENT_GOT_IP6 && !got_ip6(data, &st))
+        return;
+#endif
     post(&st);
 }
 
@@ -139,10 +189,26 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
         cfg.opts.allow_from = allow_from;
         cfg.opts.n_allow_from = 1;
     }
-    if (opened)
-        return mcd_lwip_responder_reopen(r, &cfg);
+#if MCD_LWIP_IPV6
+    if (st->has_ll && CONFIG_MCDISC_IPV6_GROUP[0] != '\0') {
+        cfg.group6 = CONFIG_MCDISC_IPV6_GROUP;
+        memcpy(cfg.if6_addr, st->ll.addr, sizeof cfg.if6_addr);
+        cfg.if6_index = st->ll_index;
+    }
+#endif
+    int err = opened ? mcd_lwip_responder_reopen(r, &cfg)
+                     : mcd_lwip_responder_open(r, &cfg);
+
     opened = true;
-    return mcd_lwip_responder_open(r, &cfg);
+#if MCD_LWIP_IPV6
+    if (err < 0 && cfg.group6 != NULL) {
+        /* IPv6 refused (the group, the join): answer on IPv4 at least. */
+        ESP_LOGW(TAG, "IPv6: %s; IPv4 only", mcd_strerror(err));
+        cfg.group6 = NULL;
+        err = mcd_lwip_responder_reopen(r, &cfg);
+    }
+#endif
+    return err;
 }
 
 /* A clean stop, the address still there: the goodbyes (2, 100 ms apart),
@@ -197,6 +263,11 @@ static bool follow(mcd_lwip_responder *r, bool open, const net_state *st)
     }
 #endif
     log_state("answering on " CONFIG_MCDISC_GROUP " from", st);
+#if MCD_LWIP_IPV6
+    if (mcd_lwip_responder_fd6(r) >= 0)
+        ESP_LOGI(TAG, "answering on " CONFIG_MCDISC_IPV6_GROUP " from " IPV6STR
+                 " netif %u", IPV62STR(st->ll), (unsigned)st->ll_index);
+#endif
     return true;
 }
 
@@ -204,12 +275,19 @@ static bool follow(mcd_lwip_responder *r, bool open, const net_state *st)
  * let the responder work. Returns false when its socket failed. */
 static bool serve(mcd_lwip_responder *r)
 {
-    struct pollfd pfd = {.fd = mcd_lwip_responder_fd(r), .events = POLLIN};
+    struct pollfd pfd[1 + MCD_LWIP_IPV6] = {
+        {.fd = mcd_lwip_responder_fd(r), .events = POLLIN},
+    };
     int ms = mcd_lwip_responder_timeout(r), err;
 
+#if MCD_LWIP_IPV6
+    /* -1 when IPv6 is off: lwIP's poll skips it. */
+    pfd[1].fd = mcd_lwip_responder_fd6(r);
+    pfd[1].events = POLLIN;
+#endif
     if (ms < 0 || ms > MCDISC_APP_POLL_MS)
         ms = MCDISC_APP_POLL_MS;
-    lwip_poll(&pfd, 1, ms);
+    lwip_poll(pfd, 1 + MCD_LWIP_IPV6, ms);
     err = mcd_lwip_responder_process(r);
     if (err < 0) {
         ESP_LOGE(TAG, "socket: %s; opening it again", mcd_strerror(err));
@@ -219,11 +297,26 @@ static bool serve(mcd_lwip_responder *r)
     return true;
 }
 
+#if MCD_LWIP_IPV6
+/* Nothing that the responder depends on differs. */
+static bool same_net(const net_state *a, const net_state *b)
+{
+    return a->up == b->up && a->stop == b->stop && a->addr == b->addr &&
+           a->netmask == b->netmask && a->has_mac == b->has_mac &&
+           memcmp(a->mac, b->mac, sizeof a->mac) == 0 &&
+           a->has_ll == b->has_ll && a->ll_index == b->ll_index &&
+           memcmp(a->ll.addr, b->ll.addr, sizeof a->ll.addr) == 0;
+}
+#endif
+
 static void responder_task(void *arg)
 {
     static mcd_lwip_responder r; /* static: no heap; this task's alone */
     net_state st = {.up = false};
     bool open = false;
+#if MCD_LWIP_IPV6
+    net_state cur = st; /* what the responder is open on */
+#endif
 
     (void)arg;
     for (;;) {
@@ -235,6 +328,16 @@ static void responder_task(void *arg)
 
         if (xQueueReceive(s_mailbox, &st, wait) == pdTRUE ||
             (!open && st.up)) {
+#if MCD_LWIP_IPV6
+            /* With IPv6 one network brings two events (IP_EVENT_STA_GOT_IP
+             * and IP_EVENT_GOT_IP6, either first): the second, changing
+             * nothing, must not reopen, since a reopen announces again and
+             * the announcements' rate limit (a burst per 10 s) would hold
+             * back those of the next real move. */
+            if (open && same_net(&st, &cur))
+                continue;
+            cur = st;
+#endif
             open = follow(&r, open, &st);
             continue;
         }
@@ -256,5 +359,9 @@ void mcdisc_app_start(void)
                                                on_ip_event, NULL));
     ESP_ERROR_CHECK(esp_event_handler_register(IP_EVENT, IP_EVENT_STA_LOST_IP,
                                                on_ip_event, NULL));
+#if MCD_LWIP_IPV6
+    ESP_ERROR_CHECK(esp_event_handler_register(IP_EVENT, IP_EVENT_GOT_IP6,
+                                               on_ip_event, NULL));
+#endif
     xTaskCreate(responder_task, "mcdisc", 4096, NULL, 5, NULL);
 }

@@ -18,6 +18,12 @@
  * (mcd_lwip_responder_reopen; examples/esp-idf does it on every
  * IP_EVENT_STA_GOT_IP).
  *
+ * IPv6 (MCD_LWIP_IPV6, below): the responder also answers on the station's
+ * link-local address, queries sent to an IPv6 link-local-scope group
+ * (docs/PROTOCOL.md: ff02::e80a:b0c) from a link-local source on the same
+ * netif. lwIP reports no IPv6 destination, so that socket skips the
+ * sent-to-the-group check, as an lwIP without IP_PKTINFO does.
+ *
  * The live view (docs/PROTOCOL.md, "Live view and keys"): with an id and a
  * lifetime (opts.lifetime; mcd_lwip_config_init sets MCD_LIFETIME_DEFAULT)
  * every extended reply carries LIFETIME, and the responder announces itself
@@ -34,6 +40,14 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* IPv6 on the station's link-local address: compiled in only when asked
+ * (the ESP-IDF component: CONFIG_MCDISC_IPV6 with CONFIG_LWIP_IPV6), so
+ * that an IPv4-only device carries none of it. Needs lwIP's LWIP_IPV6 and
+ * LWIP_IPV6_MLD. */
+#ifndef MCD_LWIP_IPV6
+#define MCD_LWIP_IPV6 0
 #endif
 
 typedef struct mcd_lwip_config {
@@ -54,8 +68,15 @@ typedef struct mcd_lwip_config {
     /* The high 32 bits of the announcements' counter, which must grow
      * across restarts: a boot counter kept in flash (NVS) on a chip, the
      * realtime clock in seconds where there is one. The low 32 bits are
-     * now() in milliseconds, strictly increasing while open. */
+     * now() in seconds (never carrying into these), strictly increasing
+     * while open. */
     uint32_t boot;
+#if MCD_LWIP_IPV6
+    /* The IPv6 group (ff02::/16 text, no zone); NULL or "": IPv4 only. */
+    const char *group6;
+    uint8_t if6_addr[16]; /* the station's link-local address (fe80::/10) */
+    uint8_t if6_index;    /* its lwIP netif index (netif_get_index) */
+#endif
 } mcd_lwip_config;
 
 /* cfg zeroed, opts from mcd_responder_opts_init(), and the device's
@@ -98,6 +119,10 @@ typedef struct mcd_lwip_responder {
         uint8_t reply[MCD_LWIP_EXT_REPLY_MAX]; /* and the extension's */
         /* The datagram received; the reply to send is written here too. */
         uint8_t rx[MCD_LWIP_RX_MAX];
+#if MCD_LWIP_IPV6
+        int fd6; /* -1: no IPv6 */
+        uint8_t group6[16];
+#endif
 #if MCD_CONFIG_EXT
         /* The live view: kept by reopen (rate limit, counter). */
         mcd_announcer ann;
@@ -110,12 +135,18 @@ typedef struct mcd_lwip_responder {
     } priv_;
 } mcd_lwip_responder;
 
-/* Create the socket, bind 0.0.0.0:port, join the group on if_addr.
- * Returns 0, a negative MCD_E_* (MCD_E_UNSUPPORTED for the options lwIP
- * lacks), or -errno of the socket call that failed. */
+/* Create the socket, bind 0.0.0.0:port, join the group on if_addr; with
+ * MCD_LWIP_IPV6 and group6, a second socket bound to [::]:port (IPv6
+ * only) joined to group6 on netif if6_index. Returns 0, a negative
+ * MCD_E_* (MCD_E_UNSUPPORTED for the options lwIP lacks and for a group6
+ * not of link-local scope), or -errno of the socket call that failed. */
 int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg);
 /* The lwIP socket to wait on (lwip_select/lwip_poll). */
 int mcd_lwip_responder_fd(const mcd_lwip_responder *r);
+#if MCD_LWIP_IPV6
+/* The IPv6 socket to wait on too; -1 when IPv6 is off. */
+int mcd_lwip_responder_fd6(const mcd_lwip_responder *r);
+#endif
 /* Milliseconds until process() must run again; -1: only on input. */
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r);
 /* Read what waits (non-blocking) and send what is due. Returns 0, or

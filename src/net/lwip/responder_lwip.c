@@ -8,6 +8,10 @@
  * and from the link only. Where lwIP records destinations
  * (LWIP_NETBUF_RECVINFO: IP_PKTINFO), a query not sent to the group is
  * refused as on POSIX; without it the destination is unknown.
+ *
+ * With MCD_LWIP_IPV6 a second socket answers on the station's IPv6
+ * link-local address: the same core (one rate limit, one querier table),
+ * replies by unicast to the querier's link-local address on that netif.
  */
 #include "core_private.h"
 #include "mcdisc_lwip.h"
@@ -17,6 +21,10 @@
 #include "lwip/def.h"
 #include "lwip/ip_addr.h"
 #include "lwip/sockets.h"
+
+#if MCD_LWIP_IPV6 && !(LWIP_IPV6 && LWIP_IPV6_MLD)
+#error "MCD_LWIP_IPV6 needs an lwIP with LWIP_IPV6 and LWIP_IPV6_MLD"
+#endif
 
 static int sock_err(void)
 {
@@ -44,6 +52,28 @@ static int group_parse(const char *text, mcd_addr *g)
     return 0;
 }
 
+#if MCD_LWIP_IPV6
+/* The IPv6 group, if any: of link-local scope (ff02::/16, RFC 4291
+ * section 2.7), the only one a link-local address can answer from; no
+ * zone (the station's netif is the zone). */
+static int group6_parse(mcd_lwip_responder *r, const char *text)
+{
+    mcd_addr g;
+
+    if (text == NULL || text[0] == '\0')
+        return 0; /* IPv4 only */
+    if (mcd_addr_parse_n(text, strlen(text), &g, NULL) < 0 ||
+        g.family != MCD_AF_INET6)
+        return MCD_E_BADADDR;
+    if (!mcd_addr_is_multicast(&g))
+        return MCD_E_NOTMCAST;
+    if ((g.b[1] & 0x0f) != 2)
+        return MCD_E_UNSUPPORTED;
+    memcpy(r->priv_.group6, g.b, 16);
+    return 1;
+}
+#endif
+
 /* What lwIP cannot do, the group (IPv4, no zones: no OS to name them),
  * then the core as every socket layer sets it up. */
 static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
@@ -60,6 +90,11 @@ static int configure(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     if (err < 0)
         return err;
     memcpy(&r->priv_.group_addr, g.b, 4);
+#if MCD_LWIP_IPV6
+    err = group6_parse(r, cfg->group6);
+    if (err < 0)
+        return err;
+#endif
     /* One buffer for the reply and the extension's template made of it;
      * the query is the caller's text, borrowed while open (no copy). */
     return mcd_responder_setup_ext(&r->priv_.core, &cfg->opts, &g,
@@ -127,6 +162,42 @@ static int open_socket(mcd_lwip_responder *r)
     return multicast_tx(r);
 }
 
+#if MCD_LWIP_IPV6
+/* [::]:port, IPv6 only (lwIP's dual-stack default would hand this socket
+ * the IPv4 queries too: answered twice), joined to the group on the
+ * station's netif by index (RFC 3493 section 5.2). */
+static int open_socket6(mcd_lwip_responder *r)
+{
+    struct sockaddr_in6 any;
+    struct ipv6_mreq mreq;
+    uint16_t port = r->priv_.cfg.opts.port;
+    int one = 1;
+
+    r->priv_.fd6 = lwip_socket(AF_INET6, SOCK_DGRAM, 0);
+    if (r->priv_.fd6 < 0 ||
+        lwip_setsockopt(r->priv_.fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+                        sizeof one) < 0)
+        return sock_err();
+#if SO_REUSE
+    if (lwip_setsockopt(r->priv_.fd6, SOL_SOCKET, SO_REUSEADDR, &one,
+                        sizeof one) < 0)
+        return sock_err();
+#endif
+    memset(&any, 0, sizeof any);
+    any.sin6_family = AF_INET6;
+    any.sin6_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
+    if (lwip_bind(r->priv_.fd6, (struct sockaddr *)&any, sizeof any) < 0)
+        return sock_err();
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(&mreq.ipv6mr_multiaddr, r->priv_.group6, 16);
+    mreq.ipv6mr_interface = r->priv_.cfg.if6_index;
+    if (lwip_setsockopt(r->priv_.fd6, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq,
+                        sizeof mreq) < 0)
+        return sock_err();
+    return 0;
+}
+#endif
+
 void mcd_lwip_config_init(mcd_lwip_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -140,10 +211,17 @@ static int start(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
     int err;
 
     r->priv_.fd = -1;
+#if MCD_LWIP_IPV6
+    r->priv_.fd6 = -1;
+#endif
     r->priv_.cfg = *cfg;
     err = configure(r, cfg);
     if (err == 0)
         err = open_socket(r);
+#if MCD_LWIP_IPV6
+    if (err == 0 && cfg->group6 != NULL && cfg->group6[0] != '\0')
+        err = open_socket6(r);
+#endif
     if (err < 0) {
         mcd_lwip_responder_close(r);
         return err;
@@ -197,6 +275,13 @@ int mcd_lwip_responder_fd(const mcd_lwip_responder *r)
 {
     return r->priv_.fd;
 }
+
+#if MCD_LWIP_IPV6
+int mcd_lwip_responder_fd6(const mcd_lwip_responder *r)
+{
+    return r->priv_.fd6;
+}
+#endif
 
 int mcd_lwip_responder_timeout(const mcd_lwip_responder *r)
 {
@@ -264,12 +349,60 @@ static void handle(mcd_lwip_responder *r, const struct sockaddr_in *from,
     (void)mcd_rcore_input(&r->priv_.core, r->priv_.cfg.now(), &rx);
 }
 
+#if MCD_LWIP_IPV6
+/* A link-local source (fe80::/10, RFC 4291 section 2.5.6) that came in on
+ * the station's netif: lwIP gives it that netif's index as its zone
+ * (LWIP_IPV6_SCOPES; with one netif there is no other link). Replies go
+ * back there by unicast, from the link-local address. */
+static void handle6(mcd_lwip_responder *r, const struct sockaddr_in6 *from,
+                    size_t len)
+{
+    const mcd_lwip_config *c = &r->priv_.cfg;
+    mcd_endpoint src;
+
+    memset(&src, 0, sizeof src);
+    src.addr.family = MCD_AF_INET6;
+    memcpy(src.addr.b, &from->sin6_addr, 16);
+    src.addr.scope_id = from->sin6_scope_id;
+    src.port = lwip_ntohs(from->sin6_port);
+    bool ll = src.addr.b[0] == 0xfe && (src.addr.b[1] & 0xc0) == 0x80;
+#if LWIP_IPV6_SCOPES
+    ll = ll && from->sin6_scope_id == c->if6_index;
+#endif
+    mcd_rcore_rx rx = {
+        .data = r->priv_.rx, .data_cap = sizeof r->priv_.rx, .len = len,
+        .src = &src,
+        .dst = NULL, /* lwIP has no IPV6_PKTINFO: unknown */
+        .src_on_link = ll,
+        .src_is_local = memcmp(src.addr.b, c->if6_addr, 16) == 0,
+        .src_prefix_len = ll ? 64 : 0,
+        .rnd = c->random(),
+    };
+    (void)mcd_rcore_input(&r->priv_.core, c->now(), &rx);
+}
+
+static ssize_t send6(mcd_lwip_responder *r, const mcd_addr *a, uint16_t port,
+                     size_t n)
+{
+    struct sockaddr_in6 to;
+
+    memset(&to, 0, sizeof to);
+    to.sin6_family = AF_INET6;
+    to.sin6_port = lwip_htons(port);
+    memcpy(&to.sin6_addr, a->b, 16);
+    to.sin6_scope_id = a->scope_id; /* the zone picks the netif */
+    return lwip_sendto(r->priv_.fd6, r->priv_.rx, n, 0,
+                       (struct sockaddr *)&to, sizeof to);
+}
+#endif
+
 static void send_due(mcd_lwip_responder *r)
 {
     mcd_rcore_tx tx;
 
     while (mcd_rcore_poll(&r->priv_.core, r->priv_.cfg.now(), &tx)) {
         struct sockaddr_in to;
+        ssize_t sent;
 
         memset(&to, 0, sizeof to);
         to.sin_family = AF_INET;
@@ -281,9 +414,14 @@ static void send_due(mcd_lwip_responder *r)
          * its query. */
         size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
         /* 0: its MAC could not be made; never sent without it. */
-        ssize_t sent = n == 0 ? -1
-                              : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
-                                            (struct sockaddr *)&to, sizeof to);
+#if MCD_LWIP_IPV6
+        if (tx.to.addr.family == MCD_AF_INET6)
+            sent = n == 0 ? -1 : send6(r, &tx.to.addr, tx.to.port, n);
+        else
+#endif
+            sent = n == 0 ? -1
+                          : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
+                                        (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
                                                 : MCD_IGNORE_NONE);
@@ -293,12 +431,17 @@ static void send_due(mcd_lwip_responder *r)
 #if MCD_CONFIG_EXT
 /* --- the live view: announcements and goodbyes ---------------------------- */
 
-/* The counter: boot in the high 32 bits, now() in milliseconds in the low
- * (added, so that it carries past 49 days), strictly increasing. */
+/* The counter: boot in the high 32 bits, now() in seconds in the low,
+ * strictly increasing (one more than the last within a second; a burst is
+ * 3 in 3 s). Seconds fill 32 bits only after 136 years, so they never
+ * carry into the boot word, and every counter of the next boot is above
+ * every one of this boot: milliseconds carried after 49.7 days, and a
+ * device rebooted after that went backwards, refused as a replay by
+ * keyed watchers. */
 static uint64_t live_counter(mcd_lwip_responder *r)
 {
     uint64_t c = ((uint64_t)r->priv_.cfg.boot << 32) +
-                 r->priv_.cfg.now() / 1000u;
+                 r->priv_.cfg.now() / 1000000u;
 
     r->priv_.counter = c > r->priv_.counter ? c : r->priv_.counter + 1;
     return r->priv_.counter;
@@ -338,6 +481,16 @@ static void live_send(mcd_lwip_responder *r, int kind)
     /* A lost one (no pbuf) is one copy of several. */
     (void)lwip_sendto(r->priv_.fd, r->priv_.rx, (size_t)n, 0,
                       (struct sockaddr *)&to, sizeof to);
+#if MCD_LWIP_IPV6
+    /* The same bytes (the same counter) to the IPv6 group, on the link. */
+    if (r->priv_.fd6 >= 0) {
+        mcd_addr g6 = {.family = MCD_AF_INET6,
+                       .scope_id = r->priv_.cfg.if6_index};
+
+        memcpy(g6.b, r->priv_.group6, 16);
+        (void)send6(r, &g6, lwip_ntohs(to.sin_port), (size_t)n);
+    }
+#endif
 }
 
 static void live_send_due(mcd_lwip_responder *r)
@@ -379,6 +532,38 @@ static bool passing(int err)
     return err == EINTR || err == ENOBUFS || err == ENOMEM;
 }
 
+#if MCD_LWIP_IPV6
+/* What waits on the IPv6 socket, as on the IPv4 one below (lwIP says
+ * MSG_TRUNC for a cut datagram). */
+static int process6(mcd_lwip_responder *r)
+{
+    for (int i = 0; i < 64 && r->priv_.fd6 >= 0; i++) {
+        struct sockaddr_in6 from;
+        struct iovec iov = {r->priv_.rx, sizeof r->priv_.rx};
+        struct msghdr msg;
+        ssize_t n;
+
+        memset(&msg, 0, sizeof msg);
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        n = lwip_recvmsg(r->priv_.fd6, &msg, MSG_DONTWAIT);
+        if (n < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
+            break;
+        if (n < 0) {
+            if (!passing(errno))
+                return sock_err();
+            continue;
+        }
+        handle6(r, &from, (msg.msg_flags & MSG_TRUNC) ? sizeof r->priv_.rx + 1
+                                                      : (size_t)n);
+        send_due(r);
+    }
+    return 0;
+}
+#endif
+
 int mcd_lwip_responder_process(mcd_lwip_responder *r)
 {
     int err = 0;
@@ -418,6 +603,10 @@ int mcd_lwip_responder_process(mcd_lwip_responder *r)
         handle(r, &from, len, destination(&msg, &dst));
         send_due(r);
     }
+#if MCD_LWIP_IPV6
+    if (err == 0)
+        err = process6(r);
+#endif
     send_due(r);
 #if MCD_CONFIG_EXT
     live_send_due(r);
@@ -441,4 +630,9 @@ void mcd_lwip_responder_close(mcd_lwip_responder *r)
     if (r->priv_.fd >= 0)
         lwip_close(r->priv_.fd);
     r->priv_.fd = -1;
+#if MCD_LWIP_IPV6
+    if (r->priv_.fd6 >= 0)
+        lwip_close(r->priv_.fd6);
+    r->priv_.fd6 = -1;
+#endif
 }
