@@ -218,6 +218,14 @@ linux_build() {
     for d in "$@"; do defaults="$defaults;$EX/$d"; done
     b=$OUT/$name
     mkdir -p "$b" "$OUT/tmp"
+    # ESP-IDF keeps the values of an existing sdkconfig over the defaults
+    # files: when those change, start from them again (else an option
+    # turned on in sdkconfig.defaults stays off in an older build tree).
+    sum=$(IFS=';'; for d in $defaults; do cat "$d"; done | cksum)
+    if [ "$(cat "$b/defaults.sum" 2>/dev/null)" != "$sum" ]; then
+        rm -f "$b/sdkconfig"
+        echo "$sum" >"$b/defaults.sum"
+    fi
     # kconfgen leaves files in TMPDIR; keep them in the build directory.
     TMPDIR=$OUT/tmp PYTHONPATH=$KPATH IDF_COMPONENT_MANAGER=0 \
         cmake -G Ninja -S "$EX" -B "$b" -DIDF_TARGET=linux -DPYTHON="$PY" \

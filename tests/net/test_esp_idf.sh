@@ -53,10 +53,12 @@ if ! "$here/../../scripts/esp_idf.sh" linux "$ESP_IDF_OUT" >"$tmp/build.log" 2>&
 fi
 t_ok "ESP-IDF builds the example for the linux target, two configurations"
 
-lab_up 3
+lab_up 4
 # Host 3 is the device's wire: eth0 and tap0 on a bridge of its own, with
 # no address (lwIP on tap0 is the only stack there). Host 1 stays on the
-# lab's subnet; host 2 moves to the subnet the device will move to.
+# lab's subnet; host 2 moves to the subnet the device will move to; host
+# 4, the watcher, is on both (a watcher takes announcements only from
+# sources on its link's prefixes, as discover takes replies).
 h3=$(lab_ns 3)
 ip -n "$h3" addr flush dev eth0
 ip -n "$h3" link add devbr type bridge mcast_snooping 0
@@ -67,6 +69,7 @@ ip -n "$h3" link set devbr up
 ip -n "$(lab_ns 2)" addr flush dev eth0
 ip -n "$(lab_ns 2)" addr add 198.19.5.2/24 dev eth0
 ip -n "$(lab_ns 2)" route replace default dev eth0
+ip -n "$(lab_ns 4)" addr add 198.19.5.4/24 dev eth0
 
 lab_bg 1 "$tmp/cap.log" tcpdump -i eth0 -n -U --immediate-mode -w "$tmp/igmp.pcap" igmp
 cap_pid=$LAB_PID
@@ -127,10 +130,10 @@ except socket.timeout:
 
 now_ms() { date +%s%3N; }
 since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
-# The watcher, on host 2: off the device's first subnet, so its queries
-# are not answered there; its start-up sweep (0, 0.25, 1 s) is over before
-# the firmware starts, so the firmware is new only by its announcement.
-lab_bg 2 "$tmp/w.json" "$MCDISC" watch --json
+# The watcher, on host 4: its start-up sweep (0, 0.25, 1 s) is over
+# before the firmware starts, and its next one is 105 s away, so the
+# firmware is new only by its announcement.
+lab_bg 4 "$tmp/w.json" "$MCDISC" watch --json
 w_pid=$LAB_PID
 sleep 2 # past the sweep (it prints nothing to wait for)
 fw_t0=$(now_ms)
