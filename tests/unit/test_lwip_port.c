@@ -281,6 +281,51 @@ static void counter_grows_across_reboots(void **state)
     mcd_lwip_responder_close(&r);
 }
 
+#if MCD_LWIP_EXT_REPLY_MAX >= 1232
+/* An announcement that cannot be made stops the open with why: it is the
+ * query, the reply text, the TXT pairs and the MAC in one datagram, so a
+ * reply room of 1232 bytes (Kconfig's largest) can hold a template whose
+ * announcement would pass the extension's 1232 bytes. It used to open,
+ * answer, and never announce, silently. (unit_lwip_port6 is built with
+ * that room.) */
+static void announcement_too_long_refused(void **state)
+{
+    static mcd_lwip_responder r;
+    static char query[MCD_QUERY_MAX + 1];
+    static char pairs[8][131];
+    static const char *txt[8];
+    mcd_lwip_config cfg;
+
+    (void)state;
+    memset(query, 'q', MCD_QUERY_MAX);
+    for (size_t i = 0; i < 8; i++) {
+        memset(pairs[i], 'v', 130);
+        memcpy(pairs[i], "k0=", 3);
+        pairs[i][1] = (char)('0' + i);
+        txt[i] = pairs[i];
+    }
+    mcd_lwip_config_init(&cfg);
+    cfg.now = fake_now;
+    cfg.random = fake_random;
+    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg.if_netmask = lwip_htonl(0xffffff00u);
+    cfg.has_id = true;
+    memset(cfg.id, 0x42, sizeof cfg.id);
+    cfg.opts.txt = txt;
+    cfg.opts.ntxt = 8; /* the template: 61 + 8 x 133 = 1125 bytes, fits */
+    cfg.opts.query = query; /* the announcement: 512 + 1128 > 1232 */
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), MCD_E_TOOLONG);
+    assert_int_equal(mcd_lwip_responder_fd(&r), -1);
+    /* The chapter's query: the announcement fits, and is sent. */
+    cfg.opts.query = NULL;
+    assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
+    sent_len = 0;
+    assert_int_equal(mcd_lwip_responder_process(&r), 0);
+    assert_true(sent_len > 1100);
+    mcd_lwip_responder_close(&r);
+}
+#endif
+
 #if MCD_LWIP_IPV6
 /* IPv6 (built with MCD_LWIP_IPV6: unit_lwip_port6): the group is one of
  * link-local scope, without a zone; the socket opens and joins it on the
@@ -467,6 +512,9 @@ int main(void)
         cmocka_unit_test(options_checked),
         cmocka_unit_test(allow_from_string),
         cmocka_unit_test(counter_grows_across_reboots),
+#if MCD_LWIP_EXT_REPLY_MAX >= 1232
+        cmocka_unit_test(announcement_too_long_refused),
+#endif
 #if MCD_LWIP_IPV6
         cmocka_unit_test(ipv6_group),
         cmocka_unit_test(ipv6_link_local_sources),

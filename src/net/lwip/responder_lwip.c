@@ -205,6 +205,10 @@ void mcd_lwip_config_init(mcd_lwip_config *cfg)
     cfg->opts.lifetime = MCD_LIFETIME_DEFAULT;
 }
 
+#if MCD_CONFIG_EXT
+static int live_make(mcd_lwip_responder *r, int kind);
+#endif
+
 /* Configure and open on r, whose live state the caller has set. */
 static int start(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 {
@@ -233,6 +237,13 @@ static int start(mcd_lwip_responder *r, const mcd_lwip_config *cfg)
 
     r->priv_.ann_on = cfg->opts.lifetime != 0 &&
                       mcd_rcore_id(&r->priv_.core, id);
+    /* The announcement is longer than the reply (the query and the reply
+     * text both, the MAC): made once now, so that one that cannot be
+     * made stops the open with why instead of never being sent. */
+    if (r->priv_.ann_on && live_make(r, MCD_EXT_KIND_ANNOUNCE) == 0) {
+        mcd_lwip_responder_close(r);
+        return MCD_E_TOOLONG;
+    }
     if (r->priv_.ann_on)
         mcd_announcer_kick(&r->priv_.ann, cfg->now());
 #endif
@@ -448,18 +459,18 @@ static uint64_t live_counter(mcd_lwip_responder *r)
 }
 
 /* One announcement or goodbye, made in rx at the time of sending (no
- * buffer kept for it): the reply text of the template, then signed. */
-static void live_send(mcd_lwip_responder *r, int kind)
+ * buffer kept for it): the reply text of the template, then signed.
+ * Returns its length, or 0 when it cannot be made (too long for rx). */
+static int live_make(mcd_lwip_responder *r, int kind)
 {
     const mcd_responder_opts *o = &r->priv_.cfg.opts;
     const uint8_t *nul = memchr(r->priv_.reply, 0, sizeof r->priv_.reply);
     const char *q = o->query ? o->query : MCD_DEFAULT_QUERY;
     mcd_ext_announce a;
-    struct sockaddr_in to;
     int n;
 
     if (nul == NULL || !mcd_rcore_id(&r->priv_.core, a.id))
-        return;
+        return 0;
     a.kind = (uint8_t)kind;
     a.counter = live_counter(r);
     a.lifetime = kind == MCD_EXT_KIND_GOODBYE ? 0 : o->lifetime;
@@ -472,7 +483,16 @@ static void live_send(mcd_lwip_responder *r, int kind)
     if (n > 0 && o->mac != NULL && o->mac->fn != NULL)
         n = mcd_ext_mac_append(o->mac, r->priv_.rx, (size_t)n,
                                sizeof r->priv_.rx); /* never unsigned */
-    if (n <= 0)
+    return n > 0 ? n : 0;
+}
+
+static void live_send(mcd_lwip_responder *r, int kind)
+{
+    const mcd_responder_opts *o = &r->priv_.cfg.opts;
+    struct sockaddr_in to;
+    int n = live_make(r, kind);
+
+    if (n == 0)
         return;
     memset(&to, 0, sizeof to);
     to.sin_family = AF_INET;
