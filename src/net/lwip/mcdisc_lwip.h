@@ -139,7 +139,9 @@ typedef struct mcd_lwip_responder {
  * MCD_LWIP_IPV6 and group6, a second socket bound to [::]:port (IPv6
  * only) joined to group6 on netif if6_index. Returns 0, a negative
  * MCD_E_* (MCD_E_UNSUPPORTED for the options lwIP lacks and for a group6
- * not of link-local scope), or -errno of the socket call that failed. */
+ * not of link-local scope; MCD_E_TOOLONG for texts whose reply does not
+ * fit MCD_LWIP_EXT_REPLY_MAX or whose announcement would pass
+ * MCD_EXT_MAX), or -errno of the socket call that failed. */
 int mcd_lwip_responder_open(mcd_lwip_responder *r, const mcd_lwip_config *cfg);
 /* The lwIP socket to wait on (lwip_select/lwip_poll). */
 int mcd_lwip_responder_fd(const mcd_lwip_responder *r);
