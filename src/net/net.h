@@ -14,6 +14,10 @@ mcd_time mcd_now_(void);
 /* A random number from the kernel's generator (getrandom). */
 uint32_t mcd_random_(void);
 
+/* The network namespace's link text (under `proc`, "/proc") when it is
+ * not PID 1's, for the default id; 0 when it is, or cannot be told. */
+size_t mcd_netns_identity_(const char *proc, char *buf, size_t cap);
+
 /* Conversions between the cores' values and sockaddrs. */
 socklen_t mcd_to_sockaddr_(const mcd_endpoint *ep, struct sockaddr_storage *ss);
 int mcd_from_sockaddr_(const struct sockaddr *sa, mcd_endpoint *ep);
