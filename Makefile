@@ -9,6 +9,7 @@
 #   make bench    every benchmark, figures under bench/results/
 #   make esp-idf  the example firmware with ESP-IDF: esp32c3 compile check
 #                 and sizes, linux-target build (scripts/esp_idf.sh)
+#   make check-shell  every shell script parses (sh -n, bash -n)
 BUILD ?= build
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
@@ -22,7 +23,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = addr groupspec reply probe responder netlink extquery extreply announce
 
-.PHONY: all build test demo install deps clean fuzz bench esp-idf
+.PHONY: all build test demo install deps clean fuzz bench esp-idf check-shell
 
 all: build
 
@@ -66,6 +67,9 @@ bench:
 esp-idf:
 	scripts/deps.sh --esp-idf
 	scripts/esp_idf.sh all $(BUILD)/esp-idf
+
+check-shell:
+	scripts/check_shell.sh
 
 install: build
 	cmake --install $(BUILD)

@@ -183,6 +183,9 @@ void cli_group_error(const char *cmd, const char *text, int err);
 /* What the machine shows of the usual reasons multicast does not arrive
  * (tools/diag.c): rp_filter, IGMP/MLD version, membership, routes, flags. */
 void diag_print_iface(FILE *f, const mcd_iface *ifc, const mcd_addr *group);
+/* A device line of /proc/net/igmp: index, group count, querier version. */
+bool diag_igmp_dev(const char *line, int *idx, int *count, char *q,
+                   size_t qcap);
 
 /* What recv can learn of the queriers on its links (tools/diag.c): it
  * listens for IGMP and MLD queries on raw sockets while it runs (this

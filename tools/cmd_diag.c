@@ -123,95 +123,7 @@ static void iface_record(const dout *o, const mcd_iface *ifc)
     rec_end(o);
 }
 
-/* Whether /proc/net/mcfilter holds INCLUDE sources for (ifname, group):
- * a source-specific membership rather than an any-source one. */
-static bool v4_include(const char *ifname, const char *group)
-{
-    char line[256];
-    FILE *f = fopen("/proc/net/mcfilter", "r");
-    bool inc = false;
-
-    if (f == NULL)
-        return false;
-    while (!inc && fgets(line, sizeof line, f) != NULL) {
-        char dev[64], g[CLI_ADDR_STRLEN];
-        unsigned mca, src;
-        unsigned long ni, ne;
-        int idx;
-
-        if (sscanf(line, "%d %63s 0x%x 0x%x %lu %lu", &idx, dev, &mca, &src,
-                   &ni, &ne) != 6 || strcmp(dev, ifname) != 0)
-            continue;
-        addr_text4(htonl(mca), g, sizeof g);
-        inc = strcmp(g, group) == 0 && ni > 0 && ne == 0;
-    }
-    fclose(f);
-    return inc;
-}
-
-/* /proc/net/igmp: the IGMP compatibility mode and the groups joined. */
-static void igmp_records(const dout *o, const char *ifname)
-{
-    char line[256], dev[64] = "";
-    FILE *f = fopen("/proc/net/igmp", "r");
-
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f) != NULL) {
-        char d[64], q[16], g[CLI_ADDR_STRLEN];
-        int idx, count;
-        unsigned grp, users;
-
-        if (sscanf(line, "%d %63s : %d %15s", &idx, d, &count, q) == 4) {
-            snprintf(dev, sizeof dev, "%s", d);
-            if (strcmp(dev, ifname) != 0)
-                continue;
-            rec_begin(o, "igmp", ifname);
-            kv_s(o, "version", q);
-            kv_i(o, "groups", count);
-            rec_end(o);
-        } else if (strcmp(dev, ifname) == 0 &&
-                   sscanf(line, " %x %u", &grp, &users) == 2) {
-            addr_text4(grp, g, sizeof g);
-            rec_begin(o, "membership", ifname);
-            kv_s(o, "group", g);
-            kv_i(o, "users", users);
-            kv_s(o, "mode", v4_include(ifname, g) ? "include" : "exclude");
-            rec_end(o);
-        }
-    }
-    fclose(f);
-}
-
-/* /proc/net/mcfilter and mcfilter6: the sources of source-specific (and
- * exclude-list) memberships. */
-static void source_records(const dout *o, const char *ifname)
-{
-    char line[256];
-    FILE *f = fopen("/proc/net/mcfilter", "r");
-
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        char dev[64], g[CLI_ADDR_STRLEN], s[CLI_ADDR_STRLEN];
-        unsigned mca, src;
-        unsigned long ni, ne;
-        int idx;
-
-        if (sscanf(line, "%d %63s 0x%x 0x%x %lu %lu", &idx, dev, &mca, &src,
-                   &ni, &ne) != 6 || strcmp(dev, ifname) != 0)
-            continue;
-        addr_text4(htonl(mca), g, sizeof g);
-        addr_text4(htonl(src), s, sizeof s);
-        rec_begin(o, "source", ifname);
-        kv_s(o, "group", g);
-        kv_s(o, "source", s);
-        kv_s(o, "mode", ni > 0 ? "include" : "exclude");
-        rec_end(o);
-    }
-    if (f != NULL)
-        fclose(f);
-}
-
-/* 32 hex digits (/proc/net/igmp6) into an IPv6 address text. */
+/* 32 hex digits (/proc/net/igmp6, mcfilter6) into an IPv6 address text. */
 static bool hex6(const char *h, char *buf, size_t cap)
 {
     mcd_addr a = {.family = MCD_AF_INET6};
@@ -229,22 +141,137 @@ static bool hex6(const char *h, char *buf, size_t cap)
     return true;
 }
 
-static void mld_records(const dout *o, const char *ifname)
+/* Whether a line of /proc/net/igmp6 or mcfilter(6) is interface ifindex's.
+ * The kernel cuts the name in mcfilter to 6 characters ("%6.6s"), so
+ * only the index tells apart names with a common prefix. */
+static bool is_iface(int idx, uint32_t ifindex)
+{
+    return idx >= 0 && (uint32_t)idx == ifindex;
+}
+
+/* One source filter entry: /proc/net/mcfilter ("%3d %6.6s 0x%08x 0x%08x
+ * %6lu %6lu", host order) or mcfilter6 (fam 1: "%3d %6.6s %pi6 %pi6 ..."). */
+typedef struct mcf_line {
+    int idx;
+    char g[CLI_ADDR_STRLEN], s[CLI_ADDR_STRLEN];
+    unsigned long ni, ne; /* sockets including, excluding the source */
+} mcf_line;
+
+static const char *const mcf_file[2] = {"/proc/net/mcfilter",
+                                        "/proc/net/mcfilter6"};
+
+static bool mcf_parse(int fam, const char *line, mcf_line *m)
+{
+    unsigned mca, src;
+    char g[40], s[40];
+
+    if (fam == 1)
+        return sscanf(line, "%d %*s %39s %39s %lu %lu", &m->idx, g, s,
+                      &m->ni, &m->ne) == 5 &&
+               hex6(g, m->g, sizeof m->g) && hex6(s, m->s, sizeof m->s);
+    if (sscanf(line, "%d %*s 0x%x 0x%x %lu %lu", &m->idx, &mca, &src, &m->ni,
+               &m->ne) != 5)
+        return false;
+    addr_text4(htonl(mca), m->g, sizeof m->g);
+    addr_text4(htonl(src), m->s, sizeof m->s);
+    return true;
+}
+
+/* Whether the source filters hold INCLUDE sources for (ifindex, group):
+ * a source-specific membership rather than an any-source one. */
+static bool src_include(int fam, uint32_t ifindex, const char *group)
+{
+    char line[256];
+    FILE *f = fopen(mcf_file[fam], "r");
+    bool inc = false;
+    mcf_line m;
+
+    if (f == NULL)
+        return false;
+    while (!inc && fgets(line, sizeof line, f) != NULL)
+        inc = mcf_parse(fam, line, &m) && is_iface(m.idx, ifindex) &&
+              strcmp(m.g, group) == 0 && m.ni > 0 && m.ne == 0;
+    fclose(f);
+    return inc;
+}
+
+/* /proc/net/igmp: the IGMP compatibility mode and the groups joined. */
+static void igmp_records(const dout *o, const mcd_iface *ifc)
+{
+    char line[256];
+    FILE *f = fopen("/proc/net/igmp", "r");
+    int dev = -1;
+
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char q[16], g[CLI_ADDR_STRLEN];
+        int count;
+        unsigned grp, users;
+
+        if (diag_igmp_dev(line, &dev, &count, q, sizeof q)) {
+            if (!is_iface(dev, ifc->index))
+                continue;
+            rec_begin(o, "igmp", ifc->name);
+            kv_s(o, "version", q);
+            kv_i(o, "groups", count);
+            rec_end(o);
+        } else if (is_iface(dev, ifc->index) &&
+                   sscanf(line, " %x %u", &grp, &users) == 2) {
+            addr_text4(grp, g, sizeof g);
+            rec_begin(o, "membership", ifc->name);
+            kv_s(o, "group", g);
+            kv_i(o, "users", users);
+            kv_s(o, "mode",
+                 src_include(0, ifc->index, g) ? "include" : "exclude");
+            rec_end(o);
+        }
+    }
+    fclose(f);
+}
+
+/* /proc/net/mcfilter and mcfilter6: the sources of source-specific (and
+ * exclude-list) memberships. */
+static void source_records(const dout *o, const mcd_iface *ifc)
+{
+    char line[256];
+    mcf_line m;
+
+    for (int fam = 0; fam < 2; fam++) {
+        FILE *f = fopen(mcf_file[fam], "r");
+
+        while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+            if (!mcf_parse(fam, line, &m) || !is_iface(m.idx, ifc->index))
+                continue;
+            rec_begin(o, "source", ifc->name);
+            kv_s(o, "group", m.g);
+            kv_s(o, "source", m.s);
+            kv_s(o, "mode", m.ni > 0 ? "include" : "exclude");
+            rec_end(o);
+        }
+        if (f != NULL)
+            fclose(f);
+    }
+}
+
+/* /proc/net/igmp6 ("%-4d %-15s %pi6 %5d ..."): the groups joined. */
+static void mld_records(const dout *o, const mcd_iface *ifc)
 {
     char line[256];
     FILE *f = fopen("/proc/net/igmp6", "r");
 
     while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        char dev[64], h[40], g[CLI_ADDR_STRLEN];
+        char h[40], g[CLI_ADDR_STRLEN];
         int idx;
         unsigned users;
 
-        if (sscanf(line, "%d %63s %39s %u", &idx, dev, h, &users) != 4 ||
-            strcmp(dev, ifname) != 0 || !hex6(h, g, sizeof g))
+        if (sscanf(line, "%d %*s %39s %u", &idx, h, &users) != 3 ||
+            !is_iface(idx, ifc->index) || !hex6(h, g, sizeof g))
             continue;
-        rec_begin(o, "membership", ifname);
+        rec_begin(o, "membership", ifc->name);
         kv_s(o, "group", g);
         kv_i(o, "users", users);
+        kv_s(o, "mode", src_include(1, ifc->index, g) ? "include" : "exclude");
         rec_end(o);
     }
     if (f != NULL)
@@ -382,9 +409,9 @@ static void report(const dout *o, const mcd_iface *ifc, const diag_watch *w,
                    uint32_t listen_ms)
 {
     iface_record(o, ifc);
-    igmp_records(o, ifc->name);
-    source_records(o, ifc->name);
-    mld_records(o, ifc->name);
+    igmp_records(o, ifc);
+    source_records(o, ifc);
+    mld_records(o, ifc);
     for (int fam = 0; fam < 2; fam++)
         querier_record(o, w, ifc, fam, listen_ms);
     bridge_record(o, ifc->name);

@@ -40,13 +40,30 @@ static void igmp_hex(const mcd_addr *g, char *out, size_t cap)
     snprintf(out, cap, "%08X", raw);
 }
 
-/* Scan /proc/net/igmp: the querier version on ifname and whether group is
- * joined there. */
-static void igmp_state(const char *ifname, const mcd_addr *g, char *querier,
+/* A device line of /proc/net/igmp ("%d\t%-10s: %5d %7s"): its index,
+ * group count and querier version. The name runs into the colon from 10
+ * characters on, so it is skipped, never read: interfaces are told apart
+ * by index. Group lines start with a tab. */
+bool diag_igmp_dev(const char *line, int *idx, int *count, char *q,
+                   size_t qcap)
+{
+    char v[16];
+
+    if (line[0] < '0' || line[0] > '9' ||
+        sscanf(line, "%d %*[^:]: %d %15s", idx, count, v) != 3)
+        return false;
+    snprintf(q, qcap, "%s", v);
+    return true;
+}
+
+/* Scan /proc/net/igmp: the querier version on interface ifindex and
+ * whether group is joined there. */
+static void igmp_state(uint32_t ifindex, const mcd_addr *g, char *querier,
                        size_t qcap, bool *member)
 {
-    char line[256], hex[16], dev[64] = "";
+    char line[256], hex[16];
     FILE *f = fopen("/proc/net/igmp", "r");
+    int dev = -1;
 
     *member = false;
     snprintf(querier, qcap, "?");
@@ -54,21 +71,23 @@ static void igmp_state(const char *ifname, const mcd_addr *g, char *querier,
         return;
     igmp_hex(g, hex, sizeof hex);
     while (fgets(line, sizeof line, f) != NULL) {
-        char d[64], q[16];
+        char q[16];
         int idx, count;
 
-        if (sscanf(line, "%d %63s : %d %15s", &idx, d, &count, q) == 4) {
-            snprintf(dev, sizeof dev, "%s", d);
-            if (strcmp(dev, ifname) == 0)
+        if (diag_igmp_dev(line, &idx, &count, q, sizeof q)) {
+            dev = idx;
+            if ((uint32_t)dev == ifindex)
                 snprintf(querier, qcap, "%s", q);
-        } else if (strcmp(dev, ifname) == 0 && strstr(line, hex) != NULL) {
+        } else if (dev >= 0 && (uint32_t)dev == ifindex &&
+                   strstr(line, hex) != NULL) {
             *member = true;
         }
     }
     fclose(f);
 }
 
-static bool mld_member(const char *ifname, const mcd_addr *g)
+/* /proc/net/igmp6: "%-4d %-15s %pi6 ...", matched by index. */
+static bool mld_member(uint32_t ifindex, const mcd_addr *g)
 {
     char line[256], hex[33];
     FILE *f = fopen("/proc/net/igmp6", "r");
@@ -79,11 +98,11 @@ static bool mld_member(const char *ifname, const mcd_addr *g)
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", g->b[i]);
     while (!found && fgets(line, sizeof line, f) != NULL) {
-        char dev[64], grp[40];
+        char grp[40];
         int idx;
 
-        found = sscanf(line, "%d %63s %39s", &idx, dev, grp) == 3 &&
-                strcmp(dev, ifname) == 0 && strcmp(grp, hex) == 0;
+        found = sscanf(line, "%d %*s %39s", &idx, grp) == 2 && idx >= 0 &&
+                (uint32_t)idx == ifindex && strcmp(grp, hex) == 0;
     }
     fclose(f);
     return found;
@@ -125,7 +144,7 @@ static void diag_v4(FILE *f, const mcd_iface *ifc, const mcd_addr *g,
     int force = read_int("/proc/sys/net/ipv4/conf/%s/force_igmp_version",
                          ifc->name);
 
-    igmp_state(ifc->name, g, q, sizeof q, &member);
+    igmp_state(ifc->index, g, q, sizeof q, &member);
     fprintf(f, "mcdisc: diag: %s: rp_filter %d (all: %d)%s\n", ifc->name, rp,
             rp_all, (rp > 0 || rp_all > 0) ?
             "; a strict filter drops datagrams from sources not routed back "
@@ -168,7 +187,7 @@ void diag_print_iface(FILE *f, const mcd_iface *ifc, const mcd_addr *group)
             force > 0 ? (force == 1 ? "forced to 1" : "forced to 2")
                       : "not forced");
     fprintf(f, "mcdisc: diag: %s: the kernel %s membership of %s\n", ifc->name,
-            mld_member(ifc->name, group) ? "holds a" : "holds NO", gtext);
+            mld_member(ifc->index, group) ? "holds a" : "holds NO", gtext);
 }
 
 /* --- queriers: what recv heard, and what it cannot know ------------------ */

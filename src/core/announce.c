@@ -1,26 +1,17 @@
 /*
  * announce.c - announcements and goodbyes (docs/PROTOCOL.md, "Live view
  * and keys"): their codec, LIFETIME in replies, and a device's schedule.
- * Pure: no I/O, no heap. The header walk repeats ext.c's few lines rather
- * than sharing them, so that the two files change independently.
+ * Pure: no I/O, no heap. The header and TLV codec are ext.c's: an
+ * announcement's counter stands where a query's nonce does.
  */
 #include "mcdisc/core.h"
 
 #include "core_private.h"
 #include "cursor.h"
 
-static const uint8_t magic[4] = {0x4d, 0x43, 0x44, 0x58}; /* "MCDX" */
-
-#define TLV_HDR 3u
-
 static void tlv_put(mcd_wcur *w, uint8_t type, const void *v, size_t n)
 {
-    if (n > 0xffff) {
-        w->err = true;
-        return;
-    }
-    mcd_wcur_byte(w, type);
-    mcd_wcur_be(w, n, 2);
+    mcd_tlv_hdr_put_(w, type, n);
     mcd_wcur_put(w, v, n);
 }
 
@@ -32,13 +23,14 @@ static void lifetime_put(mcd_wcur *w, uint32_t s)
     tlv_put(w, MCD_EXT_TLV_LIFETIME, v, sizeof v);
 }
 
+/* The header, the counter big-endian in the nonce's 8 bytes. */
 static void hdr_put(mcd_wcur *w, uint8_t kind, uint64_t counter)
 {
-    mcd_wcur_put(w, magic, sizeof magic);
-    mcd_wcur_byte(w, MCD_EXT_VERSION);
-    mcd_wcur_byte(w, kind);
-    mcd_wcur_byte(w, 0);
-    mcd_wcur_be(w, counter, 8);
+    uint8_t c[MCD_EXT_NONCE_LEN];
+    mcd_wcur cw = {c, sizeof c, 0, false};
+
+    mcd_wcur_be(&cw, counter, sizeof c);
+    mcd_ext_hdr_put_(w, kind, 0, c);
 }
 
 int mcd_ext_announce_encode(const uint8_t *query, size_t query_len,
@@ -108,22 +100,16 @@ int mcd_ext_announce_decode(const uint8_t *data, size_t len, size_t query_len,
                             mcd_ext_announce *out)
 {
     mcd_rcur r = {data, len, query_len + 1, false};
-    uint8_t m[4];
+    mcd_ext_hdr_ h;
+    mcd_rcur c = {h.nonce, sizeof h.nonce, 0, false};
 
     if (out == NULL || data == NULL || query_len >= len)
         return MCD_E_INVAL;
     memset(out, 0, sizeof *out);
-    if (len > MCD_EXT_MAX)
+    if (len > MCD_EXT_MAX || !mcd_ext_hdr_read_(&r, &h))
         return MCD_E_BADEXT;
-    for (size_t i = 0; i < sizeof m; i++)
-        m[i] = (uint8_t)mcd_rcur_be(&r, 1);
-    if (r.err || memcmp(m, magic, sizeof m) != 0 || mcd_rcur_be(&r, 1) == 0)
-        return MCD_E_BADEXT;
-    out->kind = (uint8_t)mcd_rcur_be(&r, 1);
-    (void)mcd_rcur_be(&r, 1); /* flags: none defined */
-    out->counter = mcd_rcur_be(&r, 8);
-    if (r.err)
-        return MCD_E_BADEXT;
+    out->kind = h.kind; /* flags: none defined */
+    out->counter = mcd_rcur_be(&c, sizeof h.nonce);
     if (out->kind != MCD_EXT_KIND_ANNOUNCE && out->kind != MCD_EXT_KIND_GOODBYE)
         return 1;
     for (size_t i = 0; i < MCD_EXT_ID_LEN; i++)

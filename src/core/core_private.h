@@ -64,6 +64,23 @@ int mcd_ext_template_lt_(const uint8_t *text, size_t text_len,
  * (0 or 1): the host part of a prefix of that length (onlink.c). */
 bool mcd_host_bits_all_(const mcd_addr *a, unsigned bits, unsigned v);
 
+/* The extension's header (ext.c): magic "MCDX", version, kind, flags and
+ * 8 bytes (a query's nonce, an announcement's counter). */
+typedef struct mcd_ext_hdr_ {
+    uint8_t version, kind, flags;
+    uint8_t nonce[MCD_EXT_NONCE_LEN];
+} mcd_ext_hdr_;
+
+/* Read the header at r's position. False when cut short, the magic is not
+ * ours, or the version is 0 (any version >= 1 reads as 1). */
+bool mcd_ext_hdr_read_(mcd_rcur *r, mcd_ext_hdr_ *h);
+/* Write the header, version MCD_EXT_VERSION. */
+void mcd_ext_hdr_put_(mcd_wcur *w, uint8_t kind, uint8_t flags,
+                      const uint8_t nonce[MCD_EXT_NONCE_LEN]);
+/* A TLV's type and 2-byte length (w->err past 0xffff); the value is the
+ * caller's to put. */
+void mcd_tlv_hdr_put_(mcd_wcur *w, uint8_t type, size_t len);
+
 /* One TLV (type, 2-byte length, value) from *pos in tlv[0..len) (ext.c):
  * false at the end, or when it runs past it (*bad set). */
 bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,
@@ -74,5 +91,13 @@ bool mcd_tlv_next_(const uint8_t *tlv, size_t len, size_t *pos,
  * (ext.c): 0, MCD_E_TOOLONG (more than MCD_TXT_PAIRS_MAX), MCD_E_BADTXT,
  * MCD_E_INVAL. Overflow of w is left in w->err. */
 int mcd_ext_txt_put_(mcd_wcur *w, const char *const *txt, size_t ntxt);
+
+/* A client's copy of a device's TXT pairs: those of tlv[0..len) that
+ * obey the rules (mcd_txt_check), each key once (the first counts), at
+ * most MCD_TXT_PAIRS_MAX, as many whole as fit dst[cap], as TXT TLVs
+ * (ext.c; docs/PROTOCOL.md). Returns the bytes stored; *dropped tells
+ * whether any pair was left out. */
+size_t mcd_txt_store_(uint8_t *dst, size_t cap, const uint8_t *tlv,
+                      size_t len, bool *dropped);
 
 #endif

@@ -21,20 +21,14 @@ static const uint8_t ext_magic[4] = {0x4d, 0x43, 0x44, 0x58}; /* "MCDX" */
 /* ------------------------------------------------------------------------ */
 /* Header and TLV walk                                                       */
 
-typedef struct ext_hdr {
-    uint8_t version, kind, flags;
-    uint8_t nonce[MCD_EXT_NONCE_LEN];
-} ext_hdr;
-
 static void rcur_bytes(mcd_rcur *r, uint8_t *dst, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = (uint8_t)mcd_rcur_be(r, 1);
 }
 
-/* Read the header at r's position. False when cut short, the magic is not
- * ours, or the version is 0 (any version >= 1 reads as 1). */
-static bool hdr_read(mcd_rcur *r, ext_hdr *h)
+/* Read the header at r's position (core_private.h). */
+bool mcd_ext_hdr_read_(mcd_rcur *r, mcd_ext_hdr_ *h)
 {
     uint8_t magic[4];
 
@@ -87,8 +81,8 @@ static bool tlvs_well_formed(const uint8_t *tlv, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Queries                                                                   */
 
-static void put_hdr(mcd_wcur *w, uint8_t kind, uint8_t flags,
-                    const uint8_t nonce[MCD_EXT_NONCE_LEN])
+void mcd_ext_hdr_put_(mcd_wcur *w, uint8_t kind, uint8_t flags,
+                      const uint8_t nonce[MCD_EXT_NONCE_LEN])
 {
     mcd_wcur_put(w, ext_magic, sizeof ext_magic);
     mcd_wcur_byte(w, MCD_EXT_VERSION);
@@ -97,7 +91,7 @@ static void put_hdr(mcd_wcur *w, uint8_t kind, uint8_t flags,
     mcd_wcur_put(w, nonce, MCD_EXT_NONCE_LEN);
 }
 
-static void put_tlv_hdr(mcd_wcur *w, uint8_t type, size_t len)
+void mcd_tlv_hdr_put_(mcd_wcur *w, uint8_t type, size_t len)
 {
     if (len > 0xffff) {
         w->err = true;
@@ -122,7 +116,7 @@ static void put_pad(mcd_wcur *w, size_t pad_to)
         return;
     n = pad_to - w->len;
     n = n > TLV_HDR ? n - TLV_HDR : 0;
-    put_tlv_hdr(w, MCD_EXT_TLV_PAD, n);
+    mcd_tlv_hdr_put_(w, MCD_EXT_TLV_PAD, n);
     if (n > w->cap - w->len || w->err) {
         w->err = true;
         return;
@@ -144,13 +138,13 @@ int mcd_ext_query_encode(const uint8_t *query, size_t query_len,
         return MCD_E_INVAL;
     mcd_wcur_put(&w, query, query_len);
     mcd_wcur_byte(&w, 0);
-    put_hdr(&w, MCD_EXT_KIND_QUERY, q->flags, q->nonce);
+    mcd_ext_hdr_put_(&w, MCD_EXT_KIND_QUERY, q->flags, q->nonce);
     if (q->has_window) {
-        put_tlv_hdr(&w, MCD_EXT_TLV_WINDOW, 2);
+        mcd_tlv_hdr_put_(&w, MCD_EXT_TLV_WINDOW, 2);
         mcd_wcur_be(&w, q->window_ms, 2);
     }
     if (q->has_known) {
-        put_tlv_hdr(&w, MCD_EXT_TLV_KNOWN, KNOWN_FIXED + q->filter_len);
+        mcd_tlv_hdr_put_(&w, MCD_EXT_TLV_KNOWN, KNOWN_FIXED + q->filter_len);
         mcd_wcur_be(&w, q->salt, 2);
         mcd_wcur_byte(&w, q->k);
         mcd_wcur_put(&w, q->filter, q->filter_len);
@@ -190,12 +184,12 @@ int mcd_ext_query_decode(const uint8_t *data, size_t len, size_t query_len,
     const uint8_t *val;
     uint8_t type;
     bool bad = false;
-    ext_hdr h;
+    mcd_ext_hdr_ h;
 
     if (out == NULL || data == NULL || query_len >= len)
         return MCD_E_INVAL;
     memset(out, 0, sizeof *out);
-    if (len > MCD_EXT_MAX || !hdr_read(&r, &h))
+    if (len > MCD_EXT_MAX || !mcd_ext_hdr_read_(&r, &h))
         return MCD_E_BADEXT;
     if (h.kind != MCD_EXT_KIND_QUERY)
         return 1;
@@ -331,7 +325,7 @@ int mcd_ext_txt_put_(mcd_wcur *w, const char *const *txt, size_t ntxt)
         err = mcd_txt_check((const uint8_t *)txt[i], n);
         if (err < 0)
             return err;
-        put_tlv_hdr(w, MCD_EXT_TLV_TXT, n);
+        mcd_tlv_hdr_put_(w, MCD_EXT_TLV_TXT, n);
         mcd_wcur_put(w, txt[i], n);
     }
     return 0;
@@ -360,7 +354,7 @@ int mcd_ext_template_(const uint8_t *text, size_t text_len,
     else
         w.err = true;
     mcd_wcur_byte(&w, 0);
-    put_hdr(&w, MCD_EXT_KIND_REPLY, 0, zero);
+    mcd_ext_hdr_put_(&w, MCD_EXT_KIND_REPLY, 0, zero);
     mcd_wcur_put(&w, id, MCD_EXT_ID_LEN);
     base = w.len;
     err = mcd_ext_txt_put_(&w, txt, ntxt);
@@ -392,7 +386,7 @@ int mcd_ext_reply_decode(const uint8_t *data, size_t len, mcd_ext_reply *out)
 {
     const uint8_t *nul;
     mcd_rcur r = {data, len, 0, false};
-    ext_hdr h;
+    mcd_ext_hdr_ h;
 
     if (out == NULL || (data == NULL && len > 0))
         return MCD_E_INVAL;
@@ -404,7 +398,7 @@ int mcd_ext_reply_decode(const uint8_t *data, size_t len, mcd_ext_reply *out)
     if (mcd_reply_parse(data, r.pos, &out->base) != 0)
         return MCD_E_BADREPLY;
     r.pos++;
-    if (len > MCD_EXT_MAX || !hdr_read(&r, &h) ||
+    if (len > MCD_EXT_MAX || !mcd_ext_hdr_read_(&r, &h) ||
         h.kind != MCD_EXT_KIND_REPLY)
         return MCD_E_BADEXT;
     rcur_bytes(&r, out->id, sizeof out->id);
@@ -434,6 +428,41 @@ bool mcd_ext_txt_next(const uint8_t *tlv, size_t tlv_len, size_t *pos,
             return true;
         }
     return false;
+}
+
+/* Whether `key=` of pair p[0..n) names a key already in txt[0..len). */
+static bool txt_has_key(const uint8_t *txt, size_t len, const uint8_t *p,
+                        size_t n)
+{
+    const uint8_t *eq = memchr(p, '=', n), *o;
+    size_t pos = 0, klen = eq ? (size_t)(eq - p) : n, olen;
+
+    while (mcd_ext_txt_next(txt, len, &pos, &o, &olen))
+        if (olen > klen && o[klen] == '=' && memcmp(o, p, klen) == 0)
+            return true;
+    return false;
+}
+
+/* A client's copy of a device's TXT pairs (core_private.h). */
+size_t mcd_txt_store_(uint8_t *dst, size_t cap, const uint8_t *tlv,
+                      size_t len, bool *dropped)
+{
+    mcd_wcur w = {dst, cap, 0, false};
+    size_t pos = 0, plen, npairs = 0;
+    const uint8_t *p;
+
+    *dropped = false;
+    while (mcd_ext_txt_next(tlv, len, &pos, &p, &plen)) {
+        if (mcd_txt_check(p, plen) < 0 || txt_has_key(dst, w.len, p, plen) ||
+            npairs == MCD_TXT_PAIRS_MAX || TLV_HDR + plen > cap - w.len) {
+            *dropped = true;
+            continue;
+        }
+        mcd_tlv_hdr_put_(&w, MCD_EXT_TLV_TXT, plen);
+        mcd_wcur_put(&w, p, plen);
+        npairs++;
+    }
+    return w.len;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -26,6 +26,8 @@
  */
 #include "mcdisc/core.h"
 
+#include "core_private.h"
+
 #include <string.h>
 
 int mcd_qcore_init(mcd_qcore *q, const mcd_qcore_config *cfg,
@@ -279,41 +281,15 @@ static bool txt_pending(const mcd_device *d)
            d->priv_.t_replies < T_TRIES;
 }
 
-/* Whether `key=` of pair p[0..n) names a key already stored. */
-static bool has_key(const mcd_device *d, const uint8_t *p, size_t n)
-{
-    const uint8_t *eq = memchr(p, '=', n), *o;
-    size_t pos = 0, klen = eq ? (size_t)(eq - p) : n, olen;
-
-    while (mcd_ext_txt_next(d->txt, d->txt_len, &pos, &o, &olen))
-        if (olen > klen && o[klen] == '=' && memcmp(o, p, klen) == 0)
-            return true;
-    return false;
-}
-
 /* Keep the reply's TXT pairs that obey the rules, each key once, as many
  * whole as fit; say when any is missing. */
 static void store_txt(mcd_device *d, const mcd_ext_reply *er)
 {
-    size_t pos = 0, len, npairs = 0;
-    const uint8_t *p;
+    bool dropped;
 
-    d->txt_len = 0;
-    d->txt_truncated = (er->flags & MCD_EXT_FLAG_TRUNC) != 0;
-    while (mcd_ext_txt_next(er->tlv, er->tlv_len, &pos, &p, &len)) {
-        if (mcd_txt_check(p, len) < 0 || has_key(d, p, len) ||
-            npairs == MCD_TXT_PAIRS_MAX ||
-            3 + len > sizeof d->txt - d->txt_len) {
-            d->txt_truncated = true;
-            continue;
-        }
-        d->txt[d->txt_len++] = MCD_EXT_TLV_TXT;
-        d->txt[d->txt_len++] = (uint8_t)(len >> 8);
-        d->txt[d->txt_len++] = (uint8_t)len;
-        memcpy(d->txt + d->txt_len, p, len);
-        d->txt_len = (uint16_t)(d->txt_len + len);
-        npairs++;
-    }
+    d->txt_len = (uint16_t)mcd_txt_store_(d->txt, sizeof d->txt, er->tlv,
+                                          er->tlv_len, &dropped);
+    d->txt_truncated = dropped || (er->flags & MCD_EXT_FLAG_TRUNC) != 0;
 }
 
 /* The first full reply fixes the TXT; a reply with flag T counts a try. */

@@ -12,6 +12,7 @@
  */
 #include "mcdisc/core.h"
 
+#include "core_private.h"
 #include "cursor.h"
 
 #define US_PER_S 1000000u
@@ -73,27 +74,6 @@ static mcd_watch_dev *slot(mcd_watch *w)
     return NULL;
 }
 
-/* The TXT TLVs of an area, copied whole (those that fit). */
-static uint16_t txt_copy(uint8_t *dst, const uint8_t *tlv, size_t len)
-{
-    const uint8_t *pair;
-    size_t pos = 0, plen, n = 0;
-
-    if (tlv == NULL)
-        return 0;
-    while (mcd_ext_txt_next(tlv, len, &pos, &pair, &plen)) {
-        if (mcd_txt_check(pair, plen) != 0 ||
-            plen + 3 > MCD_WATCH_TXT_MAX - n)
-            continue;
-        dst[n] = MCD_EXT_TLV_TXT;
-        dst[n + 1] = (uint8_t)(plen >> 8);
-        dst[n + 2] = (uint8_t)plen;
-        memcpy(dst + n + 3, pair, plen);
-        n += plen + 3;
-    }
-    return (uint16_t)n;
-}
-
 static uint32_t clamp_lifetime(uint32_t s)
 {
     if (s < MCD_LIFETIME_MIN)
@@ -110,7 +90,9 @@ static enum mcd_watch_event learn(mcd_watch_dev *d, bool fresh,
                                   mcd_time now)
 {
     uint8_t txt[MCD_WATCH_TXT_MAX];
-    uint16_t txt_len = txt_copy(txt, tlv, tlv_len);
+    bool dropped; /* not told: the watcher shows what it kept */
+    uint16_t txt_len =
+        (uint16_t)mcd_txt_store_(txt, sizeof txt, tlv, tlv_len, &dropped);
     bool changed = !same_addr(&d->from, from) || !same_text(&d->text, text) ||
                    d->lifetime != lifetime || d->txt_len != txt_len ||
                    memcmp(d->txt, txt, txt_len) != 0;

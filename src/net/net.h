@@ -13,6 +13,13 @@
 mcd_time mcd_now_(void);
 /* A random number from the kernel's generator (getrandom). */
 uint32_t mcd_random_(void);
+/* A query's nonce from the kernel's pool (getrandom), waiting for the
+ * pool at early boot. Returns 0 or -errno. */
+int mcd_nonce_(uint8_t nonce[MCD_EXT_NONCE_LEN]);
+
+/* The network namespace's link text (under `proc`, "/proc") when it is
+ * not PID 1's, for the default id; 0 when it is, or cannot be told. */
+size_t mcd_netns_identity_(const char *proc, char *buf, size_t cap);
 
 /* Conversions between the cores' values and sockaddrs. */
 socklen_t mcd_to_sockaddr_(const mcd_endpoint *ep, struct sockaddr_storage *ss);
@@ -58,6 +65,10 @@ int mcd_sock_mcast_out_(int fd, enum mcd_family family, uint32_t ifindex,
 /* Ask for a receive buffer of `bytes`, forced past rmem_max when allowed.
  * Returns the size granted (>0) or -errno. */
 int mcd_sock_rcvbuf_(int fd, int bytes);
+/* The receive buffer of a socket that gets the replies to a query
+ * (discover's, watch's): 4 MiB, room for hundreds landing at once, as
+ * mcd_sock_rcvbuf_ grants it. Returns 0 or -errno. */
+int mcd_sock_replies_rcvbuf_(int fd);
 /* The send buffer's size in bytes, or -errno. */
 int mcd_sock_sndbuf_(int fd);
 /* Bytes the kernel still holds of what was sent on fd (SIOCOUTQ), or

@@ -22,10 +22,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
-
-#define RCVBUF_BYTES (4 * 1024 * 1024)
 
 typedef struct qsock {
     int fd;
@@ -52,19 +49,6 @@ struct mcd_query {
     uint8_t tx[MCD_EXT_MAX];
     uint8_t rx[MCD_EXT_MAX + 1];
 };
-
-/* The run's nonce: unpredictable to an off-path forger, so from the
- * kernel's pool, waiting for it at early boot (a clock-based fallback
- * would be guessable and defeat the nonce and the keys). */
-static int make_nonce(uint8_t *nonce)
-{
-    ssize_t n;
-
-    do
-        n = getrandom(nonce, MCD_EXT_NONCE_LEN, 0);
-    while (n < 0 && errno == EINTR);
-    return n == MCD_EXT_NONCE_LEN ? 0 : n < 0 ? -errno : -EIO;
-}
 
 static int configure(mcd_query *q, const mcd_query_config *cfg)
 {
@@ -103,7 +87,7 @@ static int configure(mcd_query *q, const mcd_query_config *cfg)
         .window_ms = cfg->window_ms,
         .require_auth = cfg->require_auth,
     };
-    if (!qc.chapter_only && (err = make_nonce(qc.nonce)) < 0)
+    if (!qc.chapter_only && (err = mcd_nonce_(qc.nonce)) < 0)
         return err;
     if (cfg->mac != NULL)
         qc.mac = *cfg->mac;
@@ -128,10 +112,8 @@ static int open_one(qsock *s, enum mcd_family f, int ttl, bool *iface_fault)
     }
     if (err == 0)
         err = mcd_sock_bind_any_(s->fd, f, 0);
-    if (err == 0) {
-        int got = mcd_sock_rcvbuf_(s->fd, RCVBUF_BYTES);
-        err = got < 0 ? got : 0;
-    }
+    if (err == 0)
+        err = mcd_sock_replies_rcvbuf_(s->fd);
     return err;
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,21 +114,45 @@ static size_t host_identity(char *buf, size_t cap)
     return n;
 }
 
+/* Whether our network namespace is PID 1's: 1 yes, 0 no, -1 unknown.
+ * PID 1's namespace link is readable by root only (ptrace rules), so
+ * anyone else compares PID 1's /proc/PID/net with ours, which everyone
+ * may stat: one namespace shows all its processes one entry (one inode),
+ * another namespace its own. Unknown when both are hidden (hidepid). */
+static int netns_is_init(const char *proc, const char *self, size_t len)
+{
+    char path[PATH_MAX], init[64];
+    struct stat a, b;
+    ssize_t m;
+
+    snprintf(path, sizeof path, "%s/1/ns/net", proc);
+    m = readlink(path, init, sizeof init);
+    if (m > 0)
+        return (size_t)m == len && memcmp(self, init, len) == 0;
+    snprintf(path, sizeof path, "%s/1/net/dev", proc);
+    if (stat(path, &a) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/self/net/dev", proc);
+    if (stat(path, &b) < 0)
+        return -1;
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* The network namespace ("net:[4026532281]") unless it is PID 1's:
  * namespaces sharing one file system (a lab of namespaces, `ip netns`)
  * share the machine id too, and their responders are still different
- * devices. Returns its length; 0 in PID 1's namespace or when ours
- * cannot be read. When PID 1's cannot be read (not root, or a PID 1 of
- * another user namespace) ours counts: the initial namespace's number is
- * fixed at boot, so the id still survives restarts. */
-static size_t netns_identity(char *buf, size_t cap)
+ * devices. Returns its length; 0 in PID 1's namespace, when ours cannot
+ * be read, and when whether it is PID 1's cannot be told (root or not,
+ * one host gets one id: docs/PROTOCOL.md "The id"). */
+size_t mcd_netns_identity_(const char *proc, char *buf, size_t cap)
 {
-    char init[64];
-    ssize_t n = readlink("/proc/self/ns/net", buf, cap);
-    ssize_t m = readlink("/proc/1/ns/net", init, sizeof init);
+    char path[PATH_MAX];
+    ssize_t n;
 
+    snprintf(path, sizeof path, "%s/self/ns/net", proc);
+    n = readlink(path, buf, cap);
     if (n <= 0 || (size_t)n >= cap ||
-        (n == m && memcmp(buf, init, (size_t)n) == 0))
+        netns_is_init(proc, buf, (size_t)n) != 0)
         return 0;
     return (size_t)n;
 }
@@ -141,7 +166,7 @@ static void default_id(const mcd_responder_opts *o, uint8_t id[MCD_EXT_ID_LEN])
     size_t n = host_identity((char *)buf, 256);
     int len;
 
-    n += netns_identity((char *)buf + n, 64);
+    n += mcd_netns_identity_("/proc", (char *)buf + n, 64);
     buf[n++] = 0;
     len = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
                            o->proto ? o->proto : MCD_DEFAULT_PROTO,

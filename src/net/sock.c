@@ -54,6 +54,19 @@ uint32_t mcd_random_(void)
     return v;
 }
 
+/* Unpredictable to an off-path forger, so from the kernel's pool, waiting
+ * for it at early boot: a clock-based fallback would be guessable and
+ * defeat the nonce and the keys. */
+int mcd_nonce_(uint8_t nonce[MCD_EXT_NONCE_LEN])
+{
+    ssize_t n;
+
+    do
+        n = getrandom(nonce, MCD_EXT_NONCE_LEN, 0);
+    while (n < 0 && errno == EINTR);
+    return n == MCD_EXT_NONCE_LEN ? 0 : n < 0 ? -errno : -EIO;
+}
+
 int mcd_family_af_(enum mcd_family f)
 {
     return f == MCD_AF_INET6 ? AF_INET6 : AF_INET;
@@ -206,6 +219,13 @@ int mcd_sock_rcvbuf_(int fd, int bytes)
     if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
         return -errno;
     return got;
+}
+
+int mcd_sock_replies_rcvbuf_(int fd)
+{
+    int got = mcd_sock_rcvbuf_(fd, 4 * 1024 * 1024);
+
+    return got < 0 ? got : 0;
 }
 
 int mcd_sock_sndbuf_(int fd)

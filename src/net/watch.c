@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define RX_BUF (MCD_EXT_MAX + 1)
@@ -73,6 +72,8 @@ static int open_qsock(mcd_watcher *w)
     err = mcd_sock_mcast_all_off_(w->qfd, f);
     if (err == 0)
         err = mcd_sock_bind_any_(w->qfd, f, 0);
+    if (err == 0) /* a refresh's replies land at once (250+ devices) */
+        err = mcd_sock_replies_rcvbuf_(w->qfd);
     return err;
 }
 
@@ -205,9 +206,10 @@ static void send_group(mcd_watcher *w, const uint8_t *data, size_t len)
 /* A new nonce for the next query, remembered with its time. */
 static int next_nonce(mcd_watcher *w, mcd_time now)
 {
-    if (getrandom(w->nonce, sizeof w->nonce, GRND_NONBLOCK) !=
-        (ssize_t)sizeof w->nonce)
-        return -errno;
+    int err = mcd_nonce_(w->nonce);
+
+    if (err < 0)
+        return err;
     memcpy(w->nonces[w->nonce_next], w->nonce, sizeof w->nonce);
     w->nonce_at[w->nonce_next] = now;
     w->nonce_next = (w->nonce_next + 1) % NONCES;

@@ -233,6 +233,39 @@ t_check "another host of the lab gets another default id ($a5)" \
 t_check "another service of the host gets another default id ($n4)" \
     test -n "$n4" -a "$n4" != "$a4"
 
+# Root or not, one host gets one id. Not root, PID 1's namespace link is
+# unreadable: the namespace is compared another way, never mixed in just
+# because the link could not be read. Host 4 (not PID 1's namespace) as
+# nobody; then a PID namespace whose PID 1, a root shell, shares host 4's
+# network namespace (as on a host, PID 1's namespace leaves nothing to
+# mix in), as root and as nobody (unshare ignores SIGTERM: SIGKILL, and
+# --kill-child ends the namespace).
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+run_id() { # SIG LOG CMD...: start CMD... mcdisc respond, print its id, stop it
+    local sig=$1 log=$2 pid
+    shift 2
+    lab_bg 4 "$log" "$@" "$MCDISC" respond
+    pid=$LAB_PID
+    wait_for "$log" "answering" >/dev/null
+    kill -"$sig" "$pid"
+    wait "$pid"
+    idof "$log"
+}
+PIDNS=(unshare --pid --fork --kill-child --mount-proc sh -c '"$@" & wait' sh)
+if [ -n "${MCD_LAB_USERNS:-}" ]; then
+    echo "# skip: root and nobody ids (no other user in a user namespace)"
+else
+    u4=$(run_id TERM "$tmp/i4u.log" "${NOBODY[@]}")
+    p4=$(run_id KILL "$tmp/i4p.log" "${PIDNS[@]}")
+    pu4=$(run_id KILL "$tmp/i4pu.log" "${PIDNS[@]}" "${NOBODY[@]}")
+    t_check "as nobody, host 4's default id is root's ($u4)" \
+        test -n "$u4" -a "$u4" = "$a4"
+    t_check "with PID 1 in host 4's namespace, no namespace in the id ($p4)" \
+        test -n "$p4" -a "$p4" != "$a4"
+    t_check "with PID 1 in host 4's namespace, nobody's id is root's ($pu4)" \
+        test -n "$pu4" -a "$pu4" = "$p4"
+fi
+
 # Counters at exit name the new reasons.
 kill -USR1 "$r1_pid"
 t_check "the counters name known, ext-client and short-query" \

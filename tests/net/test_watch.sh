@@ -139,6 +139,19 @@ t_check "the chapter's strcmp receiver still answers" \
 t_check "...and it saw the watcher's queries" \
     grep -q "from $(lab_ip 1)" "$tmp/b6.log"
 
+# The socket the replies come to (an ephemeral port, not the group's)
+# has discover's receive buffer: 4 MiB asked, as much as rmem_max lets
+# when it cannot be forced; the kernel shows it doubled. The default
+# (rmem_default) drops replies when 250+ devices answer one refresh.
+rmax=$(lab_exec 1 cat /proc/sys/net/core/rmem_max)
+want=$((2 * (rmax < 4194304 ? rmax : 4194304)))
+ss -N "$(lab_ns 1)" -uanmp >"$tmp/ss.txt"
+rb=$(awk -v pid="pid=$w_pid," '
+    index($0, pid) && $4 !~ /:3333$/ { take = 1; next }
+    take && match($0, /rb[0-9]+/) { print substr($0, RSTART + 2, RLENGTH - 2); exit }
+    { take = 0 }' "$tmp/ss.txt")
+t_check "watch's reply socket holds discover's receive buffer (${rb:-none} >= $want)" \
+    test -n "$rb" -a "${rb:-0}" -ge "$want"
 kill -TERM "$w_pid"
 wait "$w_pid"
 rc=$?

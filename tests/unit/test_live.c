@@ -244,6 +244,43 @@ static void test_watch_lifecycle(void **state)
     assert_int_equal(mcd_watch_count(&w), 0);
 }
 
+/* TXT pairs kept as discover keeps them (docs/PROTOCOL.md): a repeated
+ * key is left out, the first counts; a change of the repeat alone is no
+ * update. */
+static void test_watch_txt_rules(void **state)
+{
+    static const char *const txt[] = {"fw=1", "fw=2", "model=X"};
+    static const char *const txt2[] = {"fw=1", "fw=3", "model=X"};
+    static const char *const want[] = {"fw=1", "model=X"};
+    uint8_t buf[MCD_EXT_MAX];
+    mcd_watch_dev devs[2];
+    mcd_watch w;
+    const mcd_watch_dev *d;
+    mcd_ext_announce a;
+    mcd_endpoint e1 = ep(1);
+    const uint8_t *pair;
+    size_t pos = 0, plen, n = 0;
+    int len = encode(MCD_EXT_KIND_ANNOUNCE, 10, 60, txt, 3, buf, sizeof buf);
+
+    (void)state;
+    assert_true(len > 0);
+    assert_int_equal(mcd_ext_announce_decode(buf, (size_t)len, QLEN, &a), 0);
+    mcd_watch_init(&w, devs, 2, 120);
+    assert_int_equal(mcd_watch_on_announce(&w, &a, &e1, 100 * S, &d),
+                     MCD_WATCH_NEW);
+    while (mcd_ext_txt_next(d->txt, d->txt_len, &pos, &pair, &plen)) {
+        assert_true(n < 2);
+        assert_int_equal(plen, strlen(want[n]));
+        assert_memory_equal(pair, want[n], plen);
+        n++;
+    }
+    assert_int_equal(n, 2);
+    len = encode(MCD_EXT_KIND_ANNOUNCE, 11, 60, txt2, 3, buf, sizeof buf);
+    assert_int_equal(mcd_ext_announce_decode(buf, (size_t)len, QLEN, &a), 0);
+    assert_int_equal(mcd_watch_on_announce(&w, &a, &e1, 101 * S, &d),
+                     MCD_WATCH_NONE);
+}
+
 static void test_watch_goodbye_replay_forgery(void **state)
 {
     mcd_watch_dev devs[4];
@@ -546,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_reply_lifetime),
         cmocka_unit_test(test_announcer_schedule),
         cmocka_unit_test(test_watch_lifecycle),
+        cmocka_unit_test(test_watch_txt_rules),
         cmocka_unit_test(test_watch_goodbye_replay_forgery),
         cmocka_unit_test(test_watch_flood),
         cmocka_unit_test(test_watch_refresh),
