@@ -10,15 +10,14 @@
 #include "cursor.h"
 
 /* A responder's two texts in one step, for every socket layer: copy
- * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
+ * o->query (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
  * mcd_query_check() (qbuf NULL: checked, not copied), and format the
- * reply from name, proto and service_port (NULL or 0: the chapter's)
- * into rbuf[rcap] (MCD_E_TOOLONG when it does not fit). Returns 0 with
- * *qlen and *rlen set, or the first check's error. */
-int mcd_responder_texts(const char *query, const char *name,
-                        const char *proto, uint16_t service_port,
-                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t rcap, size_t *rlen);
+ * reply from o->name, o->proto and o->service_port (NULL or 0: the
+ * chapter's) into rbuf[rcap] (MCD_E_TOOLONG when it does not fit).
+ * Returns 0 with *qlen and *rlen set, or the first check's error. */
+int mcd_responder_texts(const mcd_responder_opts *o, uint8_t *qbuf,
+                        size_t *qlen, uint8_t *rbuf, size_t rcap,
+                        size_t *rlen);
 
 /* Set up a responder core from the user's options, the same way on every
  * socket layer: the texts into qbuf[MCD_QUERY_MAX] and

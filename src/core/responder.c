@@ -114,8 +114,7 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
 
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
-    err = mcd_responder_texts(o->query, o->name, o->proto, o->service_port,
-                              qbuf, &qlen, rbuf,
+    err = mcd_responder_texts(o, qbuf, &qlen, rbuf,
                               rbuf == ebuf ? ecap : MCD_REPLY_MAX, &rlen);
     if (err < 0)
         return err;

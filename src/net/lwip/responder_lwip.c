@@ -279,10 +279,18 @@ static void send_due(mcd_lwip_responder *r)
          * there (no heap, no second buffer). A failed send (no ARP entry
          * yet, no buffer) is a lost reply: counted; the client resends
          * its query. */
+#if MCD_CONFIG_EXT
+        const uint8_t *p = r->priv_.rx;
         size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
+#else
+        /* Only the chapter's reply, nothing to patch in: sent from where
+         * the core holds it, without mcd_rcore_tx_write's copy. */
+        const uint8_t *p = tx.data;
+        size_t n = tx.len;
+#endif
         /* 0: its MAC could not be made; never sent without it. */
         ssize_t sent = n == 0 ? -1
-                              : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
+                              : lwip_sendto(r->priv_.fd, p, n, 0,
                                             (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
