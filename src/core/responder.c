@@ -104,17 +104,14 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
                             uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
                             const uint8_t *default_id, mcd_time now)
 {
+    /* qbuf NULL: the core reads the caller's text (a device's is static). */
+    const uint8_t *query;
     size_t qlen, rlen;
     int err;
-    /* qbuf NULL: the core reads the caller's text (a device's is static). */
-    const uint8_t *query =
-        qbuf != NULL ? qbuf
-                     : (const uint8_t *)(o->query ? o->query
-                                                  : MCD_DEFAULT_QUERY);
 
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
-    err = mcd_responder_texts(o, qbuf, &qlen, rbuf,
+    err = mcd_responder_texts(o, qbuf, &query, &qlen, rbuf,
                               rbuf == ebuf ? ecap : MCD_REPLY_MAX, &rlen);
     if (err < 0)
         return err;

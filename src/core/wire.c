@@ -154,27 +154,3 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
         return MCD_E_TOOLONG;
     return (int)w.len;
 }
-
-int mcd_responder_texts(const mcd_responder_opts *o, uint8_t *qbuf,
-                        size_t *qlen, uint8_t *rbuf, size_t rcap,
-                        size_t *rlen)
-{
-    const char *q = o->query ? o->query : MCD_DEFAULT_QUERY;
-    size_t n = strlen(q);
-    int err = mcd_query_check((const uint8_t *)q, n);
-
-    if (err < 0)
-        return err;
-    if (qbuf != NULL)
-        memcpy(qbuf, q, n);
-    err = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
-                           o->proto ? o->proto : MCD_DEFAULT_PROTO,
-                           o->service_port ? o->service_port
-                                           : MCD_DEFAULT_SERVICE_PORT,
-                           rbuf, rcap);
-    if (err < 0)
-        return err;
-    *qlen = n;
-    *rlen = (size_t)err;
-    return 0;
-}

@@ -114,7 +114,7 @@ static int open_socket(mcd_lwip_responder *r)
     memset(&any, 0, sizeof any);
     any.sin_family = AF_INET;
     any.sin_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
-    any.sin_addr.s_addr = lwip_htonl(INADDR_ANY);
+    any.sin_addr.s_addr = INADDR_ANY; /* 0.0.0.0 in either byte order */
     if (lwip_bind(r->priv_.fd, (struct sockaddr *)&any, sizeof any) < 0)
         return sock_err();
     /* lwIP joins by interface address (no RFC 3678 index joins). */
