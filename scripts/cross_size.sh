@@ -152,7 +152,7 @@ target() { # what, bytes, limit (under it), met
 }
 echo "targets (issue 12), the minimal device (no extension, no routed prefixes):"
 target "responder core, per datagram (text)" "$(text responder_core_minimal)" 2048 1
-target "responder on lwIP, start-up included (text)" "$(text responder_device_minimal)" 4096 0
+target "responder on lwIP, start-up included (text)" "$(text responder_device_minimal)" 4096 1
 target "mcd_lwip_responder, the component's tables (RAM)" "$ram_minimal" 3072 1
 echo "the same figures, the chapter's exchange only with routed prefixes:"
 target "responder core, per datagram (text)" "$(text responder_core_chapter_only)" 2048 0

@@ -132,6 +132,7 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out)
 int mcd_reply_format(const char *name, const char *proto, uint16_t port,
                      uint8_t *out, size_t cap)
 {
+    static const uint8_t space = ' '; /* one copy for both separators */
     mcd_wcur w = {out, cap, 0, false};
     size_t nlen, plen;
 
@@ -146,9 +147,9 @@ int mcd_reply_format(const char *name, const char *proto, uint16_t port,
     if (port == 0)
         return MCD_E_BADPORT;
     mcd_wcur_put(&w, name, nlen);
-    mcd_wcur_put(&w, " ", 1);
+    mcd_wcur_put(&w, &space, 1);
     mcd_wcur_put(&w, proto, plen);
-    mcd_wcur_put(&w, " ", 1);
+    mcd_wcur_put(&w, &space, 1);
     mcd_wcur_u32(&w, port);
     if (w.err)
         return MCD_E_TOOLONG;
