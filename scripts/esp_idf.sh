@@ -176,8 +176,27 @@ EOF
         "$c3"/obj_chapter/*.o -o "$c3/firmware_mcdisc_chapter.o"
     echo "the same, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
     riscv64-unknown-elf-size "$c3/firmware_mcdisc_chapter.o" | sed "s|$c3/||"
+    # And the minimal device: that, trusting no routed prefix
+    # (CONFIG_MCDISC_ROUTED=n: the component passes MCD_CONFIG_ALLOW_FROM=0,
+    # main/ leaves the prefixes out).
+    mkdir -p "$c3/obj_minimal"
+    grep -v 'CONFIG_MCDISC_ROUTED\|CONFIG_MCDISC_ALLOW_FROM' "$c3/mcdisc_config_chapter.h" >"$c3/mcdisc_config_minimal.h"
+    cc="$(echo "$cc" | sed "s|$c3/mcdisc_config_chapter.h|$c3/mcdisc_config_minimal.h|") -DMCD_CONFIG_ALLOW_FROM=0"
+    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
+        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
+            -c "$top/$f" -o "$c3/obj_minimal/$(basename "$f" .c).o" || die "esp32c3, minimal: $f does not compile"
+    done
+    for f in app_main.c mcdisc_app.c board_wifi.c; do
+        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
+            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/obj_minimal/main_$(basename "$f" .c).o" ||
+            die "esp32c3, minimal: examples/esp-idf/main/$f does not compile"
+    done
+    riscv64-unknown-elf-ld -m elf32lriscv -r --gc-sections -u app_main \
+        "$c3"/obj_minimal/*.o -o "$c3/firmware_mcdisc_minimal.o"
+    echo "the same, the minimal device (CONFIG_MCDISC_EXTENSION=n, CONFIG_MCDISC_ROUTED=n):"
+    riscv64-unknown-elf-size "$c3/firmware_mcdisc_minimal.o" | sed "s|$c3/||"
     c3_ipv6
-    echo "esp32c3: the component and main/ compiled with -Werror (with the extension and without, with IPv6 and without); kconfcheck accepts Kconfig and Kconfig.projbuild"
+    echo "esp32c3: the component and main/ compiled with -Werror (with the extension, without, minimal, and with IPv6); kconfcheck accepts Kconfig and Kconfig.projbuild"
 }
 
 # The port and main/ again with CONFIG_MCDISC_IPV6=y (as the example's

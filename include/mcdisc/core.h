@@ -603,6 +603,17 @@ const char *mcd_ignore_name(enum mcd_ignore why); /* "other" */
 #define MCD_CONFIG_EXT 1
 #endif
 
+/* Routed clients trusted by prefix (allow_from, `--allow-from`): 1 (the
+ * default), or 0 for a device that answers its own link only (the ESP-IDF
+ * component's CONFIG_MCDISC_ROUTED): a non-empty allow_from is then
+ * refused at setup with MCD_E_UNSUPPORTED, and the responder links
+ * neither the prefixes' parser nor their match, nor keeps their table
+ * (docs/PERFORMANCE.md). allow_offlink is unaffected. Like the tables'
+ * sizes, the same for the library and every file that includes this. */
+#ifndef MCD_CONFIG_ALLOW_FROM
+#define MCD_CONFIG_ALLOW_FROM 1
+#endif
+
 /* The core's two tables, its RAM (docs/PERFORMANCE.md measures what loads
  * need). A build may set other sizes (-D, the ESP-IDF component from its
  * Kconfig), the same for the library and every file that includes this. */
@@ -623,8 +634,11 @@ typedef struct mcd_rcore_config {
     bool allow_amplification; /* a reply longer than query + 1 byte */
     bool allow_offlink;  /* answer sources off the ingress link */
     /* ...or only those inside one of these (routed clients a device
-     * trusts; every other rule still applies to them). */
+     * trusts; every other rule still applies to them). Without
+     * MCD_CONFIG_ALLOW_FROM no table: n_allow_from must be 0. */
+#if MCD_CONFIG_ALLOW_FROM
     mcd_subnet allow_from[MCD_ALLOW_FROM_MAX];
+#endif
     size_t n_allow_from;
     uint32_t delay_min_ms; /* reply delay window; 0/0 answers at once */
     uint32_t delay_max_ms;
@@ -738,7 +752,8 @@ typedef struct mcd_rcore {
  * query, MCD_E_NOTMCAST for a group that is not multicast, MCD_E_AMPLIFY
  * for a reply longer than the query (+ 1 NUL) unless allowed,
  * MCD_E_UNSUPPORTED for ext_enabled in a core built without the extension
- * (MCD_CONFIG_EXT 0), MCD_E_INVAL. */
+ * (MCD_CONFIG_EXT 0) or prefixes in one built without them
+ * (MCD_CONFIG_ALLOW_FROM 0), MCD_E_PREFIXES, MCD_E_INVAL. */
 MCD_EXTERN
 int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now);
 
@@ -803,7 +818,8 @@ typedef struct mcd_responder_opts {
     bool allow_offlink;
     /* Prefixes answered off the link: each string one or more prefixes,
      * comma-separated (mcd_subnet_list_parse), MCD_ALLOW_FROM_MAX in all;
-     * parsed at setup, borrowed until then. */
+     * parsed at setup, borrowed until then (MCD_E_UNSUPPORTED there in a
+     * build without MCD_CONFIG_ALLOW_FROM). */
     const char *const *allow_from;
     size_t n_allow_from;
     /* Limits: see mcd_rcore_config. mcd_responder_opts_init() sets the

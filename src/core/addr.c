@@ -387,13 +387,18 @@ int mcd_addr_format(const mcd_addr *a, char *buf, size_t cap)
 
 bool mcd_addr_equal(const mcd_addr *a, const mcd_addr *b)
 {
+    size_t n;
+
     if (a == NULL || b == NULL || a->family != b->family)
         return false;
+    /* One memcmp for both families (the responder compares per datagram). */
     if (a->family == MCD_AF_INET4)
-        return memcmp(a->b, b->b, 4) == 0;
-    if (a->family == MCD_AF_INET6)
-        return memcmp(a->b, b->b, 16) == 0 && a->scope_id == b->scope_id;
-    return a->family == MCD_AF_NONE;
+        n = 4;
+    else if (a->family == MCD_AF_INET6 && a->scope_id == b->scope_id)
+        n = 16;
+    else
+        return a->family == MCD_AF_NONE;
+    return memcmp(a->b, b->b, n) == 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -9,16 +9,38 @@
 #include "mcdisc/core.h"
 #include "cursor.h"
 
-/* A responder's two texts in one step, for every socket layer: copy
- * `query` (NULL: MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after
- * mcd_query_check() (qbuf NULL: checked, not copied), and format the
- * reply from name, proto and service_port (NULL or 0: the chapter's)
- * into rbuf[rcap] (MCD_E_TOOLONG when it does not fit). Returns 0 with
- * *qlen and *rlen set, or the first check's error. */
-int mcd_responder_texts(const char *query, const char *name,
-                        const char *proto, uint16_t service_port,
-                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t rcap, size_t *rlen);
+#include <string.h>
+
+/* A responder's two texts in one step (mcd_responder_setup_ext's; inline:
+ * a device's start-up calls it once): copy o->query (NULL:
+ * MCD_DEFAULT_QUERY) into qbuf[MCD_QUERY_MAX] after mcd_query_check()
+ * (qbuf NULL: checked, not copied), and format the reply from o->name,
+ * o->proto and o->service_port (NULL or 0: the chapter's) into rbuf[rcap]
+ * (MCD_E_TOOLONG when it does not fit). Returns 0 with *query (qbuf, or
+ * the text itself), *qlen and *rlen set, or the first check's error. */
+static inline int mcd_responder_texts(const mcd_responder_opts *o,
+                                      uint8_t *qbuf, const uint8_t **query,
+                                      size_t *qlen, uint8_t *rbuf,
+                                      size_t rcap, size_t *rlen)
+{
+    const char *q = o->query ? o->query : MCD_DEFAULT_QUERY;
+    size_t n = strlen(q);
+    int err = mcd_query_check((const uint8_t *)q, n);
+
+    if (err < 0)
+        return err;
+    *query = qbuf != NULL ? memcpy(qbuf, q, n) : (const void *)q;
+    err = mcd_reply_format(o->name ? o->name : MCD_DEFAULT_NAME,
+                           o->proto ? o->proto : MCD_DEFAULT_PROTO,
+                           o->service_port ? o->service_port
+                                           : MCD_DEFAULT_SERVICE_PORT,
+                           rbuf, rcap);
+    if (err < 0)
+        return err;
+    *qlen = n;
+    *rlen = (size_t)err;
+    return 0;
+}
 
 /* Set up a responder core from the user's options, the same way on every
  * socket layer: the texts into qbuf[MCD_QUERY_MAX] and

@@ -41,13 +41,13 @@ static inline void mcd_wcur_byte(mcd_wcur *w, uint8_t b)
 /* Decimal text of v, no leading zeros. */
 static inline void mcd_wcur_u32(mcd_wcur *w, uint32_t v)
 {
-    char tmp[10];
+    char tmp[10]; /* UINT32_MAX has 10 digits: the loop stops by then */
     size_t n = 0;
 
     do {
         tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
         v /= 10;
-    } while (v && n < sizeof tmp);
+    } while (v);
     mcd_wcur_put(w, tmp + sizeof tmp - n, n);
 }
 

@@ -76,6 +76,11 @@ static int setup_ext(mcd_rcore_config *rcc, const mcd_responder_opts *o,
 static int setup_allow_from(mcd_rcore_config *rcc,
                             const mcd_responder_opts *o)
 {
+#if !MCD_CONFIG_ALLOW_FROM
+    /* Built for its own link only: no parser to read them with. */
+    (void)rcc;
+    return o->n_allow_from > 0 ? MCD_E_UNSUPPORTED : 0;
+#else
     for (size_t i = 0; i < o->n_allow_from; i++) {
         size_t n = 0;
         int err;
@@ -91,6 +96,7 @@ static int setup_allow_from(mcd_rcore_config *rcc,
         rcc->n_allow_from += n;
     }
     return 0;
+#endif
 }
 
 int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
@@ -98,18 +104,14 @@ int mcd_responder_setup_ext(mcd_rcore *rc, const mcd_responder_opts *o,
                             uint8_t *rbuf, uint8_t *ebuf, size_t ecap,
                             const uint8_t *default_id, mcd_time now)
 {
+    /* qbuf NULL: the core reads the caller's text (a device's is static). */
+    const uint8_t *query;
     size_t qlen, rlen;
     int err;
-    /* qbuf NULL: the core reads the caller's text (a device's is static). */
-    const uint8_t *query =
-        qbuf != NULL ? qbuf
-                     : (const uint8_t *)(o->query ? o->query
-                                                  : MCD_DEFAULT_QUERY);
 
     if (!mcd_addr_is_multicast(group))
         return MCD_E_NOTMCAST;
-    err = mcd_responder_texts(o->query, o->name, o->proto, o->service_port,
-                              qbuf, &qlen, rbuf,
+    err = mcd_responder_texts(o, qbuf, &query, &qlen, rbuf,
                               rbuf == ebuf ? ecap : MCD_REPLY_MAX, &rlen);
     if (err < 0)
         return err;
@@ -197,8 +199,13 @@ int mcd_rcore_init(mcd_rcore *rc, const mcd_rcore_config *cfg, mcd_time now)
     if (cfg->ext_enabled)
         return MCD_E_UNSUPPORTED;
 #endif
+#if MCD_CONFIG_ALLOW_FROM
     if (cfg->n_allow_from > MCD_ALLOW_FROM_MAX)
         return MCD_E_PREFIXES;
+#else
+    if (cfg->n_allow_from > 0)
+        return MCD_E_UNSUPPORTED;
+#endif
     memset(rc, 0, sizeof *rc);
     rc->priv_.cfg = *cfg;
     rc->priv_.bucket_at = now;
@@ -306,6 +313,18 @@ static enum mcd_ignore match_datagram(const mcd_rcore_config *c,
 #endif
 }
 
+/* A routed source the configuration trusts (never, in a build without
+ * allow_from: neither the table nor the match is there). */
+static bool allowed_from(const mcd_rcore_config *c, const mcd_addr *a)
+{
+#if MCD_CONFIG_ALLOW_FROM
+    return mcd_subnet_match(c->allow_from, c->n_allow_from, a);
+#else
+    (void)c, (void)a;
+    return false;
+#endif
+}
+
 static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
                                 mcd_ext_query *eq, bool *ext)
 {
@@ -333,7 +352,7 @@ static enum mcd_ignore classify(const mcd_rcore *rc, const mcd_rcore_rx *rx,
      * send to a third party (the SSDP and WS-Discovery amplification
      * attacks). */
     if (!rx->src_on_link && !c->allow_offlink &&
-        !mcd_subnet_match(c->allow_from, c->n_allow_from, &rx->src->addr))
+        !allowed_from(c, &rx->src->addr))
         return MCD_IGNORE_OFF_LINK;
     return MCD_IGNORE_NONE;
 }

@@ -16,11 +16,11 @@ enum mcd_match mcd_query_match(const uint8_t *data, size_t len,
 {
     if (len == 0)
         return MCD_MATCH_EMPTY;
-    if (len < query_len)
-        return memcmp(data, query, len) == 0 ? MCD_MATCH_PREFIX
-                                             : MCD_MATCH_DIFFERENT;
-    if (memcmp(data, query, query_len) != 0)
+    /* One compare of what both hold (a call per datagram). */
+    if (memcmp(data, query, len < query_len ? len : query_len) != 0)
         return MCD_MATCH_DIFFERENT;
+    if (len < query_len)
+        return MCD_MATCH_PREFIX;
     if (len == query_len)
         return MCD_MATCH_EXACT;
     /* C programs that send strlen() + 1 bytes; the chapter's own receiver
@@ -48,15 +48,18 @@ int mcd_query_check(const uint8_t *query, size_t len)
     return 0;
 }
 
-/* RFC 3986 section 3.1 scheme syntax: ALPHA *( ALPHA / DIGIT / + - . ) */
-static bool proto_ok(const mcd_rspan *t)
-{
-    size_t n = mcd_rspan_len(t);
+/* The two text checks below take a span's bytes as p[0..n) (a reply's
+ * field, or the caller's text to format) and read p[i] for i < n only:
+ * inside by the loop's bound, without mcd_rspan_at()'s check of every
+ * byte (they run at a device's start-up, whose code is counted). */
 
+/* RFC 3986 section 3.1 scheme syntax: ALPHA *( ALPHA / DIGIT / + - . ) */
+static bool proto_ok(const uint8_t *p, size_t n)
+{
     if (n == 0 || n > MCD_PROTO_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = mcd_rspan_at(t, i);
+        uint8_t c = p[i];
         bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         bool digit = c >= '0' && c <= '9';
 
@@ -86,16 +89,12 @@ static bool port_parse(const mcd_rspan *t, uint16_t *port)
     return true;
 }
 
-static bool name_ok(const mcd_rspan *t)
+static bool name_ok(const uint8_t *p, size_t n)
 {
-    size_t n = mcd_rspan_len(t);
-
-    if (n == 0 || n > MCD_NAME_MAX)
-        return false;
-    if (mcd_rspan_at(t, 0) == ' ' || mcd_rspan_at(t, n - 1) == ' ')
+    if (n == 0 || n > MCD_NAME_MAX || p[0] == ' ' || p[n - 1] == ' ')
         return false;
     for (size_t i = 0; i < n; i++)
-        if (!text_byte_ok(mcd_rspan_at(t, i)))
+        if (!text_byte_ok(p[i]))
             return false;
     return true;
 }
@@ -119,9 +118,10 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out)
         return MCD_E_BADREPLY;
     if (!mcd_rspan_pop_token(&all, &port_tok) || !port_parse(&port_tok, &port))
         return MCD_E_BADREPLY;
-    if (!mcd_rspan_pop_token(&all, &proto_tok) || !proto_ok(&proto_tok))
+    if (!mcd_rspan_pop_token(&all, &proto_tok) ||
+        !proto_ok(proto_tok.p + proto_tok.lo, mcd_rspan_len(&proto_tok)))
         return MCD_E_BADREPLY;
-    if (!name_ok(&all))
+    if (!name_ok(all.p + all.lo, mcd_rspan_len(&all)))
         return MCD_E_BADREPLY;
     span_copy(&all, out->name);
     span_copy(&proto_tok, out->proto);
@@ -132,53 +132,26 @@ int mcd_reply_parse(const uint8_t *data, size_t len, mcd_reply *out)
 int mcd_reply_format(const char *name, const char *proto, uint16_t port,
                      uint8_t *out, size_t cap)
 {
+    static const uint8_t space = ' '; /* one copy for both separators */
     mcd_wcur w = {out, cap, 0, false};
     size_t nlen, plen;
-    mcd_rspan span;
 
     if (name == NULL || proto == NULL || (out == NULL && cap > 0))
         return MCD_E_INVAL;
     nlen = strlen(name);
     plen = strlen(proto);
-    span = (mcd_rspan){(const uint8_t *)name, 0, nlen};
-    if (!name_ok(&span))
+    if (!name_ok((const uint8_t *)name, nlen))
         return MCD_E_BADNAME;
-    span = (mcd_rspan){(const uint8_t *)proto, 0, plen};
-    if (!proto_ok(&span))
+    if (!proto_ok((const uint8_t *)proto, plen))
         return MCD_E_BADPROTO;
     if (port == 0)
         return MCD_E_BADPORT;
     mcd_wcur_put(&w, name, nlen);
-    mcd_wcur_byte(&w, ' ');
+    mcd_wcur_put(&w, &space, 1);
     mcd_wcur_put(&w, proto, plen);
-    mcd_wcur_byte(&w, ' ');
+    mcd_wcur_put(&w, &space, 1);
     mcd_wcur_u32(&w, port);
     if (w.err)
         return MCD_E_TOOLONG;
     return (int)w.len;
-}
-
-int mcd_responder_texts(const char *query, const char *name,
-                        const char *proto, uint16_t service_port,
-                        uint8_t *qbuf, size_t *qlen, uint8_t *rbuf,
-                        size_t rcap, size_t *rlen)
-{
-    const char *q = query ? query : MCD_DEFAULT_QUERY;
-    size_t n = strlen(q);
-    int err = mcd_query_check((const uint8_t *)q, n);
-
-    if (err < 0)
-        return err;
-    if (qbuf != NULL)
-        memcpy(qbuf, q, n);
-    err = mcd_reply_format(name ? name : MCD_DEFAULT_NAME,
-                           proto ? proto : MCD_DEFAULT_PROTO,
-                           service_port ? service_port
-                                        : MCD_DEFAULT_SERVICE_PORT,
-                           rbuf, rcap);
-    if (err < 0)
-        return err;
-    *qlen = n;
-    *rlen = (size_t)err;
-    return 0;
 }

@@ -250,6 +250,7 @@ static void off_link_ignored(void **state)
     assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
 }
 
+#if MCD_CONFIG_ALLOW_FROM
 /* --allow-from: off-link sources inside a trusted prefix are answered,
  * every other rule still applies to them, and nothing else gets in. */
 static void allow_from_prefixes(void **state)
@@ -332,6 +333,51 @@ static void allow_from_opts(void **state)
     assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
                      MCD_E_INVAL);
 }
+
+#else
+/* A core built for its own link only (MCD_CONFIG_ALLOW_FROM 0, a device's
+ * CONFIG_MCDISC_ROUTED=n): on-link queriers answered, prefixes refused at
+ * setup (from the options and in a configuration alike), and a routed
+ * source inside the prefix that was asked for is still off-link. */
+static void allow_from_not_built(void **state)
+{
+    mcd_responder_opts o;
+    mcd_rcore rc;
+    static uint8_t qbuf[MCD_QUERY_MAX], rbuf[MCD_REPLY_MAX];
+    mcd_addr g = v4(232, 10, 11, 12);
+    mcd_endpoint src = {.addr = v4(10, 9, 0, 1), .port = 40000};
+    mcd_rcore_rx rx = {.data = (const uint8_t *)Q, .data_cap = QLEN,
+                       .len = QLEN, .src = &src, .dst = &g, .ifindex = 3,
+                       .src_on_link = true};
+    const char *ok[] = {"10.9.0.0/16"};
+    mcd_rcore_tx tx;
+
+    (void)state;
+    mcd_responder_opts_init(&o);
+    o.delay_max_ms = 0;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0), 0);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+    assert_true(mcd_rcore_poll(&rc, 0, &tx));
+    assert_memory_equal(tx.data, "ESP32-C3 Smart Light https 443", 30);
+    /* The same source, routed: off-link. */
+    rx.src_on_link = false;
+    assert_int_equal(mcd_rcore_input(&rc, 100000, &rx), MCD_IGNORE_OFF_LINK);
+    /* Prefixes, even valid ones, are refused rather than ignored: a
+     * device must not start believing it trusts a subnet it does not. */
+    o.allow_from = ok;
+    o.n_allow_from = 1;
+    assert_int_equal(mcd_responder_setup(&rc, &o, &g, qbuf, rbuf, 0),
+                     MCD_E_UNSUPPORTED);
+    setup_core(&rc, 0, 0);
+    tcfg.n_allow_from = 1;
+    assert_int_equal(mcd_rcore_init(&rc, &tcfg, 0), MCD_E_UNSUPPORTED);
+    /* allow_offlink is another switch, and stays. */
+    tcfg.n_allow_from = 0;
+    tcfg.allow_offlink = true;
+    restart(&rc);
+    assert_int_equal(mcd_rcore_input(&rc, 0, &rx), MCD_IGNORE_NONE);
+}
+#endif
 
 /* Setup without a query buffer (the lwIP port's): the core reads the
  * caller's query text itself, checked as a copied one is. */
@@ -1323,8 +1369,12 @@ int main(void)
 #else
         cmocka_unit_test(chapter_only_build),
 #endif
+#if MCD_CONFIG_ALLOW_FROM
         cmocka_unit_test(allow_from_prefixes),
         cmocka_unit_test(allow_from_opts),
+#else
+        cmocka_unit_test(allow_from_not_built),
+#endif
         cmocka_unit_test(setup_borrows_query),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

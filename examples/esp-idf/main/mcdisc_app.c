@@ -183,12 +183,14 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
     }
     cfg.opts.lifetime = CONFIG_MCDISC_LIFETIME;
 #endif
+#if CONFIG_MCDISC_ROUTED
     /* Routed clients' prefixes, comma-separated: the core parses them. */
     static const char *const allow_from[] = {CONFIG_MCDISC_ALLOW_FROM};
     if (allow_from[0][0] != '\0') {
         cfg.opts.allow_from = allow_from;
         cfg.opts.n_allow_from = 1;
     }
+#endif
 #if MCD_LWIP_IPV6
     if (st->has_ll && CONFIG_MCDISC_IPV6_GROUP[0] != '\0') {
         cfg.group6 = CONFIG_MCDISC_IPV6_GROUP;

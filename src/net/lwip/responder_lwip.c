@@ -149,7 +149,7 @@ static int open_socket(mcd_lwip_responder *r)
     memset(&any, 0, sizeof any);
     any.sin_family = AF_INET;
     any.sin_port = lwip_htons(port ? port : MCD_DEFAULT_PORT);
-    any.sin_addr.s_addr = lwip_htonl(INADDR_ANY);
+    any.sin_addr.s_addr = INADDR_ANY; /* 0.0.0.0 in either byte order */
     if (lwip_bind(r->priv_.fd, (struct sockaddr *)&any, sizeof any) < 0)
         return sock_err();
     /* lwIP joins by interface address (no RFC 3678 index joins). */
@@ -392,8 +392,8 @@ static void handle6(mcd_lwip_responder *r, const struct sockaddr_in6 *from,
     (void)mcd_rcore_input(&r->priv_.core, c->now(), &rx);
 }
 
-static ssize_t send6(mcd_lwip_responder *r, const mcd_addr *a, uint16_t port,
-                     size_t n)
+static ssize_t send6(mcd_lwip_responder *r, const uint8_t *p, size_t n,
+                     const mcd_addr *a, uint16_t port)
 {
     struct sockaddr_in6 to;
 
@@ -402,8 +402,8 @@ static ssize_t send6(mcd_lwip_responder *r, const mcd_addr *a, uint16_t port,
     to.sin6_port = lwip_htons(port);
     memcpy(&to.sin6_addr, a->b, 16);
     to.sin6_scope_id = a->scope_id; /* the zone picks the netif */
-    return lwip_sendto(r->priv_.fd6, r->priv_.rx, n, 0,
-                       (struct sockaddr *)&to, sizeof to);
+    return lwip_sendto(r->priv_.fd6, p, n, 0, (struct sockaddr *)&to,
+                       sizeof to);
 }
 #endif
 
@@ -423,15 +423,23 @@ static void send_due(mcd_lwip_responder *r)
          * there (no heap, no second buffer). A failed send (no ARP entry
          * yet, no buffer) is a lost reply: counted; the client resends
          * its query. */
+#if MCD_CONFIG_EXT
+        const uint8_t *p = r->priv_.rx;
         size_t n = mcd_rcore_tx_write(&tx, r->priv_.rx, sizeof r->priv_.rx);
+#else
+        /* Only the chapter's reply, nothing to patch in: sent from where
+         * the core holds it, without mcd_rcore_tx_write's copy. */
+        const uint8_t *p = tx.data;
+        size_t n = tx.len;
+#endif
         /* 0: its MAC could not be made; never sent without it. */
 #if MCD_LWIP_IPV6
         if (tx.to.addr.family == MCD_AF_INET6)
-            sent = n == 0 ? -1 : send6(r, &tx.to.addr, tx.to.port, n);
+            sent = n == 0 ? -1 : send6(r, p, n, &tx.to.addr, tx.to.port);
         else
 #endif
             sent = n == 0 ? -1
-                          : lwip_sendto(r->priv_.fd, r->priv_.rx, n, 0,
+                          : lwip_sendto(r->priv_.fd, p, n, 0,
                                         (struct sockaddr *)&to, sizeof to);
 
         mcd_rcore_done(&r->priv_.core, sent < 0 ? MCD_IGNORE_SEND_FAILED
@@ -508,7 +516,8 @@ static void live_send(mcd_lwip_responder *r, int kind)
                        .scope_id = r->priv_.cfg.if6_index};
 
         memcpy(g6.b, r->priv_.group6, 16);
-        (void)send6(r, &g6, lwip_ntohs(to.sin_port), (size_t)n);
+        (void)send6(r, r->priv_.rx, (size_t)n, &g6,
+                    lwip_ntohs(to.sin_port));
     }
 #endif
 }
