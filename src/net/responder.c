@@ -76,6 +76,7 @@ struct mcd_responder {
 };
 
 static int live_setup(rconf *c, const mcd_responder_opts *o);
+static void live_send(mcd_responder *r, uint8_t *buf, size_t len);
 static void live_send_due(mcd_responder *r);
 static bool live_own(const mcd_responder *r, const uint8_t *data, size_t len);
 
@@ -580,6 +581,14 @@ uint64_t mcd_responder_ignored(const mcd_responder *r, enum mcd_ignore why)
     return before + mcd_rcore_ignored(&r->c->core, why);
 }
 
+static bool same_id(const mcd_rcore *a, const mcd_rcore *b)
+{
+    uint8_t ia[MCD_EXT_ID_LEN], ib[MCD_EXT_ID_LEN];
+
+    return mcd_rcore_id(a, ia) && mcd_rcore_id(b, ib) &&
+           memcmp(ia, ib, sizeof ia) == 0;
+}
+
 /* A new core for new texts and limits; the sockets and memberships stay.
  * The new configuration is made whole in the spare slot and taken only
  * then: a refused one leaves r answering and announcing as before. */
@@ -601,6 +610,11 @@ int mcd_responder_update(mcd_responder *r, const mcd_responder_config *cfg)
     err = build(next, &r->group, &cfg->opts);
     if (err < 0)
         return err;
+    /* The device the watchers know by the old id is gone: say so (one
+     * copy; a lost one expires there after its lifetime). The default id
+     * follows the reply text, so a new name is a new id too. */
+    if (r->c->ann_on && (!next->ann_on || !same_id(&r->c->core, &next->core)))
+        live_send(r, r->c->bye_buf, r->c->bye_len);
     r->answered_before += mcd_rcore_answered(&r->c->core);
     for (int w = 1; w < MCD_IGNORE_COUNT_; w++)
         r->ignored_before[w] += mcd_rcore_ignored(&r->c->core,

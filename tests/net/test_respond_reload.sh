@@ -4,7 +4,9 @@
 # MAC): refused at start-up with one line naming --txt (exit 2), and on
 # SIGHUP refused whole: the old texts and key are still answered, the
 # announcements still go out, one line says why, and a later valid reload
-# is taken; the daemon runs on and says goodbye at SIGTERM.
+# is taken (a watcher sees the old id, which follows the name, gone by
+# its goodbye at once, and the new one); the daemon runs on and says
+# goodbye at SIGTERM.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -34,7 +36,7 @@ txt_args() { for p in "$@"; do printf -- '--txt\n%s\n' "$p"; done; }
 mapfile -t big_args < <(txt_args "${big[@]}")
 mapfile -t keyed_args < <(txt_args "${keyed[@]}")
 
-lab_up 3
+lab_up 4
 TXTMSG="respond: --txt: the extended reply or the announcement would be longer than 1232 bytes"
 # --- start-up: refused before anything is opened, one line -----------------
 expect_error "start-up: TXT too long for the announcement is refused" \
@@ -57,6 +59,10 @@ write_conf() { # NAME KEYFILE TXT...
     shift 2
     for p in "$@"; do printf 'txt = %s\n' "$p"; done
 }
+# h4: a watcher with the first key.
+W=$tmp/w.json
+lab_bg 4 "$W" "$MCDISC" watch --json --key "$tmp/a.key"
+w_pid=$LAB_PID
 write_conf "Lamp One" "$tmp/a.key" v=1 >"$conf"
 # shellcheck disable=SC2086
 lab_bg 1 "$tmp/r.log" $DAEMON respond --config "$conf"
@@ -98,21 +104,40 @@ lab_exec 1 ip addr add 198.18.250.1/16 dev eth0
 for _ in $(seq 150); do [ "$(anns)" -gt "$n0" ] && break; sleep 0.1; done
 t_check "after the refused reload an address change is still announced ($n0 -> $(anns))" \
     test "$(anns)" -gt "$n0"
-t_check "...with the old configuration's announcement ($ann_len bytes)" \
-    test "$(grep "^from $(lab_ip 1):3333 " "$tmp/b3.log" | tail -n 1 | awk '{print $4}')" = "$ann_len"
+# lens FROM: the lengths of h1's datagrams after the first FROM, one per
+# line.
+lens() { grep "^from $(lab_ip 1):3333 " "$tmp/b3.log" | tail -n +$(($1 + 1)) | awk '{print $4}'; }
+t_check "...every one the old configuration's announcement ($ann_len bytes: $(lens "$n0" | sort -u | tr '\n' ' '))" \
+    test -n "$(lens "$n0")" -a "$(lens "$n0" | sort -u)" = "$ann_len"
 
-# A valid reload is taken.
+# A valid reload is taken. The name changes the default id: the watcher
+# sees the old id gone by its goodbye at once, and the new one.
+wait_for "$W" '"event":"new","id":"[0-9a-f]*","name":"Lamp One"' 5 ||
+    t_fail "the watcher lists Lamp One"
+id1=$(grep -m1 -o '"event":"new","id":"[0-9a-f]*","name":"Lamp One"' "$W" | cut -d'"' -f8)
 write_conf "Lamp Two" "$tmp/a.key" v=2 >"$conf"
 kill -HUP "$rpid"
 wait_for "$tmp/r.log" 'as "Lamp Two' 5 || t_fail "the valid reload is taken"
+t_check "the watcher sees the old id $id1 gone (goodbye) within 1 s of the reload" \
+    wait_for "$W" '"event":"gone","id":"'"$id1"'".*"reason":"goodbye"' 1
+# Its announcement waits out the 10 s rate limit from the address
+# change's burst (docs/PROTOCOL.md, "Announcing").
+t_check "...and Lamp Two listed, then verified, within 12 s" \
+    wait_for "$W" '"id":"[0-9a-f]*","name":"Lamp Two".*"verified":true' 12
 t_jq_disc "a later valid reload: Lamp Two, verified, TXT v=2" \
     'any(.name == "Lamp Two" and .verified and .txt.v == "2")'
 
-# SIGTERM: goodbyes, exit 0.
+# SIGTERM: goodbyes, exit 0. A goodbye of Lamp Two is its announcement
+# without the TXT pair v=2 (3 + 3 bytes; LIFETIME stays, 0): 6 bytes
+# shorter. (A copy of the address change's burst, of the same length as
+# the announcement, may come just before.)
 n1=$(anns)
 kill -TERM "$rpid"
 wait "$rpid"
 t_check "the responder stops cleanly" test $? -eq 0
 for _ in $(seq 20); do [ "$(anns)" -gt "$n1" ] && break; sleep 0.1; done
-t_check "...saying goodbye ($n1 -> $(anns))" test "$(anns)" -gt "$n1"
+t_check "...saying goodbye ($n1 -> $(anns): $(lens "$n1" | tr '\n' ' ')bytes; a goodbye is $((ann_len - 6)))" \
+    sh -c "echo '$(lens "$n1")' | grep -qx '$((ann_len - 6))'"
+kill -TERM "$w_pid"
+wait "$w_pid"
 t_done

@@ -204,8 +204,9 @@ static int open_responder(mcd_lwip_responder *r, const net_state *st)
     opened = true;
 #if MCD_LWIP_IPV6
     if (err < 0 && cfg.group6 != NULL) {
-        /* IPv6 refused (the group, the join): answer on IPv4 at least. */
-        ESP_LOGW(TAG, "IPv6: %s; IPv4 only", mcd_strerror(err));
+        /* Refused with IPv6 (the group, the join, or anything else): try
+         * IPv4 alone, which says the error again if it was not IPv6's. */
+        ESP_LOGW(TAG, "with IPv6: %s; trying IPv4 only", mcd_strerror(err));
         cfg.group6 = NULL;
         err = mcd_lwip_responder_reopen(r, &cfg);
     }

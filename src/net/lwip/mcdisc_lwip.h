@@ -130,7 +130,10 @@ typedef struct mcd_lwip_responder {
         bool ann_on;
 #endif
         /* Last: the fields above stay near the start (one load or store
-         * each on a RISC-V, offsets under 2 KiB). */
+         * each on a RISC-V while their offsets are under 2 KiB: with the
+         * default buffers; a reply room near Kconfig's 1232 bytes pushes
+         * the live view's fields past it, which costs code, not
+         * correctness). */
         mcd_rcore core;
     } priv_;
 } mcd_lwip_responder;
