@@ -147,6 +147,11 @@ echo "# new $(since "$fw_t0") s after the start"
 # GOT_IP): the checks below run on a responder open on IPv4 and IPv6 both.
 t_check "the firmware answers on its IPv6 link-local address too ($G6)" \
     wait_for "$tmp/fw.log" "answering on $G6 from fe80:" 10
+# On a loaded machine DAD may outlast the board's 5 s wait: the address
+# then comes with a later GOT_IP6, a reopen and a burst of its own, and
+# the rate limit below counts from that one.
+[ "$(grep -c "answering on 232.10.11.12 from" "$tmp/fw.log")" -gt 1 ] &&
+    open_t0=$(now_ms)
 lab_exec 1 "$MCDISC" discover --json --group "$G6%eth0" --timeout 1500 >"$tmp/d6.json" 2>/dev/null
 t_jq "mcdisc discover -g $G6%eth0 finds it at its link-local address with its name, protocol and port" \
     'length == 1 and (.[0].address | test("^fe80:.*%eth0$")) and .[0].port == 3333 and .[0].name == "ESP32-C3 Smart Light" and .[0].proto == "https" and .[0].service_port == 443' \
