@@ -132,19 +132,11 @@ EOF
     # mcdisc's own warnings (CMakeLists.txt) too: ESP-IDF's headers allow
     # them all, in the component and in main/.
     mine="-Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes"
-    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
-        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
-            -c "$top/$f" -o "$c3/obj/$(basename "$f" .c).o" || die "esp32c3: $f does not compile"
-    done
+    c3_compile obj "esp32c3"
     # The port once more as the example configures lwIP: with IP_PKTINFO.
     $cc $mine -DCONFIG_LWIP_NETBUF_RECVINFO=1 -I"$top/include" -I"$c3/include" -I"$top/src/core" \
         -I"$top/src/net/lwip" -c "$top/src/net/lwip/responder_lwip.c" -o "$c3/responder_lwip_pktinfo.o" ||
         die "esp32c3: responder_lwip.c with LWIP_NETBUF_RECVINFO does not compile"
-    for f in app_main.c mcdisc_app.c board_wifi.c; do
-        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
-            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/obj/main_$(basename "$f" .c).o" ||
-            die "esp32c3: examples/esp-idf/main/$f does not compile"
-    done
     echo "esp32c3 (ESP-IDF v5.4 flags: -Og, -Werror), every object, bytes:"
     riscv64-unknown-elf-size "$c3"/obj/*.o "$c3/responder_lwip_pktinfo.o" | sed "s|$c3/obj/||; s|$c3/||"
     # What the firmware keeps of them: the example's task and what it
@@ -160,18 +152,9 @@ EOF
     # The same firmware built for the chapter's exchange only
     # (CONFIG_MCDISC_EXTENSION=n: what the component's CMakeLists.txt
     # passes then; main/ leaves the id and TXT out).
-    mkdir -p "$c3/obj_chapter"
     grep -v 'CONFIG_MCDISC_EXTENSION\|CONFIG_MCDISC_EXT_REPLY_MAX\|CONFIG_MCDISC_TXT' "$c3/mcdisc_config.h" >"$c3/mcdisc_config_chapter.h"
     cc="$OUT/esp32c3-headers/esp32c3-cc -Werror -include $c3/mcdisc_config_chapter.h $(echo "$tables" | sed 's/-DMCD_LWIP_EXT_REPLY_MAX=[0-9]*//') -DMCD_CONFIG_EXT=0"
-    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
-        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
-            -c "$top/$f" -o "$c3/obj_chapter/$(basename "$f" .c).o" || die "esp32c3, chapter only: $f does not compile"
-    done
-    for f in app_main.c mcdisc_app.c board_wifi.c; do
-        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
-            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/obj_chapter/main_$(basename "$f" .c).o" ||
-            die "esp32c3, chapter only: examples/esp-idf/main/$f does not compile"
-    done
+    c3_compile obj_chapter "esp32c3, chapter only"
     riscv64-unknown-elf-ld -m elf32lriscv -r --gc-sections -u app_main \
         "$c3"/obj_chapter/*.o -o "$c3/firmware_mcdisc_chapter.o"
     echo "the same, the chapter's exchange only (CONFIG_MCDISC_EXTENSION=n):"
@@ -179,24 +162,30 @@ EOF
     # And the minimal device: that, trusting no routed prefix
     # (CONFIG_MCDISC_ROUTED=n: the component passes MCD_CONFIG_ALLOW_FROM=0,
     # main/ leaves the prefixes out).
-    mkdir -p "$c3/obj_minimal"
     grep -v 'CONFIG_MCDISC_ROUTED\|CONFIG_MCDISC_ALLOW_FROM' "$c3/mcdisc_config_chapter.h" >"$c3/mcdisc_config_minimal.h"
     cc="$(echo "$cc" | sed "s|$c3/mcdisc_config_chapter.h|$c3/mcdisc_config_minimal.h|") -DMCD_CONFIG_ALLOW_FROM=0"
-    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
-        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
-            -c "$top/$f" -o "$c3/obj_minimal/$(basename "$f" .c).o" || die "esp32c3, minimal: $f does not compile"
-    done
-    for f in app_main.c mcdisc_app.c board_wifi.c; do
-        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
-            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/obj_minimal/main_$(basename "$f" .c).o" ||
-            die "esp32c3, minimal: examples/esp-idf/main/$f does not compile"
-    done
+    c3_compile obj_minimal "esp32c3, minimal"
     riscv64-unknown-elf-ld -m elf32lriscv -r --gc-sections -u app_main \
         "$c3"/obj_minimal/*.o -o "$c3/firmware_mcdisc_minimal.o"
     echo "the same, the minimal device (CONFIG_MCDISC_EXTENSION=n, CONFIG_MCDISC_ROUTED=n):"
     riscv64-unknown-elf-size "$c3/firmware_mcdisc_minimal.o" | sed "s|$c3/||"
     c3_ipv6
     echo "esp32c3: the component and main/ compiled with -Werror (with the extension, without, minimal, and with IPv6); kconfcheck accepts Kconfig and Kconfig.projbuild"
+}
+
+# Every component source and main/ with $cc into $c3/DIR (uses c3()'s
+# variables); WHAT names the build in an error.
+c3_compile() {
+    mkdir -p "$c3/$1"
+    for f in $(sources MCD_CORE_SOURCES) $(sources MCD_LWIP_SOURCES); do
+        $cc $mine -I"$top/include" -I"$c3/include" -I"$top/src/core" -I"$top/src/net/lwip" \
+            -c "$top/$f" -o "$c3/$1/$(basename "$f" .c).o" || die "$2: $f does not compile"
+    done
+    for f in app_main.c mcdisc_app.c board_wifi.c; do
+        $cc $mine -I"$EX/main" -I"$top/include" -I"$c3/include" \
+            -I"$top/src/net/lwip" -c "$EX/main/$f" -o "$c3/$1/main_$(basename "$f" .c).o" ||
+            die "$2: examples/esp-idf/main/$f does not compile"
+    done
 }
 
 # The port and main/ again with CONFIG_MCDISC_IPV6=y (as the example's
