@@ -229,6 +229,19 @@ static void allow_from_string(void **state)
     mcd_lwip_responder_close(&r);
 }
 
+/* A device's configuration: the defaults (lifetime: it announces), the
+ * fake clock and random source, 198.18.0.1/24, an id. */
+static void device_cfg(mcd_lwip_config *cfg)
+{
+    mcd_lwip_config_init(cfg);
+    cfg->now = fake_now;
+    cfg->random = fake_random;
+    cfg->if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
+    cfg->if_netmask = lwip_htonl(0xffffff00u);
+    cfg->has_id = true;
+    memset(cfg->id, 0x42, sizeof cfg->id);
+}
+
 /* The counter of the announcement process() sends now. */
 static uint64_t announced(mcd_lwip_responder *r)
 {
@@ -256,13 +269,7 @@ static void counter_grows_across_reboots(void **state)
     uint64_t before, next, after;
 
     (void)state;
-    mcd_lwip_config_init(&cfg);
-    cfg.now = fake_now;
-    cfg.random = fake_random;
-    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
-    cfg.if_netmask = lwip_htonl(0xffffff00u);
-    cfg.has_id = true;
-    memset(cfg.id, 0x42, sizeof cfg.id);
+    device_cfg(&cfg);
     cfg.boot = 7;
     clock_us = ((UINT64_C(1) << 32) + 5000) * 1000; /* 2^32 ms + 5 s */
     assert_int_equal(mcd_lwip_responder_open(&r, &cfg), 0);
@@ -304,13 +311,7 @@ static void announcement_too_long_refused(void **state)
         pairs[i][1] = (char)('0' + i);
         txt[i] = pairs[i];
     }
-    mcd_lwip_config_init(&cfg);
-    cfg.now = fake_now;
-    cfg.random = fake_random;
-    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
-    cfg.if_netmask = lwip_htonl(0xffffff00u);
-    cfg.has_id = true;
-    memset(cfg.id, 0x42, sizeof cfg.id);
+    device_cfg(&cfg);
     cfg.opts.txt = txt;
     cfg.opts.ntxt = 8; /* the template: 61 + 8 x 133 = 1125 bytes, fits */
     cfg.opts.query = query; /* the announcement: 512 + 1128 > 1232 */
@@ -482,13 +483,7 @@ static void ipv6_announcements(void **state)
     ip6_addr_t g;
 
     (void)state;
-    mcd_lwip_config_init(&cfg);
-    cfg.now = fake_now;
-    cfg.random = fake_random;
-    cfg.if_addr = lwip_htonl(0xc6120001u); /* 198.18.0.1 */
-    cfg.if_netmask = lwip_htonl(0xffffff00u);
-    cfg.has_id = true;
-    memset(cfg.id, 0x42, sizeof cfg.id);
+    device_cfg(&cfg);
     cfg.group6 = G6;
     cfg.if6_index = netif_get_index(&nif);
     clock_us = 100000000;
