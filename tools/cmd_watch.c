@@ -35,7 +35,8 @@ const char cmd_watch_usage[] =
     "      --require-auth    show only verified devices (needs --key)\n"
     "  -h, --help            this help\n\n"
     "On a terminal the table is redrawn in place; when standard output is\n"
-    "not a terminal, one line per event.\n"
+    "not a terminal, one line per event. SIGUSR1 prints the counters to\n"
+    "standard error (one JSON object with --json).\n"
     "Exit: 0 after SIGINT/SIGTERM, 2 on a usage or system error.\n";
 
 typedef struct wopts {
@@ -47,11 +48,14 @@ typedef struct wopts {
     mcd_key key;
 } wopts;
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, counters_signal;
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    if (sig == SIGUSR1)
+        counters_signal = 1;
+    else
+        stop_signal = sig;
 }
 
 static int parse_opt(void *ctx, int c, const char *arg)
@@ -230,18 +234,53 @@ static void on_change(void *ctx, enum mcd_watch_event ev,
     }
 }
 
-static void install_signals(void)
+/* Signals stay blocked except inside ppoll(), so one that arrives between
+ * two polls is seen at the next one, not lost until traffic wakes us. */
+static void install_signals(sigset_t *waitmask)
 {
     struct sigaction sa;
+    sigset_t ours;
 
+    sigemptyset(&ours);
+    sigaddset(&ours, SIGINT);
+    sigaddset(&ours, SIGTERM);
+    sigaddset(&ours, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &ours, waitmask);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
-static int run(mcd_watcher *w, const wopts *o)
+/* SIGUSR1: what was sent, taken and refused, on standard error (standard
+ * output is the events'). */
+static void print_counters(const mcd_watcher *w, const wopts *o)
+{
+    const mcd_watch *t = mcd_watcher_table(w);
+    const mcd_watch_stats *st = &t->stats;
+    uint64_t sent, heard;
+
+    mcd_watcher_counts(w, &sent, &heard);
+    fprintf(stderr,
+            o->json ? "{\"devices\":%zu,\"sent\":%llu,\"heard\":%llu,"
+                      "\"table_full\":%llu,\"replayed\":%llu,"
+                      "\"malformed\":%llu,\"stale_goodbye\":%llu,"
+                      "\"unverified\":%llu,\"off_link\":%llu}\n"
+                    : "mcdisc watch: %zu devices; sent %llu, heard %llu, "
+                      "table full %llu, replayed %llu, malformed %llu, "
+                      "stale goodbye %llu, unverified %llu, off-link %llu\n",
+            mcd_watch_count(t), (unsigned long long)sent,
+            (unsigned long long)heard, (unsigned long long)st->table_full,
+            (unsigned long long)st->replayed,
+            (unsigned long long)st->malformed,
+            (unsigned long long)st->stale_goodbye,
+            (unsigned long long)st->unverified,
+            (unsigned long long)st->off_link);
+}
+
+static int run(mcd_watcher *w, const wopts *o, const sigset_t *waitmask)
 {
     struct pollfd pfd[MCD_MAX_IFACES * 4 + 2];
     int fds[MCD_MAX_IFACES * 4 + 2];
@@ -249,12 +288,16 @@ static int run(mcd_watcher *w, const wopts *o)
     while (!stop_signal) {
         size_t n = mcd_watcher_fds(w, fds, sizeof fds / sizeof fds[0]);
         int ms = mcd_watcher_timeout(w), err = 0;
+        struct timespec ts;
 
         if (o->tty && (ms < 0 || ms > 1000))
             ms = 1000; /* the table's clock */
+        ts.tv_sec = ms / 1000;
+        ts.tv_nsec = (long)(ms % 1000) * 1000000L;
         for (size_t i = 0; i < n; i++)
             pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-        if (poll(pfd, (nfds_t)n, ms) < 0 && errno != EINTR) {
+        if (ppoll(pfd, (nfds_t)n, ms < 0 ? NULL : &ts, waitmask) < 0 &&
+            errno != EINTR) {
             cli_error("watch: poll: %s", strerror(errno));
             return EXIT_USAGE;
         }
@@ -267,6 +310,10 @@ static int run(mcd_watcher *w, const wopts *o)
             cli_error("watch: the socket failed: %s", mcd_strerror(err));
             return EXIT_USAGE;
         }
+        if (counters_signal) {
+            counters_signal = 0;
+            print_counters(w, o);
+        }
         if (o->tty && !o->json)
             draw_table(w, o);
     }
@@ -276,6 +323,7 @@ static int run(mcd_watcher *w, const wopts *o)
 int cmd_watch(int argc, char **argv)
 {
     wopts o;
+    sigset_t waitmask;
     mcd_watcher *w;
     size_t bad;
     int rc, err;
@@ -291,7 +339,7 @@ int cmd_watch(int argc, char **argv)
     o.cfg.ifaces = o.where.ifaces.name;
     o.cfg.n_ifaces = o.where.ifaces.n;
     o.tty = isatty(STDOUT_FILENO);
-    install_signals();
+    install_signals(&waitmask);
     err = mcd_watcher_open(&w, &o.cfg, on_change, &o, &bad);
     if (err < 0) {
         cli_open_error("watch", err, o.cfg.group, o.cfg.port,
@@ -299,7 +347,7 @@ int cmd_watch(int argc, char **argv)
         mcd_key_wipe(&o.key);
         return EXIT_USAGE;
     }
-    rc = run(w, &o);
+    rc = run(w, &o, &waitmask);
     mcd_watcher_close(w);
     mcd_key_wipe(&o.key);
     return rc; /* main() checks the output */

@@ -57,6 +57,11 @@ for src in 8.8.8.8 $BCAST 198.18.7.7; do
 done
 t_check "control: the announcement spoofed from on-link 198.18.7.7 is listed" \
     wait_for "$W" '"name":"Announced from 198.18.7.7"' 5
+# SIGUSR1: the counters, a JSON object on standard error (in $W too).
+kill -USR1 "$w_pid"
+t_check "SIGUSR1 prints the counters" wait_for "$W" '"off_link":' 2
+t_check "...which count the 2 replies and 2 announcements refused as off-link" \
+    grep -q '^{"devices":2,.*"off_link":4}$' "$W"
 kill -TERM "$w_pid"
 wait "$w_pid"
 
